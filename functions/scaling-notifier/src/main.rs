@@ -1,0 +1,21 @@
+use lambda_runtime::{LambdaEvent, service_fn};
+use scaling_notifier::{Config, Deps, Event, handle};
+use shared::aws::{AwsSettings, sdk_config};
+use shared::{Env, Publisher};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::logging::init();
+    let env = Env::process();
+    let config = Config::from_env(&env)?;
+    let sdk = sdk_config(&AwsSettings::from_env(&env)?).await;
+    let publisher = Publisher::new(aws_sdk_sns::Client::new(&sdk), &config.common.topic_arn);
+    let deps = Deps { config, publisher };
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+        handle(event.payload, deps)
+            .await
+            .map_err(lambda_runtime::Error::from)
+    }))
+    .await
+}

@@ -1,0 +1,20 @@
+//! What every function of the suite shares.
+//!
+//! - [`config`]: typed environment configuration, read once at start-up.
+//! - [`aws`]: SDK configuration that honours `AWS_ENDPOINT_URL` and `AWS_REGION`,
+//!   so one binary runs against AWS or a local emulator unchanged.
+//! - [`notification`]: the one [`Notification`] type sent to SNS, and its publisher.
+//! - [`logging`]: JSON logs through `tracing`, and redaction of secret-bearing fields.
+//! - [`metrics`]: CloudWatch Embedded Metric Format lines on stdout.
+//! - [`report`]: the dry-run convention and the common [`Report`] shape.
+
+pub mod aws;
+pub mod config;
+pub mod logging;
+pub mod metrics;
+pub mod notification;
+pub mod report;
+
+pub use config::{ConfigError, Env};
+pub use notification::{Notification, PublishError, Publisher, Severity};
+pub use report::{Report, dry_run};

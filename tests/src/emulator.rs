@@ -1,0 +1,112 @@
+//! The local AWS emulator (moto server), one per test binary.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sqs::config::Credentials;
+
+use crate::process::{Guarded, Spec, free_port, wait_for_port};
+use crate::repo_root;
+
+/// The region every emulator resource lives in.
+pub const REGION: &str = "us-east-1";
+/// The account id moto reports.
+pub const ACCOUNT: &str = "123456789012";
+
+/// A running moto server on 127.0.0.1.
+#[derive(Debug)]
+pub struct Emulator {
+    endpoint: String,
+    _server: Guarded,
+    _dir: PathBuf,
+}
+
+static SHARED: OnceLock<Result<Emulator, String>> = OnceLock::new();
+
+/// Path of the `moto_server` that `scripts/setup` installs (or `$MOTO_SERVER`).
+pub fn moto_server_path() -> PathBuf {
+    std::env::var_os("MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv/bin/moto_server"))
+}
+
+impl Emulator {
+    /// The emulator shared by every test of this binary, started on first use.
+    ///
+    /// # Panics
+    /// When moto cannot start: the tests cannot run without it, and saying so
+    /// loudly is better than skipping.
+    pub fn shared() -> &'static Emulator {
+        match SHARED.get_or_init(|| Emulator::start().map_err(|e| e.to_string())) {
+            Ok(emulator) => emulator,
+            Err(why) => panic!("the AWS emulator did not start: {why}"),
+        }
+    }
+
+    /// Starts a new moto server on a free loopback port.
+    pub fn start() -> anyhow::Result<Emulator> {
+        let moto = moto_server_path();
+        if !moto.exists() {
+            anyhow::bail!(
+                "{} is missing: run scripts/setup (or `make setup`) first",
+                moto.display()
+            );
+        }
+        let dir = tempfile::Builder::new().prefix("moto-").tempdir()?.keep();
+        let port = free_port()?;
+        let log = dir.join("moto.log");
+        let moto = moto.display().to_string();
+        let mut server = Guarded::spawn(Spec {
+            program: &moto,
+            args: vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
+            run_as: None,
+            stop_signal: "TERM",
+            cleanup: Some(&dir),
+            log: &log,
+        })?;
+        wait_for_port(port, Duration::from_secs(60), &mut server)?;
+        Ok(Emulator {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _server: server,
+            _dir: dir,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// An SDK config for this emulator: test credentials, fast retries.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        sdk_config_for(&self.endpoint).await
+    }
+
+    /// Clears every resource in the emulator (tests that need an empty
+    /// account call this; most use unique names instead).
+    pub async fn reset(&self) -> anyhow::Result<()> {
+        let url = format!("{}/moto-api/reset", self.endpoint);
+        crate::proxy::post_empty(&url).await
+    }
+}
+
+/// An SDK config for any endpoint on loopback (the emulator or a proxy in
+/// front of it): static test credentials, standard retries with a short
+/// backoff so fault-injection tests stay fast.
+pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "harness"))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(50)),
+        )
+        .load()
+        .await
+}

@@ -1,0 +1,163 @@
+//! Resources most tests need: an SNS topic with an SQS queue subscribed, and
+//! reading what arrived on that queue.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use serde::Deserialize;
+
+use crate::names::unique;
+
+/// An SNS topic with one SQS queue subscribed to it (raw delivery off, so
+/// the queue receives SNS's JSON envelope with Subject and MessageAttributes).
+#[derive(Debug, Clone)]
+pub struct TopicWithQueue {
+    pub topic_arn: String,
+    pub queue_url: String,
+    pub queue_arn: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+/// One notification as a subscriber receives it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Delivered {
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub message: String,
+    #[serde(default)]
+    pub message_attributes: BTreeMap<String, DeliveredAttribute>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeliveredAttribute {
+    pub value: String,
+}
+
+impl Delivered {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.message_attributes.get(name).map(|a| a.value.as_str())
+    }
+}
+
+impl TopicWithQueue {
+    /// Creates a topic and a queue with unique names, subscribed with an
+    /// optional filter policy (JSON) on message attributes.
+    pub async fn create(
+        config: &SdkConfig,
+        prefix: &str,
+        filter_policy: Option<&str>,
+    ) -> anyhow::Result<TopicWithQueue> {
+        let sns = aws_sdk_sns::Client::new(config);
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let topic_arn = sns
+            .create_topic()
+            .name(unique(prefix))
+            .send()
+            .await?
+            .topic_arn
+            .ok_or_else(|| anyhow::anyhow!("no topic arn"))?;
+        let (queue_url, queue_arn) = create_queue(&sqs, &unique(prefix)).await?;
+        let mut subscribe = sns
+            .subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(&queue_arn);
+        if let Some(policy) = filter_policy {
+            subscribe = subscribe.attributes("FilterPolicy", policy);
+        }
+        subscribe.send().await?;
+        Ok(TopicWithQueue {
+            topic_arn,
+            queue_url,
+            queue_arn,
+            sqs,
+        })
+    }
+
+    /// Subscribes one more queue to the same topic, with an optional filter policy.
+    pub async fn add_queue(
+        &self,
+        config: &SdkConfig,
+        prefix: &str,
+        filter_policy: Option<&str>,
+    ) -> anyhow::Result<TopicWithQueue> {
+        let sns = aws_sdk_sns::Client::new(config);
+        let (queue_url, queue_arn) = create_queue(&self.sqs, &unique(prefix)).await?;
+        let mut subscribe = sns
+            .subscribe()
+            .topic_arn(&self.topic_arn)
+            .protocol("sqs")
+            .endpoint(&queue_arn);
+        if let Some(policy) = filter_policy {
+            subscribe = subscribe.attributes("FilterPolicy", policy);
+        }
+        subscribe.send().await?;
+        Ok(TopicWithQueue {
+            topic_arn: self.topic_arn.clone(),
+            queue_url,
+            queue_arn,
+            sqs: self.sqs.clone(),
+        })
+    }
+
+    /// Everything that arrived on the queue within `wait`, removed from it.
+    pub async fn drain(&self, wait: Duration) -> anyhow::Result<Vec<Delivered>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut out = Vec::new();
+        loop {
+            let resp = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await?;
+            let messages = resp.messages.unwrap_or_default();
+            if messages.is_empty() {
+                if tokio::time::Instant::now() >= deadline {
+                    return Ok(out);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            for m in messages {
+                let body = m.body.unwrap_or_default();
+                out.push(serde_json::from_str(&body).map_err(|e| {
+                    anyhow::anyhow!("not an SNS envelope ({e}): {body}")
+                })?);
+                if let Some(handle) = m.receipt_handle {
+                    self.sqs
+                        .delete_message()
+                        .queue_url(&self.queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await?;
+                }
+            }
+        }
+    }
+}
+
+async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> anyhow::Result<(String, String)> {
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await?
+        .queue_url
+        .ok_or_else(|| anyhow::anyhow!("no queue url"))?;
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await?;
+    let arn = attrs
+        .attributes
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .ok_or_else(|| anyhow::anyhow!("no queue arn"))?;
+    Ok((url, arn))
+}

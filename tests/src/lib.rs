@@ -1,0 +1,36 @@
+//! The local test environment: everything the integration tests and
+//! `make demo` run against, on 127.0.0.1 only.
+//!
+//! - [`emulator`]: one moto server per test binary, and SDK configs for it.
+//! - [`proxy`]: a fault-injecting HTTP proxy in front of the emulator.
+//! - [`postgres`] and [`mariadb`]: throwaway database servers with password
+//!   authentication and TLS signed by a CA made for the test ([`tls`]).
+//! - [`names`]: unique resource names, so tests sharing an emulator never collide.
+//!
+//! Nothing here skips quietly: a missing tool is a failure that says to run
+//! `scripts/setup`.
+
+pub mod emulator;
+pub mod fixtures;
+pub mod mariadb;
+pub mod names;
+pub mod postgres;
+pub mod process;
+pub mod proxy;
+pub mod tls;
+
+use std::path::PathBuf;
+
+/// The repository root (the workspace this crate belongs to).
+pub fn repo_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// A sample event from `events/<function>/<file>`.
+pub fn sample_event(function: &str, file: &str) -> anyhow::Result<serde_json::Value> {
+    let path = repo_root().join("events").join(function).join(file);
+    let raw = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&raw).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))
+}

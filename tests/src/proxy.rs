@@ -1,0 +1,288 @@
+//! A fault-injecting HTTP proxy in front of the emulator.
+//!
+//! A test points its SDK clients at the proxy and says "the next N calls of
+//! operation X fail with F". Everything else is forwarded unchanged. The
+//! operation is read the way AWS protocols carry it: the `X-Amz-Target`
+//! header (JSON protocols: SQS, Secrets Manager, ECS, ...) or the `Action`
+//! form field (query protocols: SNS, RDS, Auto Scaling, ...).
+//!
+//! Sockets are set TCP_NODELAY on both sides: without it every proxied call
+//! costs ~40 ms of Nagle/delayed-ACK stall.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// What an injected failure looks like to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 400 with the protocol's throttling error (the SDK retries it).
+    Throttle,
+    /// HTTP 500 InternalFailure, without reaching the emulator (the SDK retries it).
+    ServerError,
+    /// The call reaches the emulator and takes effect, but the client gets
+    /// HTTP 500: the "did my send happen?" case that at-least-once code must survive.
+    LoseResponse,
+    /// Any other error response, e.g. `AccessDeniedException` with 400.
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Debug)]
+struct Rule {
+    operation: String,
+    remaining: usize,
+    fault: Fault,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    rules: Vec<Rule>,
+    calls: HashMap<String, usize>,
+    faults_served: usize,
+}
+
+/// A running proxy; it stops when dropped.
+#[derive(Debug)]
+pub struct FaultProxy {
+    endpoint: String,
+    state: Arc<Mutex<State>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FaultProxy {
+    /// Starts a proxy on a free 127.0.0.1 port forwarding to `upstream`
+    /// (`http://127.0.0.1:PORT`), on the current tokio runtime.
+    pub async fn start(upstream: &str) -> anyhow::Result<FaultProxy> {
+        let upstream_addr = upstream
+            .strip_prefix("http://")
+            .ok_or_else(|| anyhow::anyhow!("upstream must be http://host:port, got {upstream}"))?
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let state = Arc::new(Mutex::new(State::default()));
+        let task_state = state.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let state = task_state.clone();
+                let upstream = upstream_addr.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        handle(req, state.clone(), upstream.clone())
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(FaultProxy {
+            endpoint,
+            state,
+            task,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// An SDK config whose clients go through this proxy.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        crate::emulator::sdk_config_for(&self.endpoint).await
+    }
+
+    /// The next `times` calls of `operation` (e.g. `SendMessageBatch`) fail with `fault`.
+    pub fn fail_next(&self, operation: &str, times: usize, fault: Fault) {
+        self.lock().rules.push(Rule {
+            operation: operation.to_owned(),
+            remaining: times,
+            fault,
+        });
+    }
+
+    /// How many calls of `operation` reached the proxy (failed ones included).
+    pub fn calls(&self, operation: &str) -> usize {
+        self.lock().calls.get(operation).copied().unwrap_or(0)
+    }
+
+    /// How many injected failures were served so far.
+    pub fn faults_served(&self) -> usize {
+        self.lock().faults_served
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The AWS operation a request calls.
+pub fn operation_of(headers: &hyper::HeaderMap, body: &[u8], method: &str, path: &str) -> String {
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return target.rsplit('.').next().unwrap_or(target).to_owned();
+    }
+    let form = String::from_utf8_lossy(body);
+    for pair in form.split('&') {
+        if let Some(action) = pair.strip_prefix("Action=") {
+            return action.to_owned();
+        }
+    }
+    format!("{method} {path}")
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+    upstream: String,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => return Ok(plain(StatusCode::BAD_REQUEST, format!("proxy: bad body: {e}"))),
+    };
+    let operation = operation_of(&parts.headers, &body, parts.method.as_str(), parts.uri.path());
+    let json_protocol = parts.headers.contains_key("x-amz-target");
+    let fault = {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        *s.calls.entry(operation.clone()).or_default() += 1;
+        let fault = s
+            .rules
+            .iter_mut()
+            .find(|r| r.operation == operation && r.remaining > 0)
+            .map(|r| {
+                r.remaining -= 1;
+                r.fault.clone()
+            });
+        if fault.is_some() {
+            s.faults_served += 1;
+        }
+        fault
+    };
+    match fault {
+        None => Ok(forward(&upstream, parts, body).await),
+        Some(Fault::LoseResponse) => {
+            let _ = forward(&upstream, parts, body).await;
+            Ok(error_response(json_protocol, 500, "InternalFailure", "response lost (injected)"))
+        }
+        Some(Fault::Throttle) => {
+            let code = if json_protocol { "ThrottlingException" } else { "Throttling" };
+            Ok(error_response(json_protocol, 400, code, "Rate exceeded (injected)"))
+        }
+        Some(Fault::ServerError) => Ok(error_response(
+            json_protocol,
+            500,
+            "InternalFailure",
+            "internal failure (injected)",
+        )),
+        Some(Fault::Error {
+            status,
+            code,
+            message,
+        }) => Ok(error_response(json_protocol, status, &code, &message)),
+    }
+}
+
+async fn forward(
+    upstream: &str,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
+    match try_forward(upstream, parts, body).await {
+        Ok(resp) => resp,
+        Err(e) => plain(StatusCode::BAD_GATEWAY, format!("proxy: upstream failed: {e}")),
+    }
+}
+
+async fn try_forward(
+    upstream: &str,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+) -> anyhow::Result<Response<Full<Bytes>>> {
+    let stream = TcpStream::connect(upstream).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let req = Request::from_parts(parts, Full::new(body));
+    let resp = sender.send_request(req).await?;
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await?.to_bytes();
+    Ok(Response::from_parts(parts, Full::new(bytes)))
+}
+
+fn error_response(json_protocol: bool, status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (content_type, body) = if json_protocol {
+        (
+            "application/x-amz-json-1.0",
+            serde_json::json!({"__type": code, "message": message}).to_string(),
+        )
+    } else {
+        (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>",
+                if status.is_server_error() { "Receiver" } else { "Sender" }
+            ),
+        )
+    };
+    let mut builder = Response::builder()
+        .status(status)
+        .header("content-type", content_type);
+    if json_protocol {
+        // SQS (JSON with query compatibility) reads its error code from here.
+        builder = builder.header(
+            "x-amzn-query-error",
+            format!("{code};{}", if status.is_server_error() { "Receiver" } else { "Sender" }),
+        );
+    }
+    builder
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+fn plain(status: StatusCode, text: String) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(text)));
+    *resp.status_mut() = status;
+    resp
+}
+
+/// POSTs an empty body to a loopback URL (`http://127.0.0.1:PORT/path`).
+pub async fn post_empty(url: &str) -> anyhow::Result<()> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("only http:// URLs: {url}"))?;
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let stream = TcpStream::connect(authority).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let req = Request::post(format!("/{path}"))
+        .header("host", authority)
+        .body(Full::new(Bytes::new()))?;
+    let resp = sender.send_request(req).await?;
+    anyhow::ensure!(resp.status().is_success(), "POST {url} answered {}", resp.status());
+    Ok(())
+}
