@@ -25,14 +25,14 @@ pub struct AwsSettings {
 impl AwsSettings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let endpoint_url = env.optional(ENDPOINT_URL);
-        if let Some(url) = &endpoint_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::Invalid {
-                    variable: ENDPOINT_URL.into(),
-                    expected: "a URL starting with http:// or https://",
-                    found: url.clone(),
-                });
-            }
+        if let Some(url) = &endpoint_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                variable: ENDPOINT_URL.into(),
+                expected: "a URL starting with http:// or https://",
+                found: url.clone(),
+            });
         }
         Ok(Self {
             endpoint_url,
@@ -71,8 +71,8 @@ mod tests {
 
     #[test]
     fn no_endpoint_means_aws_itself() {
-        let settings = AwsSettings::from_env(&Env::from_pairs([(REGION, "us-east-1")]))
-            .expect("valid");
+        let settings =
+            AwsSettings::from_env(&Env::from_pairs([(REGION, "us-east-1")])).expect("valid");
         assert_eq!(settings.endpoint_url, None);
     }
 

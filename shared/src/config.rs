@@ -91,10 +91,7 @@ impl Env {
         expected: &'static str,
     ) -> Result<Option<T>, ConfigError> {
         self.optional(name)
-            .map(|raw| {
-                raw.parse::<T>()
-                    .map_err(|_| invalid(name, expected, &raw))
-            })
+            .map(|raw| raw.parse::<T>().map_err(|_| invalid(name, expected, &raw)))
             .transpose()
     }
 
@@ -198,13 +195,15 @@ mod tests {
     fn arn_of_another_service_is_rejected() {
         let env = Env::from_pairs([("NOTIFY_TOPIC_ARN", "arn:aws:sqs:eu-west-1:123456789012:q")]);
         let err = Common::from_env(&env).expect_err("sqs arn is not a topic");
-        assert!(err.to_string().contains("NOTIFY_TOPIC_ARN is invalid"), "{err}");
+        assert!(
+            err.to_string().contains("NOTIFY_TOPIC_ARN is invalid"),
+            "{err}"
+        );
     }
 
     #[test]
     fn common_config_reads_defaults() {
-        let cfg = Common::from_env(&Env::from_pairs([("NOTIFY_TOPIC_ARN", TOPIC)]))
-            .expect("valid");
+        let cfg = Common::from_env(&Env::from_pairs([("NOTIFY_TOPIC_ARN", TOPIC)])).expect("valid");
         assert_eq!(
             cfg,
             Common {
@@ -218,7 +217,13 @@ mod tests {
 
     #[test]
     fn flags_accept_common_spellings_and_reject_others() {
-        for (raw, want) in [("TRUE", true), ("1", true), ("on", true), ("No", false), ("0", false)] {
+        for (raw, want) in [
+            ("TRUE", true),
+            ("1", true),
+            ("on", true),
+            ("No", false),
+            ("0", false),
+        ] {
             let env = Env::from_pairs([("DRY_RUN", raw)]);
             assert_eq!(env.flag("DRY_RUN", !want), Ok(want), "{raw}");
         }
@@ -237,7 +242,9 @@ mod tests {
     fn parse_reports_the_bad_value_shortened() {
         let long = "x".repeat(200);
         let env = Env::from_pairs([("MAX", long.as_str())]);
-        let err = env.parse::<u32>("MAX", "a whole number").expect_err("not a number");
+        let err = env
+            .parse::<u32>("MAX", "a whole number")
+            .expect_err("not a number");
         let ConfigError::Invalid { found, .. } = err else {
             panic!("expected invalid");
         };

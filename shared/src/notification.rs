@@ -328,12 +328,17 @@ mod tests {
     use super::*;
 
     fn sample() -> Notification {
-        Notification::new(Severity::Error, "scaling-notifier", "staging", "ASG web: launch failed")
-            .summary("No capacity in eu-west-1b.")
-            .field("Group", "web")
-            .field("Empty", "  ")
-            .resource("asg/web")
-            .console_link("https://console.aws.amazon.com/ec2/")
+        Notification::new(
+            Severity::Error,
+            "scaling-notifier",
+            "staging",
+            "ASG web: launch failed",
+        )
+        .summary("No capacity in eu-west-1b.")
+        .field("Group", "web")
+        .field("Empty", "  ")
+        .resource("asg/web")
+        .console_link("https://console.aws.amazon.com/ec2/")
     }
 
     #[test]
@@ -350,9 +355,19 @@ mod tests {
             format!("Ünïcode – “quoted”\nnext line {}", "x".repeat(300)),
         );
         let subject = n.subject();
-        assert!(subject.chars().count() <= MAX_SUBJECT_CHARS, "{}", subject.len());
-        assert!(subject.chars().all(|c| (' '..='~').contains(&c)), "{subject}");
-        assert!(subject.starts_with("[WARNING] ?n?code - \"quoted\" next line x"), "{subject}");
+        assert!(
+            subject.chars().count() <= MAX_SUBJECT_CHARS,
+            "{}",
+            subject.len()
+        );
+        assert!(
+            subject.chars().all(|c| (' '..='~').contains(&c)),
+            "{subject}"
+        );
+        assert!(
+            subject.starts_with("[WARNING] ?n?code - \"quoted\" next line x"),
+            "{subject}"
+        );
         assert!(subject.ends_with("..."));
     }
 

@@ -136,10 +136,19 @@ mod tests {
         r.saw(Entry::new("ecs/web").detail(json!({"desired": 2})));
         r.planned(Entry::new("ecs/web").action("scale to 0"));
         r.skipped("rds/replica", "read replicas cannot be stopped");
-        assert_eq!(r.summary(), "1 seen, 1 planned, 0 done, 1 skipped, 0 failed (dry run)");
+        assert_eq!(
+            r.summary(),
+            "1 seen, 1 planned, 0 done, 1 skipped, 0 failed (dry run)"
+        );
         assert!(!r.has_failures());
         let v = serde_json::to_value(&r).expect("serialises");
-        assert_eq!(v["skipped"][0], json!({"target": "rds/replica", "reason": "read replicas cannot be stopped"}));
-        assert_eq!(v["planned"][0], json!({"target": "ecs/web", "action": "scale to 0"}));
+        assert_eq!(
+            v["skipped"][0],
+            json!({"target": "rds/replica", "reason": "read replicas cannot be stopped"})
+        );
+        assert_eq!(
+            v["planned"][0],
+            json!({"target": "ecs/web", "action": "scale to 0"})
+        );
     }
 }

@@ -61,11 +61,17 @@ impl Emulator {
         let moto = moto.display().to_string();
         let mut server = Guarded::spawn(Spec {
             program: &moto,
-            args: vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
+            args: vec![
+                "-H".into(),
+                "127.0.0.1".into(),
+                "-p".into(),
+                port.to_string(),
+            ],
             run_as: None,
             stop_signal: "TERM",
             cleanup: Some(&dir),
             log: &log,
+            cwd: None,
         })?;
         wait_for_port(port, Duration::from_secs(60), &mut server)?;
         Ok(Emulator {
@@ -100,7 +106,9 @@ pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "harness"))
+        .credentials_provider(Credentials::new(
+            "testing", "testing", None, None, "harness",
+        ))
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(3)

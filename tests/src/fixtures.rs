@@ -125,9 +125,10 @@ impl TopicWithQueue {
             }
             for m in messages {
                 let body = m.body.unwrap_or_default();
-                out.push(serde_json::from_str(&body).map_err(|e| {
-                    anyhow::anyhow!("not an SNS envelope ({e}): {body}")
-                })?);
+                out.push(
+                    serde_json::from_str(&body)
+                        .map_err(|e| anyhow::anyhow!("not an SNS envelope ({e}): {body}"))?,
+                );
                 if let Some(handle) = m.receipt_handle {
                     self.sqs
                         .delete_message()
@@ -157,7 +158,10 @@ async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> anyhow::Result<(
         .await?;
     let arn = attrs
         .attributes
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
         .ok_or_else(|| anyhow::anyhow!("no queue arn"))?;
     Ok((url, arn))
 }

@@ -40,11 +40,18 @@ impl MariaDb {
         let install_db = find("mariadb-install-db")
             .or_else(|| find("mysql_install_db"))
             .ok_or_else(|| anyhow::anyhow!("no mariadb-install-db found: run scripts/setup"))?;
-        let dir = tempfile::Builder::new().prefix("mariadb-").tempdir()?.keep();
+        let dir = tempfile::Builder::new()
+            .prefix("mariadb-")
+            .tempdir()?
+            .keep();
         let data = dir.join("data");
         let password = random_alnum(24);
         let tls = TestCa::new("harness MariaDB CA")?.issue_server(&dir)?;
-        let user_arg = if is_root() { vec!["--user=root"] } else { vec![] };
+        let user_arg = if is_root() {
+            vec!["--user=root"]
+        } else {
+            vec![]
+        };
 
         let mut install_args = vec![
             "--no-defaults".to_owned(),
@@ -98,6 +105,7 @@ impl MariaDb {
             stop_signal: "TERM",
             cleanup: Some(&dir),
             log: &dir.join("server.log"),
+            cwd: None,
         })?;
         wait_for_port(port, Duration::from_secs(60), &mut server)?;
         Ok(MariaDb {

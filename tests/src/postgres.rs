@@ -121,6 +121,7 @@ impl Postgres {
             stop_signal: "INT",
             cleanup: Some(&dir),
             log: &dir.join("server.log"),
+            cwd: None,
         })?;
         wait_for_port(port, Duration::from_secs(60), &mut server)?;
         Ok(Postgres {

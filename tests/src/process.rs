@@ -35,6 +35,8 @@ pub struct Spec<'a> {
     pub cleanup: Option<&'a Path>,
     /// stdout and stderr go here.
     pub log: &'a Path,
+    /// Working directory (default: this process's).
+    pub cwd: Option<&'a Path>,
 }
 
 /// A running server; stopping it is dropping this.
@@ -53,7 +55,11 @@ impl Guarded {
             .arg(GUARD)
             .arg("guard")
             .arg(spec.stop_signal)
-            .arg(spec.cleanup.map(|p| p.display().to_string()).unwrap_or_default());
+            .arg(
+                spec.cleanup
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            );
         match spec.run_as {
             Some(user) if is_root() => {
                 cmd.args(["runuser", "-u", user, "--", spec.program]);
@@ -61,6 +67,9 @@ impl Guarded {
             _ => {
                 cmd.arg(spec.program);
             }
+        }
+        if let Some(dir) = spec.cwd {
+            cmd.current_dir(dir);
         }
         cmd.args(&spec.args)
             .stdin(Stdio::piped())
@@ -129,17 +138,26 @@ pub fn user_ids(user: &str) -> io::Result<(u32, u32)> {
 
 /// Gives a directory tree to `user` (so a server running as that user owns its files).
 pub fn chown_tree(path: &Path, user: &str) -> io::Result<()> {
-    let status = Command::new("chown").arg("-R").arg(user).arg(path).status()?;
+    let status = Command::new("chown")
+        .arg("-R")
+        .arg(user)
+        .arg(path)
+        .status()?;
     if status.success() {
         Ok(())
     } else {
-        Err(io::Error::other(format!("chown -R {user} {} failed", path.display())))
+        Err(io::Error::other(format!(
+            "chown -R {user} {} failed",
+            path.display()
+        )))
     }
 }
 
 /// A free TCP port on 127.0.0.1 (the OS picks it; the listener is closed at once).
 pub fn free_port() -> io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.

@@ -135,7 +135,9 @@ impl FaultProxy {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -161,9 +163,19 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) => return Ok(plain(StatusCode::BAD_REQUEST, format!("proxy: bad body: {e}"))),
+        Err(e) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                format!("proxy: bad body: {e}"),
+            ));
+        }
     };
-    let operation = operation_of(&parts.headers, &body, parts.method.as_str(), parts.uri.path());
+    let operation = operation_of(
+        &parts.headers,
+        &body,
+        parts.method.as_str(),
+        parts.uri.path(),
+    );
     let json_protocol = parts.headers.contains_key("x-amz-target");
     let fault = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
@@ -185,11 +197,25 @@ async fn handle(
         None => Ok(forward(&upstream, parts, body).await),
         Some(Fault::LoseResponse) => {
             let _ = forward(&upstream, parts, body).await;
-            Ok(error_response(json_protocol, 500, "InternalFailure", "response lost (injected)"))
+            Ok(error_response(
+                json_protocol,
+                500,
+                "InternalFailure",
+                "response lost (injected)",
+            ))
         }
         Some(Fault::Throttle) => {
-            let code = if json_protocol { "ThrottlingException" } else { "Throttling" };
-            Ok(error_response(json_protocol, 400, code, "Rate exceeded (injected)"))
+            let code = if json_protocol {
+                "ThrottlingException"
+            } else {
+                "Throttling"
+            };
+            Ok(error_response(
+                json_protocol,
+                400,
+                code,
+                "Rate exceeded (injected)",
+            ))
         }
         Some(Fault::ServerError) => Ok(error_response(
             json_protocol,
@@ -212,7 +238,10 @@ async fn forward(
 ) -> Response<Full<Bytes>> {
     match try_forward(upstream, parts, body).await {
         Ok(resp) => resp,
-        Err(e) => plain(StatusCode::BAD_GATEWAY, format!("proxy: upstream failed: {e}")),
+        Err(e) => plain(
+            StatusCode::BAD_GATEWAY,
+            format!("proxy: upstream failed: {e}"),
+        ),
     }
 }
 
@@ -232,7 +261,12 @@ async fn try_forward(
     Ok(Response::from_parts(parts, Full::new(bytes)))
 }
 
-fn error_response(json_protocol: bool, status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
+fn error_response(
+    json_protocol: bool,
+    status: u16,
+    code: &str,
+    message: &str,
+) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let (content_type, body) = if json_protocol {
         (
@@ -244,7 +278,11 @@ fn error_response(json_protocol: bool, status: u16, code: &str, message: &str) -
             "text/xml",
             format!(
                 "<ErrorResponse><Error><Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>",
-                if status.is_server_error() { "Receiver" } else { "Sender" }
+                if status.is_server_error() {
+                    "Receiver"
+                } else {
+                    "Sender"
+                }
             ),
         )
     };
@@ -255,7 +293,14 @@ fn error_response(json_protocol: bool, status: u16, code: &str, message: &str) -
         // SQS (JSON with query compatibility) reads its error code from here.
         builder = builder.header(
             "x-amzn-query-error",
-            format!("{code};{}", if status.is_server_error() { "Receiver" } else { "Sender" }),
+            format!(
+                "{code};{}",
+                if status.is_server_error() {
+                    "Receiver"
+                } else {
+                    "Sender"
+                }
+            ),
         );
     }
     builder
@@ -283,6 +328,10 @@ pub async fn post_empty(url: &str) -> anyhow::Result<()> {
         .header("host", authority)
         .body(Full::new(Bytes::new()))?;
     let resp = sender.send_request(req).await?;
-    anyhow::ensure!(resp.status().is_success(), "POST {url} answered {}", resp.status());
+    anyhow::ensure!(
+        resp.status().is_success(),
+        "POST {url} answered {}",
+        resp.status()
+    );
     Ok(())
 }

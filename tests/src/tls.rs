@@ -47,8 +47,11 @@ impl TestCa {
     /// A server certificate for `localhost` and `127.0.0.1`, written into `dir`
     /// as `ca.pem`, `server.pem` and `server.key` (mode 0600).
     pub fn issue_server(&self, dir: &Path) -> anyhow::Result<ServerTls> {
-        let mut params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
-        params.distinguished_name.push(DnType::CommonName, "localhost");
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;
         let tls = ServerTls {

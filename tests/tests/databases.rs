@@ -39,7 +39,10 @@ async fn postgres_rejects_a_wrong_password() {
         .connect()
         .await
         .expect_err("wrong password");
-    assert!(err.to_string().contains("password authentication failed"), "{err}");
+    assert!(
+        err.to_string().contains("password authentication failed"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -61,14 +64,20 @@ async fn postgres_certificate_from_another_ca_is_not_trusted() {
     pg.connect_superuser().await.expect("server up");
     let dir = tempfile::tempdir().expect("tempdir");
     let other = dir.path().join("other-ca.pem");
-    TestCa::new("some other CA").expect("ca").write_pem(&other).expect("write");
+    TestCa::new("some other CA")
+        .expect("ca")
+        .write_pem(&other)
+        .expect("write");
     let err = pg
         .options(&pg.superuser, pg.superuser_password(), "postgres")
         .ssl_root_cert(&other)
         .connect()
         .await
         .expect_err("untrusted certificate");
-    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -80,7 +89,10 @@ async fn mariadb_accepts_the_right_password_over_verified_tls() {
         .await
         .expect("query");
     let version: String = row.get(1);
-    assert!(version.starts_with("TLS"), "connection must be encrypted, got {version:?}");
+    assert!(
+        version.starts_with("TLS"),
+        "connection must be encrypted, got {version:?}"
+    );
     conn.close().await.expect("close");
 }
 
@@ -110,7 +122,10 @@ async fn mariadb_refuses_plaintext() {
     // "Access denied" or "insecure transport", depending on the auth plugin;
     // the same credentials over TLS work (they were just used above).
     let msg = err.to_string();
-    assert!(msg.contains("insecure transport") || msg.contains("Access denied"), "{msg}");
+    assert!(
+        msg.contains("insecure transport") || msg.contains("Access denied"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -119,12 +134,18 @@ async fn mariadb_certificate_from_another_ca_is_not_trusted() {
     db.connect_root().await.expect("server up");
     let dir = tempfile::tempdir().expect("tempdir");
     let other = dir.path().join("other-ca.pem");
-    TestCa::new("some other CA").expect("ca").write_pem(&other).expect("write");
+    TestCa::new("some other CA")
+        .expect("ca")
+        .write_pem(&other)
+        .expect("write");
     let err = db
         .options(&db.root_user, db.root_password())
         .ssl_ca(&other)
         .connect()
         .await
         .expect_err("untrusted certificate");
-    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
 }

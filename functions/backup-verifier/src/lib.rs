@@ -9,7 +9,9 @@
 /// Why an invocation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("backup-verifier is not implemented yet: the event was not processed and no action was taken")]
+    #[error(
+        "backup-verifier is not implemented yet: the event was not processed and no action was taken"
+    )]
     NotImplemented,
 }
 
@@ -24,7 +26,9 @@ mod tests {
 
     #[tokio::test]
     async fn every_event_is_refused_with_a_clear_error() {
-        let err = handle(serde_json::json!({})).await.expect_err("not implemented");
+        let err = handle(serde_json::json!({}))
+            .await
+            .expect_err("not implemented");
         assert!(err.to_string().contains("not implemented yet"));
     }
 }

@@ -149,10 +149,7 @@ fn detail_text(details: &BTreeMap<String, Value>, key: &str) -> Option<String> {
 }
 
 fn first_non_empty<'a>(candidates: &[&'a String]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|s| s.trim())
-        .find(|s| !s.is_empty())
+    candidates.iter().map(|s| s.trim()).find(|s| !s.is_empty())
 }
 
 #[cfg(test)]
@@ -165,12 +162,16 @@ mod tests {
     }
 
     fn launch_unsuccessful() -> Event {
-        let raw = include_str!("../../../events/scaling-notifier/autoscaling_launch-unsuccessful.json");
+        let raw =
+            include_str!("../../../events/scaling-notifier/autoscaling_launch-unsuccessful.json");
         serde_json::from_str(raw).expect("sample parses")
     }
 
     fn field<'a>(n: &'a Notification, name: &str) -> Option<&'a str> {
-        n.fields.iter().find(|f| f.name == name).map(|f| f.value.as_str())
+        n.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
     }
 
     #[test]
@@ -179,16 +180,27 @@ mod tests {
         assert!(f.recognised);
         let n = f.notification;
         assert_eq!(n.severity, Severity::Error);
-        assert_eq!(n.subject(), "[ERROR] ASG web-staging: launch failed in us-west-2b");
+        assert_eq!(
+            n.subject(),
+            "[ERROR] ASG web-staging: launch failed in us-west-2b"
+        );
         assert_eq!(field(&n, "Auto Scaling group"), Some("web-staging"));
         assert_eq!(field(&n, "Status"), Some("Failed"));
         assert_eq!(field(&n, "Subnet"), Some("subnet-0a1b2c3d"));
         assert_eq!(field(&n, "Region"), Some("us-west-2"));
         assert_eq!(field(&n, "Account"), Some("123456789012"));
-        assert!(n.summary.contains("InsufficientInstanceCapacity"), "{}", n.summary);
+        assert!(
+            n.summary.contains("InsufficientInstanceCapacity"),
+            "{}",
+            n.summary
+        );
         assert_eq!(n.resource.as_deref(), Some("asg/web-staging"));
         assert_eq!(n.environment, "staging");
-        assert!(n.console_link.as_deref().is_some_and(|l| l.contains("id=web-staging")));
+        assert!(
+            n.console_link
+                .as_deref()
+                .is_some_and(|l| l.contains("id=web-staging"))
+        );
     }
 
     #[test]
@@ -206,8 +218,14 @@ mod tests {
         assert_eq!(n.title, "Something New from aws.future");
         assert_eq!(field(&n, "Source"), Some("aws.future"));
         let detail = field(&n, "Detail").unwrap_or_default();
-        assert!(detail.contains("odd") && !detail.contains("abc123"), "{detail}");
-        assert_eq!(n.resource.as_deref(), Some("arn:aws:future:eu-west-1:123456789012:thing/a"));
+        assert!(
+            detail.contains("odd") && !detail.contains("abc123"),
+            "{detail}"
+        );
+        assert_eq!(
+            n.resource.as_deref(),
+            Some("arn:aws:future:eu-west-1:123456789012:thing/a")
+        );
     }
 
     #[test]
