@@ -50,11 +50,21 @@ impl TopicWithQueue {
         prefix: &str,
         filter_policy: Option<&str>,
     ) -> anyhow::Result<TopicWithQueue> {
+        Self::create_named(config, &unique(prefix), prefix, filter_policy).await
+    }
+
+    /// Like [`create`](Self::create), with the topic named exactly `topic_name`.
+    pub async fn create_named(
+        config: &SdkConfig,
+        topic_name: &str,
+        prefix: &str,
+        filter_policy: Option<&str>,
+    ) -> anyhow::Result<TopicWithQueue> {
         let sns = aws_sdk_sns::Client::new(config);
         let sqs = aws_sdk_sqs::Client::new(config);
         let topic_arn = sns
             .create_topic()
-            .name(unique(prefix))
+            .name(topic_name)
             .send()
             .await?
             .topic_arn

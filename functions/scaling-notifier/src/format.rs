@@ -80,11 +80,17 @@ fn asg_activity(
         .unwrap_or("Auto Scaling reported no reason.")
         .to_owned();
 
+    // The summary already says the status message; the fields need not repeat it.
+    let status_message = if summary == detail.status_message.trim() {
+        ""
+    } else {
+        detail.status_message.as_str()
+    };
     let mut n = Notification::new(severity, FUNCTION, environment, title)
         .summary(summary)
         .field("Auto Scaling group", group)
         .field("Status", &detail.status_code)
-        .field("Status message", &detail.status_message)
+        .field("Status message", status_message)
         .field("Cause", &detail.cause)
         .field("Availability Zone", zone.unwrap_or_default())
         .field("Subnet", subnet.unwrap_or_default())

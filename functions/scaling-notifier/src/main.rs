@@ -13,9 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let deps = Deps { config, publisher };
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        handle(event.payload, deps)
-            .await
-            .map_err(lambda_runtime::Error::from)
+        handle(event.payload, deps).await
     }))
     .await
 }

@@ -14,6 +14,7 @@ use harness::process::{Guarded, Spec, free_port, wait_for_port};
 use harness::repo_root;
 
 const FUNCTION: &str = "scaling-notifier";
+const TOPIC_NAME: &str = "ops-notifications";
 const EVENT: &str = "events/scaling-notifier/autoscaling_launch-unsuccessful.json";
 
 #[tokio::main]
@@ -27,7 +28,8 @@ async fn main() -> anyhow::Result<()> {
 
     step("Creating the notification topic and a queue subscribed to it");
     let config = emulator.sdk_config().await;
-    let sink = TopicWithQueue::create(&config, "demo-notifications", None).await?;
+    // The name `[package.metadata.lambda.env]` gives `cargo lambda watch`.
+    let sink = TopicWithQueue::create_named(&config, TOPIC_NAME, "demo-subscriber", None).await?;
     println!("   topic {}", sink.topic_arn);
     println!("   queue {}", sink.queue_url);
 
@@ -42,12 +44,10 @@ async fn main() -> anyhow::Result<()> {
         "AWS_ACCESS_KEY_ID=testing".to_owned(),
         "AWS_SECRET_ACCESS_KEY=testing".to_owned(),
         format!("NOTIFY_TOPIC_ARN={}", sink.topic_arn),
-        "ENVIRONMENT=demo".to_owned(),
     ];
     let mut args: Vec<String> = [
         "lambda",
         "watch",
-        "--only-lambda-apis",
         "--ignore-changes",
         "-A",
         "127.0.0.1",
