@@ -6,10 +6,12 @@
 //! - [`notification`]: the one [`Notification`] type sent to SNS, and its publisher.
 //! - [`logging`]: JSON logs through `tracing`, and redaction of secret-bearing fields.
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines on stdout.
+//! - [`events`]: the events the suite itself emits to EventBridge.
 //! - [`report`]: the dry-run convention and the common [`Report`] shape.
 
 pub mod aws;
 pub mod config;
+pub mod events;
 pub mod logging;
 pub mod metrics;
 pub mod notification;

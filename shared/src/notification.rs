@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata};
-use aws_sdk_sns::types::MessageAttributeValue;
+use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use serde::{Deserialize, Serialize};
 
 /// SNS refuses subjects of 100 characters or more.
@@ -221,7 +221,7 @@ fn truncate_utf8(mut text: String, max: usize) -> String {
 }
 
 /// Why a notification could not be published.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PublishError {
     #[error("sns topic {topic} does not exist: check NOTIFY_TOPIC_ARN")]
     TopicNotFound { topic: String },
@@ -272,20 +272,102 @@ impl Publisher {
             .subject(notification.subject())
             .message(notification.body());
         for (name, value) in notification.attributes() {
-            request = request.message_attributes(name, string_attribute(value)?);
+            request = request.message_attributes(
+                name,
+                string_attribute(value).ok_or_else(|| PublishError::Rejected {
+                    topic: self.topic_arn.clone(),
+                    message: format!("message attribute {name} could not be built"),
+                })?,
+            );
         }
-        let output = request.send().await.map_err(|err| self.classify(err))?;
+        let output = request.send().await.map_err(|err| {
+            let message = DisplayErrorContext(&err).to_string();
+            self.classify(err.code(), message)
+        })?;
         Ok(output.message_id.unwrap_or_default())
     }
 
-    fn classify<E, R>(&self, err: aws_sdk_sns::error::SdkError<E, R>) -> PublishError
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
-    {
+    /// Publishes many notifications with as few calls as SNS allows
+    /// (PublishBatch, ten at a time). The result for each notification is at
+    /// the same position as the notification: one failing never hides another.
+    pub async fn publish_batch(
+        &self,
+        notifications: &[Notification],
+    ) -> Vec<Result<String, PublishError>> {
+        let mut results = Vec::with_capacity(notifications.len());
+        for chunk in notifications.chunks(MAX_BATCH) {
+            if chunk.len() == 1 {
+                results.push(self.publish(&chunk[0]).await);
+                continue;
+            }
+            results.extend(self.publish_chunk(chunk).await);
+        }
+        results
+    }
+
+    async fn publish_chunk(&self, chunk: &[Notification]) -> Vec<Result<String, PublishError>> {
+        let entries: Vec<PublishBatchRequestEntry> = chunk
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let mut entry = PublishBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .subject(n.subject())
+                    .message(n.body());
+                for (name, value) in n.attributes() {
+                    entry = entry.message_attributes(name, string_attribute(value)?);
+                }
+                entry.build().ok()
+            })
+            .collect();
+        let mut results: Vec<Result<String, PublishError>> = chunk
+            .iter()
+            .map(|_| {
+                Err(PublishError::Rejected {
+                    topic: self.topic_arn.clone(),
+                    message: "the entry was not in SNS's answer".into(),
+                })
+            })
+            .collect();
+        match self
+            .client
+            .publish_batch()
+            .topic_arn(&self.topic_arn)
+            .set_publish_batch_request_entries(Some(entries))
+            .send()
+            .await
+        {
+            Ok(output) => {
+                for ok in output.successful.unwrap_or_default() {
+                    if let Some(slot) = ok.id.and_then(|id| id.parse::<usize>().ok()) {
+                        if let Some(r) = results.get_mut(slot) {
+                            *r = Ok(ok.message_id.unwrap_or_default());
+                        }
+                    }
+                }
+                for failed in output.failed.unwrap_or_default() {
+                    if let Ok(slot) = failed.id.parse::<usize>() {
+                        if let Some(r) = results.get_mut(slot) {
+                            let message = failed.message.clone().unwrap_or_default();
+                            *r = Err(self.classify(Some(&failed.code), message));
+                        }
+                    }
+                }
+            }
+            Err(err) => {
+                let message = DisplayErrorContext(&err).to_string();
+                let error = self.classify(err.code(), message);
+                for r in &mut results {
+                    *r = Err(error.clone());
+                }
+            }
+        }
+        results
+    }
+
+    fn classify(&self, code: Option<&str>, message: String) -> PublishError {
         let topic = self.topic_arn.clone();
-        let message = DisplayErrorContext(&err).to_string();
-        match err.code() {
+        match code {
             Some("NotFound" | "NotFoundException") => PublishError::TopicNotFound { topic },
             Some(
                 "AuthorizationError"
@@ -305,22 +387,28 @@ impl Publisher {
                 | "InvalidParameterException"
                 | "InvalidParameterValue"
                 | "InvalidParameterValueException"
-                | "ValidationError",
+                | "ValidationError"
+                | "BatchEntryIdsNotDistinct"
+                | "BatchRequestTooLong"
+                | "EmptyBatchRequest"
+                | "InvalidBatchEntryId"
+                | "TooManyEntriesInBatchRequest",
             ) => PublishError::Rejected { topic, message },
             _ => PublishError::Unavailable { topic, message },
         }
     }
 }
 
-fn string_attribute(value: String) -> Result<MessageAttributeValue, PublishError> {
+/// SNS takes at most ten entries per PublishBatch call.
+pub const MAX_BATCH: usize = 10;
+
+/// The builder only fails without a data type, which is always set here.
+fn string_attribute(value: String) -> Option<MessageAttributeValue> {
     MessageAttributeValue::builder()
         .data_type("String")
         .string_value(value)
         .build()
-        .map_err(|err| PublishError::Rejected {
-            topic: String::new(),
-            message: err.to_string(),
-        })
+        .ok()
 }
 
 #[cfg(test)]

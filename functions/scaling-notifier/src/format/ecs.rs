@@ -1,0 +1,449 @@
+//! Amazon ECS: service actions, deployment state changes, stopped tasks.
+
+use serde::Deserialize;
+use shared::Severity;
+
+use super::{Ctx, Formatted, humanize, last_segment};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct ServiceEvent {
+    event_type: String,
+    event_name: String,
+    cluster_arn: String,
+    capacity_provider_arns: Vec<String>,
+    reason: String,
+    deployment_id: String,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Task {
+    cluster_arn: String,
+    task_arn: String,
+    task_definition_arn: String,
+    group: String,
+    last_status: String,
+    stop_code: String,
+    stopped_reason: String,
+    started_by: String,
+    stopped_at: String,
+    availability_zone: String,
+    launch_type: String,
+    containers: Vec<Container>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Container {
+    name: String,
+    exit_code: Option<i64>,
+    reason: String,
+    last_status: String,
+}
+
+/// `(cluster, service)` from the event's resources or the detail.
+fn service_of(ctx: &Ctx<'_>, cluster_arn: &str) -> (String, String) {
+    let cluster = last_segment(cluster_arn).to_owned();
+    let service = ctx
+        .event
+        .resources
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .find(|r| r.contains(":service/"))
+        .map(|r| last_segment(r).to_owned())
+        .unwrap_or_default();
+    (cluster, service)
+}
+
+fn severity_of(event_type: &str) -> Severity {
+    match event_type {
+        "ERROR" => Severity::Error,
+        "WARN" | "WARNING" => Severity::Warning,
+        _ => Severity::Info,
+    }
+}
+
+/// What an ECS service event name means, in words.
+fn service_words(event_name: &str) -> String {
+    match event_name {
+        "SERVICE_STEADY_STATE" => "reached steady state".into(),
+        "TASKSET_STEADY_STATE" => "task set reached steady state".into(),
+        "CAPACITY_PROVIDER_STEADY_STATE" => "capacity provider reached steady state".into(),
+        "SERVICE_DESIRED_COUNT_UPDATED" => "desired count updated by the scheduler".into(),
+        "TASKS_STOPPED" => "tasks stopped".into(),
+        "SERVICE_TASK_START_IMPAIRED" => "tasks keep failing to start".into(),
+        "SERVICE_DISCOVERY_INSTANCE_UNHEALTHY" => "unhealthy task in service discovery".into(),
+        "VPC_LATTICE_TARGET_UNHEALTHY" => "unhealthy VPC Lattice target".into(),
+        "SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED" => {
+            "daemon task violates its placement constraints".into()
+        }
+        "ECS_OPERATION_THROTTLED" => "ECS API throttled the service scheduler".into(),
+        "SERVICE_DISCOVERY_OPERATION_THROTTLED" => "Cloud Map API throttled the scheduler".into(),
+        "SERVICE_TASK_PLACEMENT_FAILURE" => "tasks cannot be placed".into(),
+        "SERVICE_TASK_CONFIGURATION_FAILURE" => "tasks cannot start: configuration error".into(),
+        "SERVICE_DEPLOYMENT_IN_PROGRESS" => "deployment in progress".into(),
+        "SERVICE_DEPLOYMENT_COMPLETED" => "deployment completed".into(),
+        "SERVICE_DEPLOYMENT_FAILED" => "deployment failed".into(),
+        other => humanize(other),
+    }
+}
+
+/// What a placement failure reason such as `RESOURCE:MEMORY` means.
+fn placement_reason(reason: &str) -> Option<&'static str> {
+    Some(match reason {
+        "RESOURCE:MEMORY" => "no container instance has enough free memory",
+        "RESOURCE:CPU" => "no container instance has enough free CPU",
+        "RESOURCE:PORTS" => "the ports the task needs are taken on every instance",
+        "RESOURCE:ENI" => "no container instance has a free network interface",
+        "RESOURCE:GPU" => "no container instance has a free GPU",
+        "AGENT" => "the ECS agent of the candidate instances is disconnected",
+        "ATTRIBUTE" => "no instance has the attributes the task requires",
+        "LOCATION" => "no instance in the required Availability Zone",
+        _ => return None,
+    })
+}
+
+pub(super) fn service_action(ctx: &Ctx<'_>) -> Option<Formatted> {
+    let d: ServiceEvent = ctx.detail()?;
+    if d.event_name.is_empty() {
+        return None;
+    }
+    let (cluster, service) = service_of(ctx, &d.cluster_arn);
+    let who = if service.is_empty() {
+        cluster.clone()
+    } else {
+        service.clone()
+    };
+    let severity = severity_of(&d.event_type);
+    let words = service_words(&d.event_name);
+    let summary = match placement_reason(&d.reason) {
+        Some(meaning) => format!(
+            "The scheduler cannot place tasks: {meaning} ({}).",
+            d.reason
+        ),
+        None if !d.reason.is_empty() => d.reason.clone(),
+        None => format!("ECS reported {} for the service.", d.event_name),
+    };
+    let n = ctx
+        .notification(severity, format!("ECS {who}: {words}"))
+        .summary(summary)
+        .field("Service", &service)
+        .field("Cluster", &cluster)
+        .field("Event", &d.event_name)
+        .field("Reason", &d.reason)
+        .field(
+            "Capacity providers",
+            d.capacity_provider_arns
+                .iter()
+                .map(|a| last_segment(a))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .field("Created", &d.created_at)
+        .resource(format!("ecs/{cluster}/{service}"));
+    let n = with_console(ctx, ctx.finish(n), &cluster, &service);
+    Some(Formatted::known(
+        format!("ECS Service Action/{}", d.event_name),
+        n,
+    ))
+}
+
+pub(super) fn deployment(ctx: &Ctx<'_>) -> Option<Formatted> {
+    let d: ServiceEvent = ctx.detail()?;
+    if d.event_name.is_empty() {
+        return None;
+    }
+    let (cluster, service) = service_of(ctx, &d.cluster_arn);
+    let reason = d.reason.to_ascii_lowercase();
+    let rolling_back = reason.contains("rolling back") || reason.contains("rollback");
+    let (severity, words) = match d.event_name.as_str() {
+        "SERVICE_DEPLOYMENT_FAILED" if rolling_back => {
+            (Severity::Error, "deployment failed, rolling back")
+        }
+        "SERVICE_DEPLOYMENT_FAILED" => (Severity::Error, "deployment failed"),
+        "SERVICE_DEPLOYMENT_COMPLETED" if rolling_back => {
+            (Severity::Warning, "deployment rolled back")
+        }
+        "SERVICE_DEPLOYMENT_COMPLETED" => (Severity::Info, "deployment completed"),
+        "SERVICE_DEPLOYMENT_IN_PROGRESS" if rolling_back => {
+            (Severity::Warning, "rollback in progress")
+        }
+        "SERVICE_DEPLOYMENT_IN_PROGRESS" => (Severity::Info, "deployment in progress"),
+        _ => (severity_of(&d.event_type), "deployment state changed"),
+    };
+    let n = ctx
+        .notification(severity, format!("ECS {service}: {words}"))
+        .summary(if d.reason.is_empty() {
+            format!(
+                "Deployment {}: {}.",
+                d.deployment_id,
+                humanize(&d.event_name)
+            )
+        } else {
+            d.reason.clone()
+        })
+        .field("Service", &service)
+        .field("Cluster", &cluster)
+        .field("Deployment", &d.deployment_id)
+        .field("Event", &d.event_name)
+        .field("Updated", &d.updated_at)
+        .resource(format!("ecs/{cluster}/{service}"));
+    let n = with_console(ctx, ctx.finish(n), &cluster, &service);
+    Some(Formatted::known(
+        format!("ECS Deployment State Change/{}", d.event_name),
+        n,
+    ))
+}
+
+pub(super) fn task_state(ctx: &Ctx<'_>) -> Option<Formatted> {
+    let d: Task = ctx.detail()?;
+    if d.task_arn.is_empty() {
+        return None;
+    }
+    let cluster = last_segment(&d.cluster_arn).to_owned();
+    let task_id = last_segment(&d.task_arn).to_owned();
+    let service = d
+        .group
+        .strip_prefix("service:")
+        .unwrap_or_default()
+        .to_owned();
+    let who = if service.is_empty() {
+        d.group.clone()
+    } else {
+        service.clone()
+    };
+
+    let oom = d
+        .containers
+        .iter()
+        .find(|c| c.reason.contains("OutOfMemory"));
+    let essential = d
+        .containers
+        .iter()
+        .find(|c| c.exit_code.is_some_and(|code| code != 0))
+        .or_else(|| d.containers.iter().find(|c| c.exit_code.is_some()));
+    let stopped = d.stopped_reason.to_ascii_lowercase();
+    let verdict: Option<(Severity, String)> = if d.last_status != "STOPPED" {
+        None
+    } else if let Some(c) = oom {
+        Some((
+            Severity::Error,
+            format!("container {} ran out of memory", c.name),
+        ))
+    } else if stopped.contains("health check") {
+        Some((Severity::Warning, "task failed its health checks".into()))
+    } else if d.stop_code == "TaskFailedToStart" {
+        Some((Severity::Error, "task failed to start".into()))
+    } else if d.stop_code == "EssentialContainerExited" {
+        Some(match essential {
+            Some(c) if c.exit_code != Some(0) => (
+                Severity::Error,
+                format!(
+                    "essential container {} exited with code {}",
+                    c.name,
+                    c.exit_code
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| "?".into())
+                ),
+            ),
+            Some(c) => (
+                Severity::Warning,
+                format!("essential container {} exited", c.name),
+            ),
+            None => (Severity::Warning, "essential container exited".into()),
+        })
+    } else if matches!(
+        d.stop_code.as_str(),
+        "SpotInterruption" | "TerminationNotice"
+    ) {
+        Some((Severity::Warning, "task stopped: capacity reclaimed".into()))
+    } else {
+        None
+    };
+
+    let containers = d
+        .containers
+        .iter()
+        .map(|c| {
+            let mut s = c.name.clone();
+            if let Some(code) = c.exit_code {
+                s.push_str(&format!(" exit {code}"));
+            } else if !c.last_status.is_empty() {
+                s.push_str(&format!(" {}", c.last_status.to_ascii_lowercase()));
+            }
+            if !c.reason.is_empty() {
+                s.push_str(&format!(" ({})", c.reason));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let title_words = verdict
+        .as_ref()
+        .map(|(_, w)| w.clone())
+        .unwrap_or_else(|| format!("task {}", d.last_status.to_ascii_lowercase()));
+    let severity = verdict.as_ref().map(|(s, _)| *s).unwrap_or(Severity::Info);
+    let n = ctx
+        .notification(severity, format!("ECS {who}: {title_words}"))
+        .summary(if d.stopped_reason.is_empty() {
+            format!("Task {task_id} is {}.", d.last_status.to_ascii_lowercase())
+        } else {
+            d.stopped_reason.clone()
+        })
+        .field("Service", &service)
+        .field(
+            "Group",
+            if service.is_empty() {
+                d.group.as_str()
+            } else {
+                ""
+            },
+        )
+        .field("Cluster", &cluster)
+        .field("Task", &task_id)
+        .field("Task definition", last_segment(&d.task_definition_arn))
+        .field("Stop code", &d.stop_code)
+        .field("Containers", containers)
+        .field("Started by", &d.started_by)
+        .field("Launch type", &d.launch_type)
+        .field("Availability Zone", &d.availability_zone)
+        .field("Stopped at", &d.stopped_at)
+        .resource(format!("ecs/{cluster}/{who}"));
+    let n = with_console(ctx, ctx.finish(n), &cluster, &service);
+    let kind = format!("ECS Task State Change/{}", d.last_status);
+    let formatted = Formatted::known(kind, n);
+    Some(match verdict {
+        Some(_) => formatted,
+        None if d.last_status != "STOPPED" => formatted.routine(format!(
+            "task is {}: only stopped tasks are reported",
+            d.last_status
+        )),
+        None => formatted.routine(format!(
+            "routine stop ({}: {})",
+            if d.stop_code.is_empty() {
+                "no stop code"
+            } else {
+                &d.stop_code
+            },
+            d.stopped_reason
+        )),
+    })
+}
+
+fn with_console(
+    ctx: &Ctx<'_>,
+    n: shared::Notification,
+    cluster: &str,
+    service: &str,
+) -> shared::Notification {
+    if cluster.is_empty() {
+        return n;
+    }
+    let path = if service.is_empty() {
+        format!("ecs/v2/clusters/{cluster}?region={{region}}")
+    } else {
+        format!("ecs/v2/clusters/{cluster}/services/{service}/events?region={{region}}")
+    };
+    match ctx.console(&path) {
+        Some(link) => n.console_link(link),
+        None => n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::format;
+    use super::super::tests::{field, sample};
+    use super::*;
+
+    #[test]
+    fn placement_failure_is_an_error_explaining_the_reason() {
+        let f = format(&sample("ecs_service-placement-failure.json"), "prod");
+        assert_eq!(f.kind, "ECS Service Action/SERVICE_TASK_PLACEMENT_FAILURE");
+        let n = f.notification;
+        assert_eq!(n.severity, Severity::Error);
+        assert_eq!(n.title, "ECS checkout: tasks cannot be placed");
+        assert!(n.summary.contains("enough free memory"), "{}", n.summary);
+        assert_eq!(field(&n, "Cluster"), Some("prod"));
+        assert_eq!(field(&n, "Capacity providers"), Some("prod-asg-provider"));
+        assert_eq!(n.resource.as_deref(), Some("ecs/prod/checkout"));
+    }
+
+    #[test]
+    fn steady_state_is_info_and_impaired_start_a_warning() {
+        let steady = format(&sample("ecs_service-steady-state.json"), "p").notification;
+        assert_eq!(steady.severity, Severity::Info);
+        assert_eq!(steady.title, "ECS checkout: reached steady state");
+        let impaired = format(&sample("ecs_service-task-start-impaired.json"), "p").notification;
+        assert_eq!(impaired.severity, Severity::Warning);
+        assert_eq!(impaired.title, "ECS checkout: tasks keep failing to start");
+    }
+
+    #[test]
+    fn deployments_read_by_outcome() {
+        for (file, severity, title) in [
+            (
+                "ecs_deployment-in-progress.json",
+                Severity::Info,
+                "ECS checkout: deployment in progress",
+            ),
+            (
+                "ecs_deployment-completed.json",
+                Severity::Info,
+                "ECS checkout: deployment completed",
+            ),
+            (
+                "ecs_deployment-failed.json",
+                Severity::Error,
+                "ECS checkout: deployment failed, rolling back",
+            ),
+            (
+                "ecs_deployment-rolled-back.json",
+                Severity::Warning,
+                "ECS checkout: deployment rolled back",
+            ),
+        ] {
+            let n = format(&sample(file), "p").notification;
+            assert_eq!((n.severity, n.title.as_str()), (severity, title), "{file}");
+            assert_eq!(
+                field(&n, "Deployment"),
+                Some("ecs-svc/4857269112753419630"),
+                "{file}"
+            );
+        }
+    }
+
+    #[test]
+    fn stopped_tasks_worth_knowing_are_reported_with_their_cause() {
+        let oom = format(&sample("ecs_task-stopped-oom.json"), "p");
+        assert!(oom.routine.is_none());
+        assert_eq!(oom.notification.severity, Severity::Error);
+        assert_eq!(
+            oom.notification.title,
+            "ECS checkout: container app ran out of memory"
+        );
+        assert!(field(&oom.notification, "Containers").is_some_and(|c| c.contains("exit 137")));
+
+        let exited = format(&sample("ecs_task-stopped-essential-exit.json"), "p").notification;
+        assert_eq!(exited.severity, Severity::Error);
+        assert_eq!(
+            exited.title,
+            "ECS checkout: essential container app exited with code 1"
+        );
+
+        let health = format(&sample("ecs_task-stopped-health-check.json"), "p").notification;
+        assert_eq!(health.severity, Severity::Warning);
+        assert_eq!(health.title, "ECS checkout: task failed its health checks");
+    }
+
+    #[test]
+    fn routine_stops_are_marked_routine_with_the_reason() {
+        let f = format(&sample("ecs_task-stopped-scale-in.json"), "p");
+        let reason = f.routine.expect("scale-in is routine");
+        assert!(reason.contains("ServiceSchedulerInitiated"), "{reason}");
+    }
+}

@@ -1,0 +1,308 @@
+//! Pure formatting: one event in, one notification out. No AWS calls here.
+//!
+//! Each known event type has its own formatter choosing severity, subject
+//! and fields. Anything else, or a known type whose detail is not shaped as
+//! AWS documents, becomes a generic WARNING so nothing is lost.
+
+mod alarm;
+mod appscaling;
+mod autoscaling;
+mod ecs;
+mod scheduler;
+
+pub use alarm::ClassicAlarm;
+
+use serde_json::Value;
+use shared::logging::redact_json;
+use shared::{Notification, Severity};
+
+use crate::{Event, FUNCTION};
+
+/// Longest rendering of an unrecognised event's detail kept in its notification.
+const MAX_GENERIC_DETAIL_CHARS: usize = 2_000;
+
+/// The notification for an event, and what routing needs to know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Formatted {
+    /// `detail-type`, or `detail-type/eventName` where the detail names a
+    /// finer event (ECS): what `MUTED_EVENTS` matches.
+    pub kind: String,
+    /// Whether a formatter of its own made it (else: the generic one).
+    pub recognised: bool,
+    /// Why this event is routine and not worth a notification, if it is.
+    pub routine: Option<String>,
+    pub notification: Notification,
+}
+
+impl Formatted {
+    fn known(kind: impl Into<String>, notification: Notification) -> Self {
+        Self {
+            kind: kind.into(),
+            recognised: true,
+            routine: None,
+            notification,
+        }
+    }
+
+    fn routine(mut self, reason: impl Into<String>) -> Self {
+        self.routine = Some(reason.into());
+        self
+    }
+}
+
+/// Formats one EventBridge event. Never fails.
+pub fn format(event: &Event, environment: &str) -> Formatted {
+    let ctx = Ctx { event, environment };
+    let known = match (event.source.as_str(), event.detail_type.as_str()) {
+        ("aws.autoscaling", dt) => autoscaling::format(&ctx, dt),
+        ("aws.ecs", "ECS Service Action") => ecs::service_action(&ctx),
+        ("aws.ecs", "ECS Deployment State Change") => ecs::deployment(&ctx),
+        ("aws.ecs", "ECS Task State Change") => ecs::task_state(&ctx),
+        (
+            "aws.application-autoscaling",
+            "Application Auto Scaling Scaling Activity State Change",
+        ) => appscaling::format(&ctx),
+        ("aws.cloudwatch", "CloudWatch Alarm State Change") => alarm::state_change(&ctx),
+        (shared::events::scheduler::SOURCE, shared::events::scheduler::ACTION_DETAIL_TYPE) => {
+            scheduler::format(&ctx)
+        }
+        _ => None,
+    };
+    known.unwrap_or_else(|| generic(event, environment))
+}
+
+/// Formats a CloudWatch alarm notification as alarm actions send it to SNS.
+pub fn format_classic_alarm(alarm: &ClassicAlarm, environment: &str) -> Formatted {
+    alarm::classic(alarm, environment)
+}
+
+/// Formats an SNS message that is not an event this function knows.
+pub fn format_sns_text(
+    subject: Option<&str>,
+    message: &str,
+    topic: &str,
+    environment: &str,
+) -> Formatted {
+    let mut text = message.to_owned();
+    if let Ok(mut json) = serde_json::from_str::<Value>(message) {
+        redact_json(&mut json);
+        text = json.to_string();
+    }
+    let title = subject
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| format!("SNS message: {s}"))
+        .unwrap_or_else(|| "SNS message of unknown shape".to_owned());
+    let notification = Notification::new(Severity::Warning, FUNCTION, environment, title)
+        .summary(
+            "No formatter knows this message, so it is forwarded as received \
+             (values of secret-looking keys redacted).",
+        )
+        .field("Topic", topic)
+        .field("Message", cut(&text, MAX_GENERIC_DETAIL_CHARS));
+    Formatted {
+        kind: "SNS message".into(),
+        recognised: false,
+        routine: None,
+        notification,
+    }
+}
+
+/// What every formatter reads about the event around its detail.
+struct Ctx<'a> {
+    event: &'a Event,
+    environment: &'a str,
+}
+
+impl Ctx<'_> {
+    fn region(&self) -> &str {
+        self.event.region.as_deref().unwrap_or_default()
+    }
+
+    fn detail<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_value(self.event.detail.clone()).ok()
+    }
+
+    fn notification(&self, severity: Severity, title: impl Into<String>) -> Notification {
+        Notification::new(severity, FUNCTION, self.environment, title)
+    }
+
+    /// The fields every notification ends with.
+    fn finish(&self, n: Notification) -> Notification {
+        n.field(
+            "Time",
+            self.event.time.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        )
+        .field("Account", self.event.account.as_deref().unwrap_or_default())
+        .field("Region", self.region())
+    }
+
+    /// A console link in the event's region; `{region}` in the path is filled in too.
+    fn console(&self, path_and_fragment: &str) -> Option<String> {
+        let region = self.region();
+        (!region.is_empty()).then(|| {
+            format!("https://{region}.console.aws.amazon.com/{path_and_fragment}")
+                .replace("{region}", region)
+        })
+    }
+}
+
+fn generic(event: &Event, environment: &str) -> Formatted {
+    let mut detail = event.detail.clone();
+    redact_json(&mut detail);
+    let resources = event.resources.as_deref().unwrap_or_default().join(", ");
+    let mut n = Notification::new(
+        Severity::Warning,
+        FUNCTION,
+        environment,
+        format!("{} from {}", event.detail_type, event.source),
+    )
+    .summary(
+        "No formatter knows this event, so it is forwarded as received \
+         (values of secret-looking keys redacted).",
+    )
+    .field("Source", &event.source)
+    .field("Detail type", &event.detail_type)
+    .field("Resources", resources)
+    .field(
+        "Time",
+        event.time.map(|t| t.to_rfc3339()).unwrap_or_default(),
+    )
+    .field("Account", event.account.as_deref().unwrap_or_default())
+    .field("Region", event.region.as_deref().unwrap_or_default())
+    .field("Event id", event.id.as_deref().unwrap_or_default())
+    .field("Detail", cut(&detail.to_string(), MAX_GENERIC_DETAIL_CHARS));
+    if let Some(resource) = event.resources.as_ref().and_then(|r| r.first()) {
+        n = n.resource(resource.clone());
+    }
+    Formatted {
+        kind: event.detail_type.clone(),
+        recognised: false,
+        routine: None,
+        notification: n,
+    }
+}
+
+/// At most `max` characters of `text`, saying when it was cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max).collect();
+    out.push_str("… (cut)");
+    out
+}
+
+/// `SERVICE_TASK_PLACEMENT_FAILURE` -> `service task placement failure`.
+fn humanize(name: &str) -> String {
+    name.split('_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The last `/`-separated part of an ARN or id (`.../service/prod/web` -> `web`).
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn sample(file: &str) -> Event {
+        let path = format!(
+            "{}/../../events/scaling-notifier/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    pub(crate) fn field<'a>(n: &'a Notification, name: &str) -> Option<&'a str> {
+        n.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    }
+
+    fn event(value: Value) -> Event {
+        serde_json::from_value(value).expect("valid EventBridge event")
+    }
+
+    #[test]
+    fn unknown_event_becomes_a_warning_with_its_type_and_source() {
+        let e = event(json!({
+            "version": "0", "id": "1", "detail-type": "Something New", "source": "aws.future",
+            "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "eu-west-1",
+            "resources": ["arn:aws:future:eu-west-1:123456789012:thing/a"],
+            "detail": {"state": "odd", "token": "abc123"}
+        }));
+        let f = format(&e, "prod");
+        assert!(!f.recognised);
+        assert_eq!(f.kind, "Something New");
+        let n = f.notification;
+        assert_eq!(n.severity, Severity::Warning);
+        assert_eq!(n.title, "Something New from aws.future");
+        assert_eq!(field(&n, "Source"), Some("aws.future"));
+        let detail = field(&n, "Detail").unwrap_or_default();
+        assert!(
+            detail.contains("odd") && !detail.contains("abc123"),
+            "{detail}"
+        );
+        assert_eq!(
+            n.resource.as_deref(),
+            Some("arn:aws:future:eu-west-1:123456789012:thing/a")
+        );
+    }
+
+    #[test]
+    fn known_type_with_undocumented_detail_is_still_sent_as_generic() {
+        let e = event(json!({
+            "detail-type": "EC2 Instance Launch Unsuccessful", "source": "aws.autoscaling",
+            "detail": {"StatusCode": 7}
+        }));
+        let f = format(&e, "prod");
+        assert!(!f.recognised);
+        assert_eq!(f.notification.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn huge_unknown_detail_is_cut() {
+        let e = event(json!({
+            "detail-type": "Big", "source": "custom.app", "detail": {"blob": "x".repeat(10_000)}
+        }));
+        let n = format(&e, "prod").notification;
+        let detail = field(&n, "Detail").unwrap_or_default();
+        assert!(detail.chars().count() < MAX_GENERIC_DETAIL_CHARS + 20);
+    }
+
+    #[test]
+    fn unknown_sns_text_is_forwarded_redacted() {
+        let f = format_sns_text(Some("hello"), r#"{"password":"p","x":1}"#, "arn:t", "prod");
+        assert_eq!(f.notification.severity, Severity::Warning);
+        assert_eq!(f.notification.title, "SNS message: hello");
+        let msg = field(&f.notification, "Message").unwrap_or_default();
+        assert!(
+            !msg.contains("\"p\"") && msg.contains("[redacted]"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn names_read_as_words() {
+        assert_eq!(
+            humanize("SERVICE_TASK_START_IMPAIRED"),
+            "service task start impaired"
+        );
+        assert_eq!(
+            last_segment("arn:aws:ecs:us-east-1:1:service/prod/web"),
+            "web"
+        );
+    }
+}
