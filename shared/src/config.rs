@@ -112,8 +112,16 @@ impl Env {
         let raw = self.required(name, "an ARN")?;
         if is_arn_of(&raw, service) {
             Ok(raw)
-        } else {
+        } else if raw.starts_with("arn:") {
             Err(invalid(name, "an ARN of the right service", &raw))
+        } else {
+            // Not an ARN at all: it may be the very secret the ARN should
+            // point to (a pasted webhook URL, a password), so it is not shown.
+            Err(ConfigError::Invalid {
+                variable: name.to_owned(),
+                expected: "an ARN",
+                found: "a value that is not an ARN (not shown)".to_owned(),
+            })
         }
     }
 }

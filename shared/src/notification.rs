@@ -339,18 +339,19 @@ impl Publisher {
         {
             Ok(output) => {
                 for ok in output.successful.unwrap_or_default() {
-                    if let Some(slot) = ok.id.and_then(|id| id.parse::<usize>().ok()) {
-                        if let Some(r) = results.get_mut(slot) {
-                            *r = Ok(ok.message_id.unwrap_or_default());
-                        }
+                    if let Some(r) = ok
+                        .id
+                        .and_then(|id| id.parse::<usize>().ok())
+                        .and_then(|slot| results.get_mut(slot))
+                    {
+                        *r = Ok(ok.message_id.unwrap_or_default());
                     }
                 }
                 for failed in output.failed.unwrap_or_default() {
-                    if let Ok(slot) = failed.id.parse::<usize>() {
-                        if let Some(r) = results.get_mut(slot) {
-                            let message = failed.message.clone().unwrap_or_default();
-                            *r = Err(self.classify(Some(&failed.code), message));
-                        }
+                    let slot = failed.id.parse::<usize>().ok();
+                    if let Some(r) = slot.and_then(|slot| results.get_mut(slot)) {
+                        let message = failed.message.clone().unwrap_or_default();
+                        *r = Err(self.classify(Some(&failed.code), message));
                     }
                 }
             }

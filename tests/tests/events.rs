@@ -23,8 +23,11 @@ fn every_sample_event_parses_for_its_function() {
             let name = path.display().to_string();
             match function.as_str() {
                 "scaling-notifier" => {
-                    serde_json::from_str::<scaling_notifier::Event>(&raw)
+                    let value =
+                        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let items = scaling_notifier::input::parse(value)
                         .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    assert!(!items.is_empty(), "{name}: no items");
                 }
                 other => {
                     serde_json::from_str::<serde_json::Value>(&raw)

@@ -1,50 +1,57 @@
-//! scaling-notifier against the emulator: the event becomes a notification
-//! on SNS, delivered to a subscribed SQS queue with its routing attributes.
+//! scaling-notifier against the emulator: events become notifications on
+//! SNS, delivered to subscribed SQS queues that filter on their attributes,
+//! and optionally to a Slack webhook.
 
 use std::time::Duration;
 
 use harness::emulator::Emulator;
 use harness::fixtures::TopicWithQueue;
 use harness::proxy::{Fault, FaultProxy};
-use harness::sample_event;
-use scaling_notifier::{Config, Deps, Error, Event, handle};
+use harness::webhook::WebhookServer;
+use harness::{repo_root, sample_event};
+use scaling_notifier::{Config, Deps, Error, SlackSink, handle};
+use serde_json::{Value, json};
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
-use shared::{PublishError, Publisher};
+use shared::{PublishError, Publisher, Severity};
 
-fn deps(config: &aws_config::SdkConfig, topic_arn: &str, dry_run: bool) -> Deps {
+const ERRORS_ONLY: &str = r#"{"severity":["ERROR","CRITICAL"]}"#;
+
+fn config(topic_arn: &str, dry_run: bool) -> Config {
+    Config::new(Common {
+        topic_arn: topic_arn.to_owned(),
+        environment: "test".into(),
+        dry_run,
+        metrics_namespace: DEFAULT_METRICS_NAMESPACE.into(),
+    })
+}
+
+fn deps(sdk: &aws_config::SdkConfig, topic_arn: &str, dry_run: bool) -> Deps {
     Deps {
-        config: Config {
-            common: Common {
-                topic_arn: topic_arn.to_owned(),
-                environment: "test".into(),
-                dry_run,
-                metrics_namespace: DEFAULT_METRICS_NAMESPACE.into(),
-            },
-        },
-        publisher: Publisher::new(aws_sdk_sns::Client::new(config), topic_arn),
+        config: config(topic_arn, dry_run),
+        publisher: Publisher::new(aws_sdk_sns::Client::new(sdk), topic_arn),
+        slack: None,
     }
 }
 
-fn launch_unsuccessful() -> Event {
-    let raw =
-        sample_event("scaling-notifier", "autoscaling_launch-unsuccessful.json").expect("sample");
-    serde_json::from_value(raw).expect("sample is an EventBridge event")
+fn sample(file: &str) -> Value {
+    sample_event("scaling-notifier", file).expect("sample")
+}
+
+fn launch_unsuccessful() -> Value {
+    sample("autoscaling_launch-unsuccessful.json")
 }
 
 #[tokio::test]
 async fn launch_failure_arrives_as_an_error_notification_with_routing_attributes() {
-    let config = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&config, "notifier", None)
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "notifier", None)
         .await
         .expect("topic");
 
-    let report = handle(
-        launch_unsuccessful(),
-        &deps(&config, &sink.topic_arn, false),
-    )
-    .await
-    .expect("handled");
-    assert_eq!(report.done.len(), 1, "{report:?}");
+    let response = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
+        .await
+        .expect("handled");
+    assert_eq!(response.report.done.len(), 1, "{response:?}");
 
     let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
     assert_eq!(delivered.len(), 1, "exactly one notification");
@@ -62,6 +69,7 @@ async fn launch_failure_arrives_as_an_error_notification_with_routing_attributes
         "Availability Zone: us-west-2b",
         "Subnet: subnet-0a1b2c3d",
         "Status: Failed",
+        "Capacity: 2 -> 3",
         "Account: 123456789012",
         "InsufficientInstanceCapacity",
     ] {
@@ -73,60 +81,227 @@ async fn launch_failure_arrives_as_an_error_notification_with_routing_attributes
     }
 }
 
+/// Every sample under events/scaling-notifier, invoked as AWS would deliver
+/// it, lands on the subscription its severity routes it to.
 #[tokio::test]
-async fn error_only_subscription_gets_errors_and_not_warnings() {
-    let config = Emulator::shared().sdk_config().await;
-    let everything = TopicWithQueue::create(&config, "all", None)
+async fn every_sample_lands_where_its_severity_says() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let everything = TopicWithQueue::create(&sdk, "all", None)
         .await
         .expect("topic");
     let errors_only = everything
-        .add_queue(
-            &config,
-            "errors",
-            Some(r#"{"severity":["ERROR","CRITICAL"]}"#),
-        )
+        .add_queue(&sdk, "errors", Some(ERRORS_ONLY))
         .await
         .expect("queue");
-    let deps = deps(&config, &everything.topic_arn, false);
+    let deps = deps(&sdk, &everything.topic_arn, false);
 
-    handle(launch_unsuccessful(), &deps)
-        .await
-        .expect("error event");
-    let unknown: Event = serde_json::from_value(serde_json::json!({
-        "version": "0", "id": "9", "detail-type": "Brand New Thing", "source": "aws.future",
-        "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "us-east-1",
-        "resources": [], "detail": {"x": 1}
-    }))
-    .expect("event");
-    handle(unknown, &deps)
-        .await
-        .expect("unknown event is still sent");
+    let dir = repo_root().join("events/scaling-notifier");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("events dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let (mut published, mut errors, mut skipped) = (0, 0, 0);
+    for path in &files {
+        let payload: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+        let response = handle(payload, &deps)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            response.report.failed.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            response.report.failed
+        );
+        published += response.report.done.len();
+        skipped += response.report.skipped.len();
+        for done in &response.report.done {
+            let subject = done
+                .detail
+                .as_ref()
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if subject.starts_with("[ERROR]") || subject.starts_with("[CRITICAL]") {
+                errors += 1;
+            }
+        }
+    }
+    assert_eq!(skipped, 1, "only the routine scale-in task stop is skipped");
+    assert!(
+        published >= files.len(),
+        "{published} notifications for {} samples",
+        files.len()
+    );
 
     let all = everything
-        .drain(Duration::from_secs(2))
+        .drain(Duration::from_secs(3))
         .await
         .expect("drain");
-    let mut severities: Vec<_> = all.iter().filter_map(|d| d.attribute("severity")).collect();
-    severities.sort();
-    assert_eq!(severities, ["ERROR", "WARNING"]);
-    let errors = errors_only
+    assert_eq!(
+        all.len(),
+        published,
+        "the everything queue gets each notification once"
+    );
+    let severities: std::collections::BTreeSet<_> =
+        all.iter().filter_map(|d| d.attribute("severity")).collect();
+    assert_eq!(
+        severities,
+        ["ERROR", "INFO", "WARNING"].into_iter().collect()
+    );
+
+    let only_errors = errors_only
         .drain(Duration::from_secs(1))
         .await
         .expect("drain");
-    assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].attribute("severity"), Some("ERROR"));
+    assert_eq!(only_errors.len(), errors);
+    assert!(errors >= 8, "the samples hold many errors, got {errors}");
+    assert!(
+        only_errors
+            .iter()
+            .all(|d| d.attribute("severity") == Some("ERROR"))
+    );
+}
+
+#[tokio::test]
+async fn unknown_event_arrives_as_a_warning() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "unknown", None)
+        .await
+        .expect("topic");
+    let unknown = json!({
+        "version": "0", "id": "9", "detail-type": "Brand New Thing", "source": "aws.future",
+        "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "us-east-1",
+        "resources": [], "detail": {"x": 1}
+    });
+    handle(unknown, &deps(&sdk, &sink.topic_arn, false))
+        .await
+        .expect("sent");
+    let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].attribute("severity"), Some("WARNING"));
+    assert_eq!(
+        delivered[0].subject.as_deref(),
+        Some("[WARNING] Brand New Thing from aws.future")
+    );
+}
+
+#[tokio::test]
+async fn sqs_batch_is_published_in_one_batch_call() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let sdk = proxy.sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "batch", None)
+        .await
+        .expect("topic");
+    let response = handle(
+        sample("sqs_eventbridge-batch.json"),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect("handled");
+    assert_eq!(response.report.done.len(), 2);
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(proxy.calls("PublishBatch"), 1);
+    assert_eq!(proxy.calls("Publish"), 0);
+    assert_eq!(
+        sink.drain(Duration::from_secs(2))
+            .await
+            .expect("drain")
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn failed_sqs_batch_names_every_record_for_redelivery() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let sdk = proxy.sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "batchfail", None)
+        .await
+        .expect("topic");
+    proxy.fail_next("PublishBatch", 3, Fault::ServerError);
+    let response = handle(
+        sample("sqs_eventbridge-batch.json"),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect("a partial batch response, not an error");
+    let ids: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "059f36b4-87a3-44ab-83d2-661975830a7d",
+            "2e1424d4-f796-459a-8184-9c92662be6da"
+        ]
+    );
+    let json = serde_json::to_value(&response).expect("serialises");
+    assert_eq!(
+        json["batchItemFailures"][0]["itemIdentifier"],
+        "059f36b4-87a3-44ab-83d2-661975830a7d"
+    );
+    assert!(
+        sink.drain(Duration::from_secs(1))
+            .await
+            .expect("drain")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn routing_skips_muted_and_low_severity_events_with_reasons() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "routing", None)
+        .await
+        .expect("topic");
+    let mut deps = deps(&sdk, &sink.topic_arn, false);
+    deps.config.min_severity = Severity::Warning;
+    deps.config.muted = vec!["ECS Service Action/SERVICE_TASK_START_IMPAIRED".into()];
+
+    let low = handle(sample("autoscaling_launch-successful.json"), &deps)
+        .await
+        .expect("handled");
+    assert!(
+        low.report.skipped[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("below MIN_SEVERITY WARNING"))
+    );
+    let muted = handle(sample("ecs_service-task-start-impaired.json"), &deps)
+        .await
+        .expect("handled");
+    assert!(
+        muted.report.skipped[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("muted"))
+    );
+    handle(launch_unsuccessful(), &deps).await.expect("handled");
+
+    let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].attribute("severity"), Some("ERROR"));
 }
 
 #[tokio::test]
 async fn dry_run_returns_the_notification_and_publishes_nothing() {
-    let config = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&config, "dry", None)
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "dry", None)
         .await
         .expect("topic");
 
-    let report = handle(launch_unsuccessful(), &deps(&config, &sink.topic_arn, true))
+    let response = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, true))
         .await
         .expect("handled");
+    let report = response.report;
     assert!(report.dry_run);
     assert!(report.done.is_empty());
     assert_eq!(report.planned.len(), 1);
@@ -144,21 +319,78 @@ async fn dry_run_returns_the_notification_and_publishes_nothing() {
 }
 
 #[tokio::test]
+async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "slack", None)
+        .await
+        .expect("topic");
+    let webhook = WebhookServer::start(200).await.expect("webhook");
+
+    // The URL comes from Secrets Manager, as in production.
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let secret_arn = secrets
+        .create_secret()
+        .name(harness::names::unique("slack-webhook"))
+        .secret_string(json!({"url": webhook.url()}).to_string())
+        .send()
+        .await
+        .expect("secret")
+        .arn
+        .expect("arn");
+    let mut deps = deps(&sdk, &sink.topic_arn, false);
+    deps.slack = Some(
+        SlackSink::from_secret(&secrets, &secret_arn)
+            .await
+            .expect("sink"),
+    );
+
+    let ok = handle(launch_unsuccessful(), &deps).await.expect("handled");
+    assert!(ok.report.failed.is_empty(), "{:?}", ok.report.failed);
+    let posted = webhook.received();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(
+        posted[0]["text"],
+        "[ERROR] ASG web-staging: launch failed in us-west-2b"
+    );
+    assert_eq!(posted[0]["blocks"][0]["type"], "header");
+    assert_eq!(
+        posted[0]["blocks"][2]["fields"][0]["text"],
+        "*Auto Scaling group*\nweb-staging"
+    );
+
+    webhook.set_status(500);
+    let failed = handle(launch_unsuccessful(), &deps)
+        .await
+        .expect("the invocation still succeeds");
+    assert_eq!(failed.report.failed.len(), 1);
+    assert_eq!(
+        failed.report.failed[0].reason.as_deref(),
+        Some("slack answered HTTP 500")
+    );
+    assert_eq!(webhook.received().len(), 2, "slack was tried");
+    let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(delivered.len(), 2, "both SNS notifications were delivered");
+    let report_text = serde_json::to_string(&failed.report).expect("json");
+    assert!(
+        !report_text.contains("test-webhook"),
+        "the webhook URL is a secret: {report_text}"
+    );
+}
+
+#[tokio::test]
 async fn throttled_publish_is_retried_and_delivered_once() {
-    let emulator = Emulator::shared();
-    let proxy = FaultProxy::start(emulator.endpoint()).await.expect("proxy");
-    let config = proxy.sdk_config().await;
-    let sink = TopicWithQueue::create(&config, "throttle", None)
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let sdk = proxy.sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "throttle", None)
         .await
         .expect("topic");
     proxy.fail_next("Publish", 2, Fault::Throttle);
 
-    handle(
-        launch_unsuccessful(),
-        &deps(&config, &sink.topic_arn, false),
-    )
-    .await
-    .expect("third attempt publishes");
+    handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
+        .await
+        .expect("third attempt publishes");
     assert_eq!(proxy.calls("Publish"), 3);
     assert_eq!(
         sink.drain(Duration::from_secs(2))
@@ -171,20 +403,18 @@ async fn throttled_publish_is_retried_and_delivered_once() {
 
 #[tokio::test]
 async fn publish_that_keeps_failing_fails_the_invocation_so_eventbridge_retries() {
-    let emulator = Emulator::shared();
-    let proxy = FaultProxy::start(emulator.endpoint()).await.expect("proxy");
-    let config = proxy.sdk_config().await;
-    let sink = TopicWithQueue::create(&config, "down", None)
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let sdk = proxy.sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "down", None)
         .await
         .expect("topic");
     proxy.fail_next("Publish", 3, Fault::ServerError);
 
-    let err = handle(
-        launch_unsuccessful(),
-        &deps(&config, &sink.topic_arn, false),
-    )
-    .await
-    .expect_err("publish failed");
+    let err = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
+        .await
+        .expect_err("publish failed");
     assert!(
         matches!(&err, Error::Publish(e) if e.is_retryable()),
         "{err}"
@@ -199,9 +429,9 @@ async fn publish_that_keeps_failing_fails_the_invocation_so_eventbridge_retries(
 
 #[tokio::test]
 async fn missing_topic_is_a_clear_permanent_error() {
-    let config = Emulator::shared().sdk_config().await;
+    let sdk = Emulator::shared().sdk_config().await;
     let missing = "arn:aws:sns:us-east-1:123456789012:does-not-exist";
-    let err = handle(launch_unsuccessful(), &deps(&config, missing, false))
+    let err = handle(launch_unsuccessful(), &deps(&sdk, missing, false))
         .await
         .expect_err("no such topic");
     assert!(
@@ -209,4 +439,26 @@ async fn missing_topic_is_a_clear_permanent_error() {
         "{err:?}"
     );
     assert!(err.to_string().contains("does-not-exist"), "{err}");
+}
+
+#[tokio::test]
+async fn a_payload_that_is_no_event_is_refused_and_nothing_is_sent() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, "bad", None)
+        .await
+        .expect("topic");
+    let err = handle(
+        json!({"hello": "world"}),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect_err("not an event");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert!(err.to_string().contains("keys [hello]"), "{err}");
+    assert!(
+        sink.drain(Duration::from_secs(1))
+            .await
+            .expect("drain")
+            .is_empty()
+    );
 }

@@ -1,12 +1,16 @@
 use shared::PublishError;
 
-/// Why an invocation failed. Every variant fails the invocation, so
-/// EventBridge retries it and, after its retries, sends it to the rule's
-/// dead-letter queue: a notification is never dropped silently.
+use crate::input::InputError;
+
+/// Why an invocation failed. A publish failure fails the invocation so
+/// EventBridge (or SNS) retries it and, after its retries, sends it to the
+/// target's dead-letter queue: a notification is never dropped silently.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("could not publish the notification: {0}")]
     Publish(#[from] PublishError),
+    #[error("nothing was sent: {0}")]
+    InvalidInput(#[from] InputError),
 }
 
 impl Error {
@@ -18,6 +22,7 @@ impl Error {
             Error::Publish(PublishError::Throttled { .. }) => "PublishThrottled",
             Error::Publish(PublishError::Rejected { .. }) => "PublishRejected",
             Error::Publish(PublishError::Unavailable { .. }) => "PublishUnavailable",
+            Error::InvalidInput(_) => "InvalidInput",
         }
     }
 }

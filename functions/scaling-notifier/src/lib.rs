@@ -1,100 +1,238 @@
-//! scaling-notifier: turns Auto Scaling, ECS and alarm events into clear
-//! notifications on SNS, for fan-out to e-mail, chat and other queues.
+//! scaling-notifier: turns Auto Scaling, ECS, Application Auto Scaling,
+//! CloudWatch alarm and scaling-scheduler events into clear notifications on
+//! SNS, for fan-out to e-mail, chat and other queues; optionally to Slack too.
 //!
-//! **Trigger:** EventBridge rules on `aws.autoscaling` events (more sources
-//! follow). Events without a formatter of their own are still sent, as a
-//! WARNING naming their source and detail-type: nothing is dropped.
+//! **Triggers:** EventBridge rules (the event itself), an SNS subscription
+//! (alarm actions, or events published to a topic), or an SQS queue
+//! buffering EventBridge events (with `ReportBatchItemFailures`). Events
+//! without a formatter of their own are still sent, as a WARNING naming their
+//! source and detail-type: nothing is dropped.
 //!
 //! **Environment:**
 //! - `NOTIFY_TOPIC_ARN` (required): the SNS topic notifications go to.
 //! - `ENVIRONMENT`: the deployment's name, sent as the `environment` attribute (default `default`).
-//! - `DRY_RUN`: `true` returns the notification in the report without publishing it.
+//! - `MIN_SEVERITY`: `INFO` (default), `WARNING`, `ERROR` or `CRITICAL`: below it nothing is sent.
+//! - `MUTED_EVENTS`: comma-separated kinds never sent (`ECS Service Action/SERVICE_STEADY_STATE`).
+//! - `SLACK_WEBHOOK_SECRET_ARN`: secret holding a Slack incoming-webhook URL; read at start-up.
+//! - `DRY_RUN`: `true` returns the notifications in the report without sending them.
 //! - `METRICS_NAMESPACE`: namespace of the EMF metrics (default `OpsAutomation`).
 //! - `AWS_ENDPOINT_URL`: send every SDK call to one endpoint (a local emulator).
 //!
 //! **IAM:** `sns:Publish` on the topic (and `kms:GenerateDataKey`, `kms:Decrypt`
-//! on its key when the topic is encrypted).
+//! on its key when encrypted); `secretsmanager:GetSecretValue` on the Slack
+//! secret when set.
 //!
 //! **Try it:** `cargo lambda invoke scaling-notifier --data-file
 //! events/scaling-notifier/autoscaling_launch-unsuccessful.json`
 //!
-//! Delivery is at least once: EventBridge may deliver an event twice, and
-//! then two identical notifications are sent. Nothing else changes state, so
-//! a repeat is harmless.
+//! Delivery is at least once: an event delivered twice sends its
+//! notification twice. Nothing else changes state, so a repeat is harmless.
 
 mod config;
 mod error;
-mod format;
+pub mod format;
+pub mod input;
+pub mod slack;
 
-pub use config::Config;
+pub use config::{Config, vars};
 pub use error::Error;
-pub use format::format;
+pub use format::{Formatted, format};
+pub use slack::SlackSink;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use serde::Serialize;
+use serde_json::Value;
 use shared::metrics::Metrics;
 use shared::report::Entry;
-use shared::{Publisher, Report};
-use tracing::{Instrument, info, info_span};
+use shared::{Notification, PublishError, Publisher, Report};
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::input::{Incoming, Item};
 
 /// The name this function goes by: crate, binary, Terraform resources.
 pub const FUNCTION: &str = "scaling-notifier";
 
-/// What the notifier is invoked with.
-pub type Event = EventBridgeEvent<serde_json::Value>;
+/// An EventBridge event, as the notifier reads it.
+pub type Event = EventBridgeEvent<Value>;
 
 /// What the handler needs, built once at start-up.
 #[derive(Debug, Clone)]
 pub struct Deps {
     pub config: Config,
     pub publisher: Publisher,
+    pub slack: Option<SlackSink>,
 }
 
-/// Formats the event into one notification and publishes it (or, in
-/// dry-run, returns it in the report without publishing).
-pub async fn handle(event: Event, deps: &Deps) -> Result<Report, Error> {
-    let event_id = event.id.clone().unwrap_or_default();
-    let span = info_span!("event", event_id = %event_id, detail_type = %event.detail_type, source = %event.source);
+/// The invocation's result: the report, and for SQS batches the records to
+/// deliver again (Lambda's partial batch response).
+#[derive(Debug, Clone, Serialize)]
+pub struct Response {
+    #[serde(flatten)]
+    pub report: Report,
+    #[serde(rename = "batchItemFailures", skip_serializing_if = "Vec::is_empty")]
+    pub batch_item_failures: Vec<BatchItemFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchItemFailure {
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+/// One notification on its way out.
+struct Outgoing {
+    label: String,
+    sqs_message_id: Option<String>,
+    notification: Notification,
+}
+
+/// Formats every item of the payload, routes it (routine, muted, below the
+/// minimum severity: skipped with the reason) and publishes the rest.
+pub async fn handle(payload: Value, deps: &Deps) -> Result<Response, Error> {
+    let items = input::parse(payload)?;
+    let span = info_span!("invocation", items = items.len());
     async move {
-        let common = &deps.config.common;
-        let mut report = Report::new(FUNCTION, common.dry_run);
-        report.saw(Entry::new(event_label(&event)).detail(event.detail_type.clone()));
+        let config = &deps.config;
+        let mut report = Report::new(FUNCTION, config.common.dry_run);
+        let mut metrics = Metrics::new(&config.common.metrics_namespace).dimension("Function", FUNCTION);
+        let mut outgoing = Vec::new();
+        for incoming in items {
+            if let Some(out) = route(incoming, config, &mut report, &mut metrics) {
+                outgoing.push(out);
+            }
+        }
+        metrics.count("NotificationsSkipped", report.skipped.len());
 
-        let formatted = format(&event, &common.environment);
-        if formatted.recognised {
-            info!(severity = %formatted.notification.severity, "event formatted");
-        } else {
-            info!("no formatter for this event: sending it as a generic warning");
+        if config.common.dry_run {
+            for out in outgoing {
+                report.planned(
+                    Entry::new(out.label)
+                        .action(format!("publish to {}", deps.publisher.topic_arn()))
+                        .detail(serde_json::to_value(&out.notification).unwrap_or_default()),
+                );
+            }
+            metrics.emit();
+            return Ok(Response { report, batch_item_failures: Vec::new() });
         }
-        let notification = formatted.notification;
-        let rendered = serde_json::to_value(&notification).unwrap_or_default();
-        let target = deps.publisher.topic_arn().to_owned();
 
-        let mut metrics = Metrics::new(&common.metrics_namespace).dimension("Function", FUNCTION);
-        if common.dry_run {
-            report.planned(Entry::new(target).action("publish").detail(rendered));
-        } else {
-            let message_id = deps.publisher.publish(&notification).await?;
-            info!(message_id = %message_id, severity = %notification.severity, "notification published");
-            metrics.count("NotificationsPublished", 1);
-            report.did(
-                Entry::new(target)
-                    .action(format!("published as {message_id}"))
-                    .detail(rendered),
-            );
+        let notifications: Vec<Notification> = outgoing.iter().map(|o| o.notification.clone()).collect();
+        let results = match notifications.as_slice() {
+            [] => Vec::new(),
+            [one] => vec![deps.publisher.publish(one).await],
+            many => deps.publisher.publish_batch(many).await,
+        };
+
+        let mut failures: Vec<(Option<String>, PublishError)> = Vec::new();
+        let mut published = 0;
+        for (out, result) in outgoing.into_iter().zip(results) {
+            match result {
+                Ok(message_id) => {
+                    published += 1;
+                    info!(item = %out.label, message_id = %message_id, severity = %out.notification.severity, "notification published");
+                    report.did(
+                        Entry::new(&out.label)
+                            .action(format!("published as {message_id}"))
+                            .detail(out.notification.subject()),
+                    );
+                    if let Some(slack) = &deps.slack {
+                        post_to_slack(slack, &out, &mut report, &mut metrics).await;
+                    }
+                }
+                Err(e) => {
+                    warn!(item = %out.label, error = %e, "notification not published");
+                    report.failed(Entry::new(&out.label).action("publish").reason(e.to_string()));
+                    failures.push((out.sqs_message_id, e));
+                }
+            }
         }
-        if !formatted.recognised {
-            metrics.count("UnrecognisedEvents", 1);
-        }
+        metrics.count("NotificationsPublished", published);
+        metrics.count("PublishFailures", failures.len());
         metrics.emit();
-        Ok(report)
+
+        if failures.is_empty() {
+            return Ok(Response { report, batch_item_failures: Vec::new() });
+        }
+        // SQS can redeliver just the failed records; any other source must
+        // retry the whole invocation (at least once: the sent ones may repeat).
+        if failures.iter().all(|(id, _)| id.is_some()) {
+            let batch_item_failures = failures
+                .into_iter()
+                .filter_map(|(id, _)| id.map(|item_identifier| BatchItemFailure { item_identifier }))
+                .collect();
+            return Ok(Response { report, batch_item_failures });
+        }
+        let (_, first) = failures.swap_remove(0);
+        Err(Error::Publish(first))
     }
     .instrument(span)
     .await
 }
 
-fn event_label(event: &Event) -> String {
-    match &event.id {
-        Some(id) => format!("{} event {id}", event.source),
-        None => format!("{} event", event.source),
+/// Formats one item and decides whether it is sent.
+fn route(
+    incoming: Incoming,
+    config: &Config,
+    report: &mut Report,
+    metrics: &mut Metrics,
+) -> Option<Outgoing> {
+    let environment = &config.common.environment;
+    let formatted = match &incoming.item {
+        Item::Event(event) => format::format(event, environment),
+        Item::Alarm(alarm) => format::format_classic_alarm(alarm, environment),
+        Item::Text {
+            subject,
+            message,
+            origin,
+        } => format::format_sns_text(subject.as_deref(), message, origin, environment),
+    };
+    report.saw(Entry::new(&incoming.label).detail(formatted.kind.clone()));
+    if !formatted.recognised {
+        metrics.count("UnrecognisedEvents", 1);
+        info!(item = %incoming.label, kind = %formatted.kind, "no formatter for this event: sending it as a generic warning");
+    }
+    let severity = formatted.notification.severity;
+    let skip = if let Some(reason) = formatted.routine {
+        Some(reason)
+    } else if config.is_muted(&formatted.kind) {
+        Some(format!("{} is muted by MUTED_EVENTS", formatted.kind))
+    } else if severity < config.min_severity {
+        Some(format!(
+            "severity {severity} is below MIN_SEVERITY {}",
+            config.min_severity
+        ))
+    } else {
+        None
+    };
+    if let Some(reason) = skip {
+        report.skipped(incoming.label, reason);
+        return None;
+    }
+    Some(Outgoing {
+        label: incoming.label,
+        sqs_message_id: incoming.sqs_message_id,
+        notification: formatted.notification,
+    })
+}
+
+async fn post_to_slack(
+    slack: &SlackSink,
+    out: &Outgoing,
+    report: &mut Report,
+    metrics: &mut Metrics,
+) {
+    match slack.post(&out.notification).await {
+        Ok(()) => {
+            report.did(Entry::new(&out.label).action("posted to slack"));
+            metrics.count("SlackPosts", 1);
+        }
+        Err(e) => {
+            warn!(item = %out.label, error = %e, "slack post failed; the SNS notification was sent");
+            report.failed(
+                Entry::new(&out.label)
+                    .action("post to slack")
+                    .reason(e.to_string()),
+            );
+            metrics.count("SlackFailures", 1);
+        }
     }
 }

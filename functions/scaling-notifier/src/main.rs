@@ -1,5 +1,5 @@
 use lambda_runtime::{LambdaEvent, service_fn};
-use scaling_notifier::{Config, Deps, Event, handle};
+use scaling_notifier::{Config, Deps, SlackSink, handle};
 use shared::aws::{AwsSettings, sdk_config};
 use shared::{Env, Publisher};
 
@@ -10,9 +10,20 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&env)?;
     let sdk = sdk_config(&AwsSettings::from_env(&env)?).await;
     let publisher = Publisher::new(aws_sdk_sns::Client::new(&sdk), &config.common.topic_arn);
-    let deps = Deps { config, publisher };
+    let slack = match &config.slack_secret_arn {
+        Some(arn) => {
+            let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+            Some(SlackSink::from_secret(&secrets, arn).await?)
+        }
+        None => None,
+    };
+    let deps = Deps {
+        config,
+        publisher,
+        slack,
+    };
     let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
         handle(event.payload, deps).await
     }))
     .await

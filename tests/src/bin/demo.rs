@@ -1,6 +1,6 @@
 //! `make demo`: the suite's main job run locally, end to end, as a user would
 //! run it: the AWS emulator on loopback, the resources the function needs,
-//! the function under `cargo lambda watch`, the sample event sent with
+//! the function under `cargo lambda watch`, sample events sent with
 //! `cargo lambda invoke`, and what arrived on SNS printed as a person reads it.
 
 use std::path::{Path, PathBuf};
@@ -9,13 +9,19 @@ use std::time::Duration;
 
 use anyhow::Context;
 use harness::emulator::{ACCOUNT, Emulator, REGION};
-use harness::fixtures::TopicWithQueue;
+use harness::fixtures::{Delivered, TopicWithQueue};
 use harness::process::{Guarded, Spec, free_port, wait_for_port};
 use harness::repo_root;
 
 const FUNCTION: &str = "scaling-notifier";
+/// The topic name `[package.metadata.lambda.env]` gives `cargo lambda watch`.
 const TOPIC_NAME: &str = "ops-notifications";
-const EVENT: &str = "events/scaling-notifier/autoscaling_launch-unsuccessful.json";
+/// Three events a person meets, one per severity.
+const EVENTS: [&str; 3] = [
+    "events/scaling-notifier/autoscaling_launch-unsuccessful.json",
+    "events/scaling-notifier/application-autoscaling_scaled-to-max.json",
+    "events/scaling-notifier/ecs_deployment-completed.json",
+];
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -26,25 +32,31 @@ async fn main() -> anyhow::Result<()> {
     let emulator = Emulator::start()?;
     println!("   emulator at {}", emulator.endpoint());
 
-    step("Creating the notification topic and a queue subscribed to it");
+    step("Creating the notification topic and two subscribed queues");
     let config = emulator.sdk_config().await;
-    // The name `[package.metadata.lambda.env]` gives `cargo lambda watch`.
-    let sink = TopicWithQueue::create_named(&config, TOPIC_NAME, "demo-subscriber", None).await?;
-    println!("   topic {}", sink.topic_arn);
-    println!("   queue {}", sink.queue_url);
+    let everything = TopicWithQueue::create_named(&config, TOPIC_NAME, "demo-chat", None).await?;
+    let on_call = everything
+        .add_queue(
+            &config,
+            "demo-on-call",
+            Some(r#"{"severity":["ERROR","CRITICAL"]}"#),
+        )
+        .await?;
+    println!("   topic {}", everything.topic_arn);
+    println!(
+        "   queue {} (everything: a chat channel)",
+        everything.queue_url
+    );
+    println!(
+        "   queue {} (filter severity ERROR|CRITICAL: the on-call e-mail)",
+        on_call.queue_url
+    );
 
     step(&format!(
         "Starting {FUNCTION} under `cargo lambda watch` (the first start compiles it)"
     ));
     let port = free_port()?;
     let logs = std::env::temp_dir().join(format!("{FUNCTION}-demo.log"));
-    let env_vars = [
-        format!("AWS_ENDPOINT_URL={}", emulator.endpoint()),
-        format!("AWS_REGION={REGION}"),
-        "AWS_ACCESS_KEY_ID=testing".to_owned(),
-        "AWS_SECRET_ACCESS_KEY=testing".to_owned(),
-        format!("NOTIFY_TOPIC_ARN={}", sink.topic_arn),
-    ];
     let mut args: Vec<String> = [
         "lambda",
         "watch",
@@ -57,9 +69,14 @@ async fn main() -> anyhow::Result<()> {
     .map(|s| s.to_string())
     .collect();
     args.push(port.to_string());
-    for var in &env_vars {
+    for var in [
+        format!("AWS_ENDPOINT_URL={}", emulator.endpoint()),
+        format!("AWS_REGION={REGION}"),
+        "AWS_ACCESS_KEY_ID=testing".to_owned(),
+        "AWS_SECRET_ACCESS_KEY=testing".to_owned(),
+    ] {
         args.push("--env-var".into());
-        args.push(var.clone());
+        args.push(var);
     }
     let cargo = which_cargo();
     let mut watch = Guarded::spawn(Spec {
@@ -74,15 +91,63 @@ async fn main() -> anyhow::Result<()> {
     wait_for_port(port, Duration::from_secs(300), &mut watch)?;
     println!("   function logs: {}", logs.display());
 
-    step(&format!(
-        "Invoking it: cargo lambda invoke {FUNCTION} --data-file {EVENT}"
-    ));
-    let output = Command::new(&cargo)
-        .current_dir(&root)
-        .env("PATH", &path)
+    for event in EVENTS {
+        step(&format!(
+            "cargo lambda invoke {FUNCTION} --data-file {event}"
+        ));
+        let report = invoke(&cargo, &root, &path, port, event, &logs)?;
+        println!(
+            "   the function reports: {} seen, {} done, {} skipped, {} failed",
+            count(&report, "seen"),
+            count(&report, "done"),
+            count(&report, "skipped"),
+            count(&report, "failed")
+        );
+    }
+
+    step("What the chat channel (everything) received");
+    let delivered = everything.drain(Duration::from_secs(3)).await?;
+    for n in &delivered {
+        show(n);
+    }
+    step("What the on-call e-mail (ERROR and CRITICAL only) received");
+    let paged = on_call.drain(Duration::from_secs(1)).await?;
+    for n in &paged {
+        println!("   {}", n.subject.as_deref().unwrap_or("(no subject)"));
+    }
+    if delivered.len() != EVENTS.len() || paged.len() != 1 {
+        anyhow::bail!(
+            "expected {} notifications and 1 page, got {} and {}",
+            EVENTS.len(),
+            delivered.len(),
+            paged.len()
+        );
+    }
+    println!(
+        "\nDone: {} events from account {ACCOUNT} became {} notifications (INFO, WARNING, ERROR); only the ERROR one paged on-call.",
+        EVENTS.len(),
+        delivered.len()
+    );
+    step("Stopping the function and the emulator");
+    drop(watch);
+    drop(emulator);
+    Ok(())
+}
+
+fn invoke(
+    cargo: &str,
+    root: &Path,
+    path: &str,
+    port: u16,
+    event: &str,
+    logs: &Path,
+) -> anyhow::Result<serde_json::Value> {
+    let output = Command::new(cargo)
+        .current_dir(root)
+        .env("PATH", path)
         .args(["lambda", "invoke", FUNCTION, "-A", "127.0.0.1", "-P"])
         .arg(port.to_string())
-        .args(["--data-file", EVENT, "--output-format", "json"])
+        .args(["--data-file", event, "--output-format", "json"])
         .stderr(Stdio::inherit())
         .output()
         .context("running cargo lambda invoke")?;
@@ -90,50 +155,31 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!(
             "the invocation failed:\n{}\n--- function logs ---\n{}",
             String::from_utf8_lossy(&output.stdout),
-            harness::process::tail(&logs)
+            harness::process::tail(logs)
         );
     }
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).with_context(|| {
+    serde_json::from_slice(&output.stdout).with_context(|| {
         format!(
             "report is not JSON: {}",
             String::from_utf8_lossy(&output.stdout)
         )
-    })?;
-    println!(
-        "   the function reports: {} seen, {} done, {} failed",
-        count(&report, "seen"),
-        count(&report, "done"),
-        count(&report, "failed")
-    );
+    })
+}
 
-    step("What the subscribers received");
-    let delivered = sink.drain(Duration::from_secs(3)).await?;
-    if delivered.is_empty() {
-        anyhow::bail!("no notification arrived on the subscribed queue");
+fn show(n: &Delivered) {
+    println!();
+    println!("   Subject:   {}", n.subject.as_deref().unwrap_or("(none)"));
+    let attrs: Vec<String> = n
+        .message_attributes
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.value))
+        .collect();
+    println!("   Routing:   {}", attrs.join("  "));
+    println!("   ----------------------------------------------------------------");
+    for line in n.message.lines() {
+        println!("   {line}");
     }
-    for n in &delivered {
-        println!();
-        println!("   Subject:   {}", n.subject.as_deref().unwrap_or("(none)"));
-        let attrs: Vec<String> = n
-            .message_attributes
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.value))
-            .collect();
-        println!("   Routing:   {}", attrs.join("  "));
-        println!("   ----------------------------------------------------------------");
-        for line in n.message.lines() {
-            println!("   {line}");
-        }
-        println!("   ----------------------------------------------------------------");
-    }
-    println!(
-        "\nDone: one Auto Scaling launch failure in account {ACCOUNT} became {} ERROR notification(s) on SNS.",
-        delivered.len()
-    );
-    step("Stopping the function and the emulator");
-    drop(watch);
-    drop(emulator);
-    Ok(())
+    println!("   ----------------------------------------------------------------");
 }
 
 fn step(text: &str) {

@@ -44,18 +44,29 @@ struct Container {
     last_status: String,
 }
 
-/// `(cluster, service)` from the event's resources or the detail.
+/// `(cluster, service)` from the detail's cluster ARN and the event's
+/// service ARN (`...:service/<cluster>/<service>`, which names the cluster
+/// too where the detail does not).
 fn service_of(ctx: &Ctx<'_>, cluster_arn: &str) -> (String, String) {
-    let cluster = last_segment(cluster_arn).to_owned();
-    let service = ctx
+    let service_arn = ctx
         .event
         .resources
         .as_deref()
         .unwrap_or_default()
         .iter()
         .find(|r| r.contains(":service/"))
-        .map(|r| last_segment(r).to_owned())
+        .map(String::as_str)
         .unwrap_or_default();
+    let path: Vec<&str> = service_arn
+        .split_once(":service/")
+        .map(|(_, p)| p.split('/').collect())
+        .unwrap_or_default();
+    let service = path.last().copied().unwrap_or_default().to_owned();
+    let cluster = if cluster_arn.is_empty() && path.len() == 2 {
+        path[0].to_owned()
+    } else {
+        last_segment(cluster_arn).to_owned()
+    };
     (cluster, service)
 }
 

@@ -1,0 +1,240 @@
+//! An optional Slack incoming-webhook sink, next to SNS.
+//!
+//! The webhook URL is a secret (anyone holding it can post): it is read from
+//! Secrets Manager at start-up, never logged, and never part of an error.
+//! A failing sink never costs the SNS notification: it is reported, not raised.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use shared::logging::Redacted;
+use shared::{Notification, Severity};
+
+/// Slack allows at most ten fields in a section block.
+const MAX_FIELDS: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SlackError {
+    #[error("the slack webhook secret {secret} could not be read: {reason}")]
+    Secret { secret: String, reason: String },
+    #[error("the slack webhook in secret {secret} is not a usable URL: {reason}")]
+    BadUrl {
+        secret: String,
+        reason: &'static str,
+    },
+    #[error("slack answered HTTP {status}")]
+    Status { status: u16 },
+    #[error("could not reach slack: {0}")]
+    Transport(String),
+}
+
+/// Posts notifications to one Slack incoming webhook.
+#[derive(Debug, Clone)]
+pub struct SlackSink {
+    client: reqwest::Client,
+    url: Redacted<String>,
+}
+
+impl SlackSink {
+    /// Reads the webhook URL from a secret: the plain URL, or JSON with a
+    /// `url` (or `webhook_url`) key.
+    pub async fn from_secret(
+        secrets: &aws_sdk_secretsmanager::Client,
+        secret_arn: &str,
+    ) -> Result<Self, SlackError> {
+        let value = secrets
+            .get_secret_value()
+            .secret_id(secret_arn)
+            .send()
+            .await
+            .map_err(|e| SlackError::Secret {
+                secret: secret_arn.to_owned(),
+                reason: aws_sdk_secretsmanager::error::ProvideErrorMetadata::code(&e)
+                    .unwrap_or("request failed")
+                    .to_owned(),
+            })?;
+        let raw = value.secret_string.unwrap_or_default();
+        let url = match serde_json::from_str::<Value>(&raw) {
+            Ok(Value::Object(map)) => map
+                .get("url")
+                .or_else(|| map.get("webhook_url"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            _ => raw.trim().to_owned(),
+        };
+        Self::new(url).map_err(|reason| SlackError::BadUrl {
+            secret: secret_arn.to_owned(),
+            reason,
+        })
+    }
+
+    /// A sink for `url`: HTTPS, or plain HTTP to this machine only (local tests).
+    pub fn new(url: String) -> Result<Self, &'static str> {
+        let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
+            .iter()
+            .any(|p| url.starts_with(p));
+        if !url.starts_with("https://") && !loopback {
+            return Err("expected an https:// URL");
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|_| "the HTTP client could not be built")?;
+        Ok(Self {
+            client,
+            url: Redacted(url),
+        })
+    }
+
+    /// Posts one notification.
+    pub async fn post(&self, notification: &Notification) -> Result<(), SlackError> {
+        let response = self
+            .client
+            .post(self.url.expose())
+            .json(&message(notification))
+            .send()
+            .await
+            // reqwest's error text can include the URL: keep only its kind.
+            .map_err(|e| SlackError::Transport(transport_kind(&e).to_owned()))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(SlackError::Status {
+                status: status.as_u16(),
+            })
+        }
+    }
+}
+
+fn transport_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    }
+}
+
+/// The Block Kit message for a notification.
+pub fn message(n: &Notification) -> Value {
+    let icon = match n.severity {
+        Severity::Info => ":information_source:",
+        Severity::Warning => ":warning:",
+        Severity::Error => ":x:",
+        Severity::Critical => ":rotating_light:",
+    };
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(&format!("{icon} {}", n.title), 150), "emoji": true}
+    })];
+    if !n.summary.is_empty() {
+        blocks.push(json!({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": clip(&escape(&n.summary), 3000)}
+        }));
+    }
+    if !n.fields.is_empty() {
+        let fields: Vec<Value> = n
+            .fields
+            .iter()
+            .take(MAX_FIELDS)
+            .map(|f| {
+                json!({"type": "mrkdwn", "text": clip(&format!("*{}*\n{}", escape(&f.name), escape(&f.value)), 2000)})
+            })
+            .collect();
+        blocks.push(json!({"type": "section", "fields": fields}));
+    }
+    blocks.push(json!({
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": format!("{} · {} · {}", n.severity, escape(&n.source), escape(&n.environment))}]
+    }));
+    if let Some(link) = &n.console_link {
+        blocks.push(json!({
+            "type": "actions",
+            "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open in console"}, "url": link}]
+        }));
+    }
+    json!({"text": n.subject(), "blocks": blocks})
+}
+
+/// Slack's mrkdwn reserves these three characters.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_has_header_summary_fields_context_and_button() {
+        let n = Notification::new(
+            Severity::Error,
+            "scaling-notifier",
+            "prod",
+            "ASG web: launch failed",
+        )
+        .summary("No capacity <now> & later")
+        .field("Group", "web")
+        .console_link("https://console.aws.amazon.com/x");
+        let m = message(&n);
+        assert_eq!(m["text"], "[ERROR] ASG web: launch failed");
+        assert_eq!(m["blocks"][0]["text"]["text"], ":x: ASG web: launch failed");
+        assert_eq!(
+            m["blocks"][1]["text"]["text"],
+            "No capacity &lt;now&gt; &amp; later"
+        );
+        assert_eq!(m["blocks"][2]["fields"][0]["text"], "*Group*\nweb");
+        assert_eq!(
+            m["blocks"][3]["elements"][0]["text"],
+            "ERROR · scaling-notifier · prod"
+        );
+        assert_eq!(
+            m["blocks"][4]["elements"][0]["url"],
+            "https://console.aws.amazon.com/x"
+        );
+    }
+
+    #[test]
+    fn at_most_ten_fields_and_clipped_header() {
+        let mut n = Notification::new(Severity::Info, "s", "e", "t".repeat(400));
+        for i in 0..15 {
+            n = n.field(format!("f{i}"), "v");
+        }
+        let m = message(&n);
+        assert_eq!(m["blocks"][1]["fields"].as_array().map(Vec::len), Some(10));
+        assert!(
+            m["blocks"][0]["text"]["text"]
+                .as_str()
+                .is_some_and(|t| t.chars().count() <= 150)
+        );
+    }
+
+    #[test]
+    fn only_https_or_loopback_urls_are_accepted() {
+        assert!(SlackSink::new("https://hooks.slack.com/services/T/B/X".into()).is_ok());
+        assert!(SlackSink::new("http://127.0.0.1:8080/hook".into()).is_ok());
+        assert!(SlackSink::new("http://hooks.slack.com/services/T/B/X".into()).is_err());
+    }
+
+    #[test]
+    fn the_url_never_shows_in_debug_output() {
+        let sink =
+            SlackSink::new("https://hooks.slack.com/services/T0/B0/SECRET".into()).expect("valid");
+        assert!(!format!("{sink:?}").contains("SECRET"));
+    }
+}
