@@ -33,6 +33,35 @@ fn deps(sdk: &aws_config::SdkConfig, topic_arn: &str, dry_run: bool) -> Deps {
     }
 }
 
+/// A topic with a subscribed queue, straight on the emulator.
+async fn direct(prefix: &str) -> (aws_config::SdkConfig, TopicWithQueue) {
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, prefix, None)
+        .await
+        .expect("topic");
+    (sdk, sink)
+}
+
+/// The same, with every call going through a fault proxy.
+async fn behind_proxy(prefix: &str) -> (FaultProxy, aws_config::SdkConfig, TopicWithQueue) {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let sdk = proxy.sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, prefix, None)
+        .await
+        .expect("topic");
+    (proxy, sdk, sink)
+}
+
+/// How many notifications arrived on the queue within `secs` seconds.
+async fn arrived(sink: &TopicWithQueue, secs: u64) -> usize {
+    sink.drain(Duration::from_secs(secs))
+        .await
+        .expect("drain")
+        .len()
+}
+
 fn sample(file: &str) -> Value {
     sample_event("scaling-notifier", file).expect("sample")
 }
@@ -43,10 +72,7 @@ fn launch_unsuccessful() -> Value {
 
 #[tokio::test]
 async fn launch_failure_arrives_as_an_error_notification_with_routing_attributes() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "notifier", None)
-        .await
-        .expect("topic");
+    let (sdk, sink) = direct("notifier").await;
 
     let response = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
         .await
@@ -166,10 +192,7 @@ async fn every_sample_lands_where_its_severity_says() {
 
 #[tokio::test]
 async fn unknown_event_arrives_as_a_warning() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "unknown", None)
-        .await
-        .expect("topic");
+    let (sdk, sink) = direct("unknown").await;
     let unknown = json!({
         "version": "0", "id": "9", "detail-type": "Brand New Thing", "source": "aws.future",
         "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "us-east-1",
@@ -189,13 +212,7 @@ async fn unknown_event_arrives_as_a_warning() {
 
 #[tokio::test]
 async fn sqs_batch_is_published_in_one_batch_call() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let sdk = proxy.sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "batch", None)
-        .await
-        .expect("topic");
+    let (proxy, sdk, sink) = behind_proxy("batch").await;
     let response = handle(
         sample("sqs_eventbridge-batch.json"),
         &deps(&sdk, &sink.topic_arn, false),
@@ -206,24 +223,12 @@ async fn sqs_batch_is_published_in_one_batch_call() {
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(proxy.calls("PublishBatch"), 1);
     assert_eq!(proxy.calls("Publish"), 0);
-    assert_eq!(
-        sink.drain(Duration::from_secs(2))
-            .await
-            .expect("drain")
-            .len(),
-        2
-    );
+    assert_eq!(arrived(&sink, 2).await, 2);
 }
 
 #[tokio::test]
 async fn failed_sqs_batch_names_every_record_for_redelivery() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let sdk = proxy.sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "batchfail", None)
-        .await
-        .expect("topic");
+    let (proxy, sdk, sink) = behind_proxy("batchfail").await;
     proxy.fail_next("PublishBatch", 3, Fault::ServerError);
     let response = handle(
         sample("sqs_eventbridge-batch.json"),
@@ -258,10 +263,7 @@ async fn failed_sqs_batch_names_every_record_for_redelivery() {
 
 #[tokio::test]
 async fn routing_skips_muted_and_low_severity_events_with_reasons() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "routing", None)
-        .await
-        .expect("topic");
+    let (sdk, sink) = direct("routing").await;
     let mut deps = deps(&sdk, &sink.topic_arn, false);
     deps.config.min_severity = Severity::Warning;
     deps.config.muted = vec!["ECS Service Action/SERVICE_TASK_START_IMPAIRED".into()];
@@ -293,10 +295,7 @@ async fn routing_skips_muted_and_low_severity_events_with_reasons() {
 
 #[tokio::test]
 async fn dry_run_returns_the_notification_and_publishes_nothing() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "dry", None)
-        .await
-        .expect("topic");
+    let (sdk, sink) = direct("dry").await;
 
     let response = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, true))
         .await
@@ -320,10 +319,7 @@ async fn dry_run_returns_the_notification_and_publishes_nothing() {
 
 #[tokio::test]
 async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "slack", None)
-        .await
-        .expect("topic");
+    let (sdk, sink) = direct("slack").await;
     let webhook = WebhookServer::start(200).await.expect("webhook");
 
     // The URL comes from Secrets Manager, as in production.
@@ -379,37 +375,19 @@ async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() 
 
 #[tokio::test]
 async fn throttled_publish_is_retried_and_delivered_once() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let sdk = proxy.sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "throttle", None)
-        .await
-        .expect("topic");
+    let (proxy, sdk, sink) = behind_proxy("throttle").await;
     proxy.fail_next("Publish", 2, Fault::Throttle);
 
     handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
         .await
         .expect("third attempt publishes");
     assert_eq!(proxy.calls("Publish"), 3);
-    assert_eq!(
-        sink.drain(Duration::from_secs(2))
-            .await
-            .expect("drain")
-            .len(),
-        1
-    );
+    assert_eq!(arrived(&sink, 2).await, 1);
 }
 
 #[tokio::test]
 async fn publish_that_keeps_failing_fails_the_invocation_so_eventbridge_retries() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let sdk = proxy.sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "down", None)
-        .await
-        .expect("topic");
+    let (proxy, sdk, sink) = behind_proxy("down").await;
     proxy.fail_next("Publish", 3, Fault::ServerError);
 
     let err = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
@@ -443,10 +421,7 @@ async fn missing_topic_is_a_clear_permanent_error() {
 
 #[tokio::test]
 async fn a_payload_that_is_no_event_is_refused_and_nothing_is_sent() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let sink = TopicWithQueue::create(&sdk, "bad", None)
-        .await
-        .expect("topic");
+    let (sdk, sink) = direct("bad").await;
     let err = handle(
         json!({"hello": "world"}),
         &deps(&sdk, &sink.topic_arn, false),

@@ -218,12 +218,10 @@ fn refresh(ctx: &Ctx<'_>, detail_type: &str, phase: &str) -> Option<Formatted> {
 }
 
 fn with_console(ctx: &Ctx<'_>, n: shared::Notification, group: &str) -> shared::Notification {
-    match ctx.console(&format!(
-        "ec2/home?region={{region}}#AutoScalingGroupDetails:id={group};view=activity"
-    )) {
-        Some(link) => n.console_link(link),
-        None => n,
-    }
+    ctx.with_console(
+        n,
+        &format!("ec2/home?region={{region}}#AutoScalingGroupDetails:id={group};view=activity"),
+    )
 }
 
 fn text(details: &BTreeMap<String, Value>, key: &str) -> Option<String> {

@@ -359,10 +359,7 @@ fn with_console(
     } else {
         format!("ecs/v2/clusters/{cluster}/services/{service}/events?region={{region}}")
     };
-    match ctx.console(&path) {
-        Some(link) => n.console_link(link),
-        None => n,
-    }
+    ctx.with_console(n, &path)
 }
 
 #[cfg(test)]

@@ -136,13 +136,17 @@ impl Ctx<'_> {
         .field("Region", self.region())
     }
 
-    /// A console link in the event's region; `{region}` in the path is filled in too.
-    fn console(&self, path_and_fragment: &str) -> Option<String> {
+    /// `n` with a console link in the event's region (`{region}` in the
+    /// path is filled in too); unchanged when the event names no region.
+    fn with_console(&self, n: Notification, path_and_fragment: &str) -> Notification {
         let region = self.region();
-        (!region.is_empty()).then(|| {
+        if region.is_empty() {
+            return n;
+        }
+        n.console_link(
             format!("https://{region}.console.aws.amazon.com/{path_and_fragment}")
-                .replace("{region}", region)
-        })
+                .replace("{region}", region),
+        )
     }
 }
 
