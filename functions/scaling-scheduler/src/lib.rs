@@ -1,34 +1,385 @@
-//! scaling-scheduler: not implemented yet (issue #3).
+//! scaling-scheduler: scales ECS services and EC2 Auto Scaling groups to
+//! zero off-hours and back to exactly what they had, and stops and starts
+//! RDS instances and Aurora clusters, by time-zone-aware schedules chosen
+//! with a tag.
 //!
-//! Trigger (planned): EventBridge Scheduler rate schedule, and command events.
+//! **Trigger:** an EventBridge Scheduler (or rule) rate schedule, e.g. every
+//! 5 minutes. Each run reconciles: it computes the state every target should
+//! be in at the event's `time` and acts only where the actual state differs,
+//! so a missed or repeated run is harmless. Manual commands for
+//! `cargo lambda invoke`: `{"action":"plan"}`, `{"action":"reconcile"}`,
+//! `{"action":"apply","schedule":"office-hours","state":"stopped"}`, each
+//! taking `"time"` (RFC 3339) and `"dry_run": true`.
 //!
-//! Until it is built, every invocation fails with [`Error::NotImplemented`]
-//! and takes no action, so a deployment that wires it early cannot believe it
-//! worked.
+//! **Targets:** resources tagged `Schedule=<schedule name>` (the key is the
+//! document's `tag_key`), or listed in the document's `targets`. A
+//! `schedule:override` tag (`on`, `off`, `on-until=2026-11-23T18:00Z`,
+//! `off-until=...`) wins over the schedule until it expires. Before scaling
+//! to zero the capacity (desired, min, max; for ECS also the Application
+//! Auto Scaling bounds) is saved in a `schedule:saved` tag on the resource,
+//! and restored from it exactly.
+//!
+//! **Environment:**
+//! - `SCHEDULES` (the document as JSON) or `SCHEDULES_FILE` (its path): required.
+//! - `NOTIFY_TOPIC_ARN` (required), `ENVIRONMENT`, `DRY_RUN`, `METRICS_NAMESPACE`.
+//!
+//! **IAM:** `ecs:ListClusters`, `ecs:ListServices`, `ecs:DescribeServices`,
+//! `ecs:UpdateService`, `ecs:TagResource`, `ecs:UntagResource`,
+//! `application-autoscaling:DescribeScalableTargets`,
+//! `application-autoscaling:RegisterScalableTarget`,
+//! `autoscaling:DescribeAutoScalingGroups`, `autoscaling:UpdateAutoScalingGroup`,
+//! `autoscaling:CreateOrUpdateTags`, `autoscaling:DeleteTags`,
+//! `rds:DescribeDBInstances`, `rds:DescribeDBClusters`, `rds:StopDBInstance`,
+//! `rds:StartDBInstance`, `rds:StopDBCluster`, `rds:StartDBCluster`,
+//! `sns:Publish`.
+//!
+//! **Try it:** `cargo lambda invoke scaling-scheduler --data-file
+//! events/scaling-scheduler/command_plan.json`
 
-/// Why an invocation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(
-        "scaling-scheduler is not implemented yet: the event was not processed and no action was taken"
-    )]
-    NotImplemented,
+mod aws;
+mod config;
+mod error;
+pub mod plan;
+pub mod schedule;
+
+pub use aws::Clients;
+pub use config::{Config, ConfigError, Document, ExplicitTarget, vars};
+pub use error::Error;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::metrics::Metrics;
+use shared::report::{Entry, dry_run};
+use shared::{Notification, Publisher, Report, Severity};
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::aws::Located;
+use crate::plan::decide;
+use crate::schedule::State;
+
+/// The name this function goes by: crate, binary, Terraform resources.
+pub const FUNCTION: &str = "scaling-scheduler";
+
+/// What the handler needs, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub config: Config,
+    pub clients: Clients,
+    pub publisher: Publisher,
 }
 
-/// Handles one invocation.
-pub async fn handle(_event: serde_json::Value) -> Result<shared::Report, Error> {
-    Err(Error::NotImplemented)
+/// A manual command.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Command {
+    /// Reconcile every target with its schedule (what the rate schedule does).
+    Reconcile {
+        #[serde(default)]
+        time: Option<Timestamp>,
+        #[serde(default)]
+        dry_run: Option<bool>,
+    },
+    /// What a reconcile would do now (or at `time`); changes nothing.
+    Plan {
+        #[serde(default)]
+        time: Option<Timestamp>,
+    },
+    /// Puts every target of one schedule in `state`, whatever the time.
+    Apply {
+        schedule: String,
+        state: State,
+        #[serde(default)]
+        dry_run: Option<bool>,
+    },
+}
+
+/// Reads the payload: an EventBridge scheduled event (its `time` is the
+/// instant to reconcile for), a command, or an empty object (reconcile now).
+pub fn parse_command(payload: Value) -> Result<Command, Error> {
+    let Value::Object(map) = &payload else {
+        return Err(Error::InvalidCommand(format!(
+            "expected a JSON object, got {payload}"
+        )));
+    };
+    if map.contains_key("detail-type")
+        || (map.contains_key("source") && !map.contains_key("action"))
+    {
+        let time = match map.get("time") {
+            Some(Value::String(t)) => Some(t.parse::<Timestamp>().map_err(|e| {
+                Error::InvalidCommand(format!("the event's time {t:?} is not RFC 3339: {e}"))
+            })?),
+            _ => None,
+        };
+        return Ok(Command::Reconcile {
+            time,
+            dry_run: None,
+        });
+    }
+    if map.is_empty() {
+        return Ok(Command::Reconcile {
+            time: None,
+            dry_run: None,
+        });
+    }
+    serde_json::from_value(payload).map_err(|e| {
+        Error::InvalidCommand(format!(
+            "{e}; expected {{\"action\":\"plan\"}}, {{\"action\":\"reconcile\"}} or {{\"action\":\"apply\",\"schedule\":\"<name>\",\"state\":\"running|stopped\"}}"
+        ))
+    })
+}
+
+/// Runs one invocation: reconcile, plan or apply.
+pub async fn handle(payload: Value, deps: &Deps) -> Result<Report, Error> {
+    let command = parse_command(payload)?;
+    let (now, forced, requested_dry_run) = match &command {
+        Command::Reconcile { time, dry_run } => {
+            (time.unwrap_or_else(Timestamp::now), None, *dry_run)
+        }
+        Command::Plan { time } => (time.unwrap_or_else(Timestamp::now), None, Some(true)),
+        Command::Apply {
+            schedule,
+            state,
+            dry_run,
+        } => {
+            if !deps.config.schedules.contains_key(schedule) {
+                let known: Vec<&str> = deps.config.schedules.keys().map(String::as_str).collect();
+                return Err(Error::InvalidCommand(format!(
+                    "unknown schedule {schedule:?}; configured: {}",
+                    known.join(", ")
+                )));
+            }
+            (Timestamp::now(), Some((schedule.clone(), *state)), *dry_run)
+        }
+    };
+    let dry = dry_run(deps.config.common.dry_run, requested_dry_run);
+    let span = info_span!("reconcile", at = %now, dry_run = dry);
+    reconcile(deps, now, forced, dry).instrument(span).await
+}
+
+async fn reconcile(
+    deps: &Deps,
+    now: Timestamp,
+    forced: Option<(String, State)>,
+    dry: bool,
+) -> Result<Report, Error> {
+    let config = &deps.config;
+    let mut report = Report::new(FUNCTION, dry);
+    let (ecs, asgs, rds) = tokio::join!(
+        aws::discover_ecs(&deps.clients, config),
+        aws::discover_asgs(&deps.clients, config),
+        aws::discover_rds(&deps.clients, config),
+    );
+    let mut located: Vec<Located> = Vec::new();
+    let mut discovery_failures = Vec::new();
+    for (kind, result) in [
+        ("ECS services", ecs),
+        ("Auto Scaling groups", asgs),
+        ("RDS", rds),
+    ] {
+        match result {
+            Ok(found) => located.extend(found),
+            Err(why) => {
+                warn!(kind, error = %why, "discovery failed");
+                report.failed(Entry::new(format!("discover {kind}")).reason(why.clone()));
+                discovery_failures.push(format!("{kind}: {why}"));
+            }
+        }
+    }
+    if discovery_failures.len() == 3 {
+        return Err(Error::NothingEvaluated(discovery_failures.join("; ")));
+    }
+    for explicit in &config.explicit {
+        let id = match explicit.kind {
+            plan::Kind::EcsService => format!("ecs/{}", explicit.id),
+            plan::Kind::AutoscalingGroup => format!("asg/{}", explicit.id),
+            plan::Kind::RdsInstance => format!("rds/{}", explicit.id),
+            plan::Kind::RdsCluster => format!("rds-cluster/{}", explicit.id),
+        };
+        if !located.iter().any(|l| l.target.id == id) {
+            report.failed(Entry::new(id).reason("listed in the schedules document but not found"));
+        }
+    }
+    if let Some((schedule, _)) = &forced {
+        located.retain(|l| &l.target.schedule == schedule);
+    }
+    located.sort_by(|a, b| a.target.id.cmp(&b.target.id));
+
+    let mut metrics =
+        Metrics::new(&config.common.metrics_namespace).dimension("Function", FUNCTION);
+    metrics.count("TargetsSeen", located.len());
+    let mut changes: Vec<String> = Vec::new();
+    for l in &located {
+        let t = &l.target;
+        let decision = decide(
+            t,
+            &config.schedules,
+            now,
+            forced.as_ref().map(|f| f.1),
+            &config.fallback,
+        );
+        let desired = decision
+            .desired
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "unknown".into());
+        report.saw(Entry::new(&t.id).detail(json!({
+            "type": t.kind.to_string(),
+            "schedule": t.schedule,
+            "observed": t.observed.to_string(),
+            "desired": desired,
+            "because": decision.because,
+        })));
+        if let Some(reason) = decision.skip {
+            report.skipped(&t.id, reason);
+            continue;
+        }
+        let Some(action) = decision.action else {
+            continue;
+        };
+        let entry = Entry::new(&t.id)
+            .action(action.to_string())
+            .detail(json!({"because": decision.because, "plan": action}));
+        if dry {
+            report.planned(entry);
+            continue;
+        }
+        match aws::execute(&deps.clients, &l.handle, &action).await {
+            Ok(()) => {
+                info!(target = %t.id, action = %action, "done");
+                changes.push(format!("{}: {action}", t.id));
+                report.did(entry);
+            }
+            Err(why) => {
+                warn!(target = %t.id, action = %action, error = %why, "failed");
+                report.failed(entry.reason(why));
+            }
+        }
+    }
+    metrics.count("ActionsTaken", report.done.len());
+    metrics.count("ActionsFailed", report.failed.len());
+    metrics.count("TargetsSkipped", report.skipped.len());
+    metrics.emit();
+
+    if !dry && (!report.done.is_empty() || report.has_failures()) {
+        let notification = summary(&report, &config.common.environment, now);
+        deps.publisher.publish(&notification).await?;
+    }
+    Ok(report)
+}
+
+/// One notification for everything a run changed or failed to change.
+fn summary(report: &Report, environment: &str, now: Timestamp) -> Notification {
+    let failed = report.failed.len();
+    let done = report.done.len();
+    let (severity, title) = if failed > 0 {
+        (
+            Severity::Error,
+            format!("Scheduler: {done} changed, {failed} failed"),
+        )
+    } else {
+        (
+            Severity::Info,
+            format!(
+                "Scheduler: {done} target{} changed",
+                if done == 1 { "" } else { "s" }
+            ),
+        )
+    };
+    let mut n = Notification::new(severity, FUNCTION, environment, title)
+        .summary(format!("Reconciled at {now}: {}.", report.summary()));
+    for e in &report.done {
+        n = n.field(&e.target, e.action.clone().unwrap_or_default());
+    }
+    for e in &report.failed {
+        n = n.field(
+            format!("FAILED {}", e.target),
+            format!(
+                "{}{}",
+                e.action
+                    .as_deref()
+                    .map(|a| format!("{a}: "))
+                    .unwrap_or_default(),
+                e.reason.clone().unwrap_or_default()
+            ),
+        );
+    }
+    n
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn every_event_is_refused_with_a_clear_error() {
-        let err = handle(serde_json::json!({}))
-            .await
-            .expect_err("not implemented");
-        assert!(err.to_string().contains("not implemented yet"));
+    #[test]
+    fn scheduled_events_reconcile_at_their_own_time() {
+        let cmd = parse_command(json!({
+            "version": "0", "id": "x", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-11-23T22:00:00Z", "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/every-5-minutes"], "detail": {}
+        }))
+        .expect("parses");
+        assert_eq!(
+            cmd,
+            Command::Reconcile {
+                time: Some("2026-11-23T22:00:00Z".parse().expect("ts")),
+                dry_run: None
+            }
+        );
+        assert_eq!(
+            parse_command(json!({})).expect("empty"),
+            Command::Reconcile {
+                time: None,
+                dry_run: None
+            }
+        );
+    }
+
+    #[test]
+    fn commands_parse_and_bad_ones_say_what_is_expected() {
+        assert_eq!(
+            parse_command(json!({"action": "plan"})).expect("plan"),
+            Command::Plan { time: None }
+        );
+        assert_eq!(
+            parse_command(json!({"action": "apply", "schedule": "office", "state": "stopped"}))
+                .expect("apply"),
+            Command::Apply {
+                schedule: "office".into(),
+                state: State::Stopped,
+                dry_run: None
+            }
+        );
+        let err = parse_command(json!({"action": "nuke"})).expect_err("unknown");
+        assert!(
+            err.to_string().contains("expected {\"action\":\"plan\"}"),
+            "{err}"
+        );
+        let err =
+            parse_command(json!({"action": "apply", "schedule": "office", "state": "paused"}))
+                .expect_err("state");
+        assert!(err.to_string().contains("invalid command"), "{err}");
+        let err = parse_command(json!({"detail-type": "Scheduled Event", "time": "yesterday"}))
+            .expect_err("time");
+        assert!(err.to_string().contains("not RFC 3339"), "{err}");
+    }
+
+    #[test]
+    fn summary_lists_changes_and_failures() {
+        let mut r = Report::new(FUNCTION, false);
+        r.did(Entry::new("ecs/c/web").action("scale down from desired 2 to desired 0"));
+        r.failed(
+            Entry::new("asg/api")
+                .action("scale down")
+                .reason("AccessDenied"),
+        );
+        let n = summary(&r, "staging", "2026-11-23T22:00:00Z".parse().expect("ts"));
+        assert_eq!(n.severity, Severity::Error);
+        assert_eq!(n.title, "Scheduler: 1 changed, 1 failed");
+        assert!(
+            n.body()
+                .contains("FAILED asg/api: scale down: AccessDenied"),
+            "{}",
+            n.body()
+        );
     }
 }

@@ -1,14 +1,23 @@
 use lambda_runtime::{LambdaEvent, service_fn};
+use scaling_scheduler::{Clients, Config, Deps, handle};
+use shared::aws::{AwsSettings, sdk_config};
+use shared::{Env, Publisher};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::logging::init();
-    lambda_runtime::run(service_fn(
-        |event: LambdaEvent<serde_json::Value>| async move {
-            scaling_scheduler::handle(event.payload)
-                .await
-                .map_err(lambda_runtime::Error::from)
-        },
-    ))
+    let env = Env::process();
+    let config = Config::from_env(&env)?;
+    let sdk = sdk_config(&AwsSettings::from_env(&env)?).await;
+    let publisher = Publisher::new(aws_sdk_sns::Client::new(&sdk), &config.common.topic_arn);
+    let deps = Deps {
+        config,
+        clients: Clients::new(&sdk),
+        publisher,
+    };
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        handle(event.payload, deps).await
+    }))
     .await
 }

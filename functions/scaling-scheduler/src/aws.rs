@@ -1,0 +1,530 @@
+//! Finding targets and acting on them through the AWS APIs. Decisions are
+//! not made here (see `plan`); this module observes and executes.
+
+use std::collections::HashMap;
+
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use aws_sdk_ecs::types::ServiceField;
+use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata};
+
+use crate::config::Config;
+use crate::plan::{Action, Capacity, Kind, OVERRIDE_TAG, Observed, SAVED_TAG, Target};
+
+/// The SDK clients the scheduler uses, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub ecs: aws_sdk_ecs::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub app_autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub rds: aws_sdk_rds::Client,
+}
+
+impl Clients {
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        Self {
+            ecs: aws_sdk_ecs::Client::new(sdk),
+            autoscaling: aws_sdk_autoscaling::Client::new(sdk),
+            app_autoscaling: aws_sdk_applicationautoscaling::Client::new(sdk),
+            rds: aws_sdk_rds::Client::new(sdk),
+        }
+    }
+}
+
+/// How to reach a target to act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handle {
+    Ecs {
+        cluster_arn: String,
+        service: String,
+        service_arn: String,
+        /// `service/<cluster>/<service>` when an Application Auto Scaling target exists.
+        scalable_id: Option<String>,
+    },
+    Asg {
+        name: String,
+    },
+    RdsInstance {
+        id: String,
+    },
+    RdsCluster {
+        id: String,
+    },
+}
+
+/// A target and its handle.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub target: Target,
+    pub handle: Handle,
+}
+
+/// Says what failed in words, with the service's error code.
+fn failure<E, R>(operation: &str, err: aws_sdk_sns::error::SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{operation} failed: {code}: {message}"),
+        (Some(code), None) => format!("{operation} failed: {code}"),
+        _ => format!("{operation} failed: {}", DisplayErrorContext(&err)),
+    }
+}
+
+/// Which schedule a resource follows: its tag, else the explicit target list.
+fn schedule_of<'a>(
+    config: &'a Config,
+    kind: Kind,
+    id: &str,
+    tags: &'a HashMap<String, String>,
+) -> Option<String> {
+    tags.get(&config.tag_key)
+        .cloned()
+        .or_else(|| config.explicit_schedule(kind, id).map(str::to_owned))
+}
+
+fn saved_of(tags: &HashMap<String, String>) -> Option<Capacity> {
+    tags.get(SAVED_TAG).and_then(|v| Capacity::from_tag(v))
+}
+
+pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Located>, String> {
+    let clusters: Vec<String> = clients
+        .ecs
+        .list_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("ecs:ListClusters", e))?;
+    let mut found = Vec::new();
+    for cluster_arn in clusters {
+        let cluster = cluster_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&cluster_arn)
+            .to_owned();
+        let arns: Vec<String> = clients
+            .ecs
+            .list_services()
+            .cluster(&cluster_arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| failure("ecs:ListServices", e))?;
+        let mut services = Vec::new();
+        for chunk in arns.chunks(10) {
+            let out = clients
+                .ecs
+                .describe_services()
+                .cluster(&cluster_arn)
+                .set_services(Some(chunk.to_vec()))
+                .include(ServiceField::Tags)
+                .send()
+                .await
+                .map_err(|e| failure("ecs:DescribeServices", e))?;
+            services.extend(out.services.unwrap_or_default());
+        }
+        let mut candidates = Vec::new();
+        for s in services {
+            let name = s.service_name.clone().unwrap_or_default();
+            let tags: HashMap<String, String> = s
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+                .collect();
+            let id = format!("{cluster}/{name}");
+            let Some(schedule) = schedule_of(config, Kind::EcsService, &id, &tags) else {
+                continue;
+            };
+            candidates.push((
+                name,
+                s.service_arn.unwrap_or_default(),
+                s.desired_count,
+                tags,
+                schedule,
+            ));
+        }
+        if candidates.is_empty() {
+            continue;
+        }
+        let resource_ids: Vec<String> = candidates
+            .iter()
+            .map(|c| format!("service/{cluster}/{}", c.0))
+            .collect();
+        let mut bounds: HashMap<String, (i32, i32)> = HashMap::new();
+        for chunk in resource_ids.chunks(50) {
+            let out = clients
+                .app_autoscaling
+                .describe_scalable_targets()
+                .service_namespace(ServiceNamespace::Ecs)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .set_resource_ids(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| failure("application-autoscaling:DescribeScalableTargets", e))?;
+            for t in out.scalable_targets.unwrap_or_default() {
+                bounds.insert(t.resource_id, (t.min_capacity, t.max_capacity));
+            }
+        }
+        for (name, service_arn, desired, tags, schedule) in candidates {
+            let scalable_id = format!("service/{cluster}/{name}");
+            let bound = bounds.get(&scalable_id).copied();
+            found.push(Located {
+                target: Target {
+                    kind: Kind::EcsService,
+                    id: format!("ecs/{cluster}/{name}"),
+                    schedule,
+                    override_tag: tags.get(OVERRIDE_TAG).cloned(),
+                    observed: Observed::Scalable {
+                        current: Capacity {
+                            desired,
+                            min: bound.map(|b| b.0),
+                            max: bound.map(|b| b.1),
+                        },
+                        saved: saved_of(&tags),
+                    },
+                    ineligible: None,
+                },
+                handle: Handle::Ecs {
+                    cluster_arn: cluster_arn.clone(),
+                    service: name,
+                    service_arn,
+                    scalable_id: bound.map(|_| scalable_id),
+                },
+            });
+        }
+    }
+    Ok(found)
+}
+
+pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Located>, String> {
+    let groups: Vec<_> = clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("autoscaling:DescribeAutoScalingGroups", e))?;
+    let mut found = Vec::new();
+    for g in groups {
+        let name = g.auto_scaling_group_name.clone().unwrap_or_default();
+        let tags: HashMap<String, String> = g
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+            .collect();
+        let Some(schedule) = schedule_of(config, Kind::AutoscalingGroup, &name, &tags) else {
+            continue;
+        };
+        found.push(Located {
+            target: Target {
+                kind: Kind::AutoscalingGroup,
+                id: format!("asg/{name}"),
+                schedule,
+                override_tag: tags.get(OVERRIDE_TAG).cloned(),
+                observed: Observed::Scalable {
+                    current: Capacity {
+                        desired: g.desired_capacity.unwrap_or_default(),
+                        min: g.min_size,
+                        max: g.max_size,
+                    },
+                    saved: saved_of(&tags),
+                },
+                ineligible: None,
+            },
+            handle: Handle::Asg { name },
+        });
+    }
+    Ok(found)
+}
+
+fn rds_tags(list: Option<Vec<aws_sdk_rds::types::Tag>>) -> HashMap<String, String> {
+    list.unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+        .collect()
+}
+
+pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Located>, String> {
+    let instances: Vec<_> = clients
+        .rds
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("rds:DescribeDBInstances", e))?;
+    let mut found = Vec::new();
+    for db in instances {
+        let id = db.db_instance_identifier.clone().unwrap_or_default();
+        let tags = rds_tags(db.tag_list);
+        let Some(schedule) = schedule_of(config, Kind::RdsInstance, &id, &tags) else {
+            continue;
+        };
+        let ineligible = if let Some(source) = db.read_replica_source_db_instance_identifier {
+            Some(format!(
+                "read replica of {source}: replicas cannot be stopped; schedule the source instead"
+            ))
+        } else {
+            db.db_cluster_identifier.map(|c| {
+                format!("member of cluster {c}: schedule the cluster (rds-cluster) instead")
+            })
+        };
+        found.push(Located {
+            target: Target {
+                kind: Kind::RdsInstance,
+                id: format!("rds/{id}"),
+                schedule,
+                override_tag: tags.get(OVERRIDE_TAG).cloned(),
+                observed: Observed::Database {
+                    status: db.db_instance_status.unwrap_or_default(),
+                },
+                ineligible,
+            },
+            handle: Handle::RdsInstance { id },
+        });
+    }
+    let clusters: Vec<_> = clients
+        .rds
+        .describe_db_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("rds:DescribeDBClusters", e))?;
+    for c in clusters {
+        let id = c.db_cluster_identifier.clone().unwrap_or_default();
+        let tags = rds_tags(c.tag_list);
+        let Some(schedule) = schedule_of(config, Kind::RdsCluster, &id, &tags) else {
+            continue;
+        };
+        let ineligible = (c.engine_mode.as_deref() == Some("serverless")).then(|| {
+            "Aurora Serverless v1 clusters cannot be stopped: they pause by themselves".to_owned()
+        });
+        found.push(Located {
+            target: Target {
+                kind: Kind::RdsCluster,
+                id: format!("rds-cluster/{id}"),
+                schedule,
+                override_tag: tags.get(OVERRIDE_TAG).cloned(),
+                observed: Observed::Database {
+                    status: c.status.unwrap_or_default(),
+                },
+                ineligible,
+            },
+            handle: Handle::RdsCluster { id },
+        });
+    }
+    Ok(found)
+}
+
+/// Runs one action. Ordered so that a crash at any step leaves what is
+/// needed to finish: the saved capacity is written before anything is
+/// lowered, bounds are lowered before the count (or the autoscaler puts
+/// the count back), and the saved tag goes only once everything is restored.
+pub async fn execute(clients: &Clients, handle: &Handle, action: &Action) -> Result<(), String> {
+    match (handle, action) {
+        (
+            Handle::Ecs {
+                cluster_arn,
+                service,
+                service_arn,
+                scalable_id,
+            },
+            _,
+        ) => {
+            ecs(
+                clients,
+                cluster_arn,
+                service,
+                service_arn,
+                scalable_id.as_deref(),
+                action,
+            )
+            .await
+        }
+        (Handle::Asg { name }, _) => asg(clients, name, action).await,
+        (Handle::RdsInstance { id }, Action::Stop) => clients
+            .rds
+            .stop_db_instance()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("rds:StopDBInstance", e)),
+        (Handle::RdsInstance { id }, Action::Start) => clients
+            .rds
+            .start_db_instance()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("rds:StartDBInstance", e)),
+        (Handle::RdsCluster { id }, Action::Stop) => clients
+            .rds
+            .stop_db_cluster()
+            .db_cluster_identifier(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("rds:StopDBCluster", e)),
+        (Handle::RdsCluster { id }, Action::Start) => clients
+            .rds
+            .start_db_cluster()
+            .db_cluster_identifier(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("rds:StartDBCluster", e)),
+        (_, other) => Err(format!("{other} does not apply to a database")),
+    }
+}
+
+async fn ecs(
+    clients: &Clients,
+    cluster_arn: &str,
+    service: &str,
+    service_arn: &str,
+    scalable_id: Option<&str>,
+    action: &Action,
+) -> Result<(), String> {
+    let set_bounds = |min: i32, max: i32| async move {
+        let Some(resource_id) = scalable_id else {
+            return Ok(());
+        };
+        clients
+            .app_autoscaling
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .resource_id(resource_id)
+            .min_capacity(min)
+            .max_capacity(max)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("application-autoscaling:RegisterScalableTarget", e))
+    };
+    let set_desired = |desired: i32| async move {
+        clients
+            .ecs
+            .update_service()
+            .cluster(cluster_arn)
+            .service(service)
+            .desired_count(desired)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("ecs:UpdateService", e))
+    };
+    let forget = || async move {
+        clients
+            .ecs
+            .untag_resource()
+            .resource_arn(service_arn)
+            .tag_keys(SAVED_TAG)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("ecs:UntagResource", e))
+    };
+    match action {
+        Action::ScaleDown { save, .. } => {
+            let tag = aws_sdk_ecs::types::Tag::builder()
+                .key(SAVED_TAG)
+                .value(save.to_tag())
+                .build();
+            clients
+                .ecs
+                .tag_resource()
+                .resource_arn(service_arn)
+                .tags(tag)
+                .send()
+                .await
+                .map_err(|e| failure("ecs:TagResource", e))?;
+            set_bounds(0, 0).await?;
+            set_desired(0).await
+        }
+        Action::ScaleUp { to, .. } => {
+            if let (Some(min), Some(max)) = (to.min, to.max) {
+                set_bounds(min, max).await?;
+            }
+            set_desired(to.desired).await?;
+            forget().await
+        }
+        Action::ForgetSaved => forget().await,
+        Action::Stop | Action::Start => Err(format!("{action} does not apply to an ECS service")),
+    }
+}
+
+async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), String> {
+    let update = |c: Capacity| async move {
+        let mut request = clients
+            .autoscaling
+            .update_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .desired_capacity(c.desired);
+        if let Some(min) = c.min {
+            request = request.min_size(min);
+        }
+        if let Some(max) = c.max {
+            request = request.max_size(max);
+        }
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("autoscaling:UpdateAutoScalingGroup", e))
+    };
+    let tag = |value: Option<String>| {
+        let mut t = aws_sdk_autoscaling::types::Tag::builder()
+            .resource_id(name)
+            .resource_type("auto-scaling-group")
+            .key(SAVED_TAG)
+            .propagate_at_launch(false);
+        if let Some(v) = value {
+            t = t.value(v);
+        }
+        t.build()
+    };
+    match action {
+        Action::ScaleDown { save, to } => {
+            clients
+                .autoscaling
+                .create_or_update_tags()
+                .tags(tag(Some(save.to_tag())))
+                .send()
+                .await
+                .map_err(|e| failure("autoscaling:CreateOrUpdateTags", e))?;
+            update(*to).await
+        }
+        Action::ScaleUp { to, .. } => {
+            update(*to).await?;
+            forget_asg(clients, tag(None)).await
+        }
+        Action::ForgetSaved => forget_asg(clients, tag(None)).await,
+        Action::Stop | Action::Start => {
+            Err(format!("{action} does not apply to an Auto Scaling group"))
+        }
+    }
+}
+
+async fn forget_asg(clients: &Clients, tag: aws_sdk_autoscaling::types::Tag) -> Result<(), String> {
+    clients
+        .autoscaling
+        .delete_tags()
+        .tags(tag)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| failure("autoscaling:DeleteTags", e))
+}
