@@ -6,6 +6,7 @@
 //! - [`postgres`] and [`mariadb`]: throwaway database servers with password
 //!   authentication and TLS signed by a CA made for the test ([`tls`]).
 //! - [`webhook`]: a local stand-in for a chat webhook.
+//! - [`scaling`]: ECS services, Auto Scaling groups and RDS instances to schedule.
 //! - [`names`]: unique resource names, so tests sharing an emulator never collide.
 //!
 //! Nothing here skips quietly: a missing tool is a failure that says to run
@@ -18,6 +19,7 @@ pub mod names;
 pub mod postgres;
 pub mod process;
 pub mod proxy;
+pub mod scaling;
 pub mod tls;
 pub mod webhook;
 

@@ -1,0 +1,418 @@
+//! scaling-scheduler against the emulator: tagged ECS services, Auto Scaling
+//! groups and RDS instances go to zero off-hours and come back to exactly
+//! what they had; repeats change nothing; dry-run changes nothing; one
+//! failing target leaves the others done and is finished by the next run.
+//!
+//! Every test uses its own schedule name: targets of other tests (same
+//! emulator) then follow an unknown schedule and are left alone.
+
+use std::time::Duration;
+
+use harness::emulator::Emulator;
+use harness::fixtures::TopicWithQueue;
+use harness::names::unique;
+use harness::proxy::{Fault, FaultProxy};
+use harness::scaling::Fleet;
+use scaling_scheduler::{Clients, Config, Deps, Error, handle};
+use serde_json::{Value, json};
+use shared::Publisher;
+use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
+use shared::report::Report;
+
+/// Monday 2026-11-23, 22:00 in Berlin.
+const NIGHT: &str = "2026-11-23T21:00:00Z";
+/// Tuesday 2026-11-24, 09:00 in Berlin.
+const MORNING: &str = "2026-11-24T08:00:00Z";
+
+fn deps(sdk: &aws_config::SdkConfig, topic_arn: &str, schedule: &str, extra: Value) -> Deps {
+    let mut document = json!({
+        "schedules": {schedule: {
+            "timezone": "Europe/Berlin",
+            "periods": [{"days": "mon-fri", "start": "08:00", "stop": "19:00"}]
+        }}
+    });
+    if let (Some(doc), Some(more)) = (document.as_object_mut(), extra.as_object()) {
+        for (k, v) in more {
+            doc.insert(k.clone(), v.clone());
+        }
+    }
+    let common = Common {
+        topic_arn: topic_arn.to_owned(),
+        environment: "test".into(),
+        dry_run: false,
+        metrics_namespace: DEFAULT_METRICS_NAMESPACE.into(),
+    };
+    Deps {
+        config: Config::from_document(common, &document.to_string(), "test")
+            .expect("valid document"),
+        clients: Clients::new(sdk),
+        publisher: Publisher::new(aws_sdk_sns::Client::new(sdk), topic_arn),
+    }
+}
+
+fn reconcile_at(time: &str) -> Value {
+    json!({"action": "reconcile", "time": time})
+}
+
+/// The report's entries about one target.
+fn about<'a>(entries: &'a [shared::report::Entry], target: &str) -> Vec<&'a shared::report::Entry> {
+    entries.iter().filter(|e| e.target == target).collect()
+}
+
+fn done(report: &Report, target: &str) -> usize {
+    about(&report.done, target).len()
+}
+
+#[tokio::test]
+async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("office");
+    let sink = TopicWithQueue::create(&sdk, "sched", None)
+        .await
+        .expect("topic");
+    let tag = [("Schedule", schedule.as_str())];
+    let service = fleet
+        .ecs_service(3, Some((2, 6)), &tag)
+        .await
+        .expect("service");
+    let untagged = fleet
+        .ecs_service(2, None, &[])
+        .await
+        .expect("untagged service");
+    let group = fleet.asg(1, 4, 2, &tag).await.expect("asg");
+    let db = fleet.rds_instance(&tag).await.expect("db");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let night = handle(reconcile_at(NIGHT), &deps).await.expect("night run");
+    assert!(night.failed.is_empty(), "{:?}", night.failed);
+    for target in [
+        service.target_id(),
+        format!("asg/{group}"),
+        format!("rds/{db}"),
+    ] {
+        assert_eq!(done(&night, &target), 1, "{target} acted on: {night:#?}");
+    }
+    let ((desired, min, max), tags) = fleet.ecs_state(&service).await.expect("state");
+    assert_eq!(
+        (desired, min, max),
+        (0, Some(0), Some(0)),
+        "count and autoscaler bounds at zero"
+    );
+    assert_eq!(
+        tags.get("schedule:saved").map(String::as_str),
+        Some(r#"{"desired":3,"min":2,"max":6}"#)
+    );
+    let ((gmin, gmax, gdesired), gtags) = fleet.asg_state(&group).await.expect("asg");
+    assert_eq!((gmin, gmax, gdesired), (0, 0, 0));
+    assert_eq!(
+        gtags.get("schedule:saved").map(String::as_str),
+        Some(r#"{"desired":2,"min":1,"max":4}"#)
+    );
+    assert_eq!(fleet.rds_status(&db).await.expect("db"), "stopped");
+    let ((untouched, _, _), _) = fleet.ecs_state(&untagged).await.expect("state");
+    assert_eq!(untouched, 2, "untagged resources are never touched");
+
+    let again = handle(reconcile_at(NIGHT), &deps).await.expect("repeat");
+    for target in [
+        service.target_id(),
+        format!("asg/{group}"),
+        format!("rds/{db}"),
+    ] {
+        assert_eq!(
+            done(&again, &target),
+            0,
+            "a repeat at the same instant changes nothing ({target})"
+        );
+    }
+
+    let morning = handle(reconcile_at(MORNING), &deps)
+        .await
+        .expect("morning run");
+    assert!(morning.failed.is_empty(), "{:?}", morning.failed);
+    let ((desired, min, max), tags) = fleet.ecs_state(&service).await.expect("state");
+    assert_eq!(
+        (desired, min, max),
+        (3, Some(2), Some(6)),
+        "restored exactly"
+    );
+    assert!(
+        !tags.contains_key("schedule:saved"),
+        "saved tag removed once restored"
+    );
+    let ((gmin, gmax, gdesired), gtags) = fleet.asg_state(&group).await.expect("asg");
+    assert_eq!((gmin, gmax, gdesired), (1, 4, 2));
+    assert!(!gtags.contains_key("schedule:saved"));
+    assert_eq!(fleet.rds_status(&db).await.expect("db"), "available");
+
+    let summaries = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(
+        summaries.len(),
+        2,
+        "one summary per run that changed something"
+    );
+    assert!(
+        summaries
+            .iter()
+            .all(|n| n.attribute("severity") == Some("INFO"))
+    );
+    assert!(
+        summaries[0].message.contains(&service.target_id()),
+        "{}",
+        summaries[0].message
+    );
+}
+
+#[tokio::test]
+async fn plan_and_dry_run_change_nothing_and_say_what_they_would_do() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("dry");
+    let sink = TopicWithQueue::create(&sdk, "dry", None)
+        .await
+        .expect("topic");
+    let service = fleet
+        .ecs_service(2, None, &[("Schedule", &schedule)])
+        .await
+        .expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    for payload in [
+        json!({"action": "plan", "time": NIGHT}),
+        json!({"action": "reconcile", "time": NIGHT, "dry_run": true}),
+    ] {
+        let report = handle(payload, &deps).await.expect("planned");
+        assert!(report.dry_run);
+        let planned = about(&report.planned, &service.target_id());
+        assert_eq!(planned.len(), 1, "{report:#?}");
+        assert_eq!(
+            planned[0].action.as_deref(),
+            Some("scale down from desired 2 to desired 0")
+        );
+        assert!(report.done.is_empty());
+    }
+    let ((desired, _, _), tags) = fleet.ecs_state(&service).await.expect("state");
+    assert_eq!(desired, 2);
+    assert!(!tags.contains_key("schedule:saved"));
+    assert!(
+        sink.drain(Duration::from_secs(1))
+            .await
+            .expect("drain")
+            .is_empty(),
+        "dry runs notify nobody"
+    );
+}
+
+#[tokio::test]
+async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let sdk = proxy.sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("faulty");
+    let sink = TopicWithQueue::create(&sdk, "faulty", None)
+        .await
+        .expect("topic");
+    let tag = [("Schedule", schedule.as_str())];
+    let service = fleet
+        .ecs_service(4, Some((1, 8)), &tag)
+        .await
+        .expect("service");
+    let group = fleet.asg(2, 5, 3, &tag).await.expect("asg");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    // The service's count cannot be changed (after its tag and bounds were),
+    // and Auto Scaling throttles twice (the SDK retries that).
+    proxy.fail_next(
+        "UpdateService",
+        1,
+        Fault::Error {
+            status: 400,
+            code: "AccessDeniedException".into(),
+            message: "not allowed (injected)".into(),
+        },
+    );
+    proxy.fail_next("UpdateAutoScalingGroup", 2, Fault::Throttle);
+    let first = handle(reconcile_at(NIGHT), &deps)
+        .await
+        .expect("the run completes");
+    let failed = about(&first.failed, &service.target_id());
+    assert_eq!(failed.len(), 1, "{first:#?}");
+    assert!(
+        failed[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("AccessDeniedException")),
+        "{failed:?}"
+    );
+    assert_eq!(
+        done(&first, &format!("asg/{group}")),
+        1,
+        "the group was still scaled down"
+    );
+    assert_eq!(fleet.asg_state(&group).await.expect("asg").0, (0, 0, 0));
+
+    // Interrupted half-way: bounds at zero, count not, capacity saved.
+    let ((desired, min, max), tags) = fleet.ecs_state(&service).await.expect("state");
+    assert_eq!((desired, min, max), (4, Some(0), Some(0)));
+    assert_eq!(
+        tags.get("schedule:saved").map(String::as_str),
+        Some(r#"{"desired":4,"min":1,"max":8}"#)
+    );
+
+    let second = handle(reconcile_at(NIGHT), &deps).await.expect("retry run");
+    assert_eq!(done(&second, &service.target_id()), 1);
+    let ((desired, _, _), tags) = fleet.ecs_state(&service).await.expect("state");
+    assert_eq!(desired, 0);
+    assert_eq!(
+        tags.get("schedule:saved").map(String::as_str),
+        Some(r#"{"desired":4,"min":1,"max":8}"#),
+        "the first saved capacity survives the interruption"
+    );
+    handle(reconcile_at(MORNING), &deps).await.expect("morning");
+    assert_eq!(
+        fleet.ecs_state(&service).await.expect("state").0,
+        (4, Some(1), Some(8))
+    );
+
+    let notes = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(
+        notes[0].attribute("severity"),
+        Some("ERROR"),
+        "the failed run says so loudly"
+    );
+    assert!(
+        notes[0].message.contains("AccessDeniedException"),
+        "{}",
+        notes[0].message
+    );
+}
+
+#[tokio::test]
+async fn an_override_tag_wins_until_it_expires() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("override");
+    let sink = TopicWithQueue::create(&sdk, "override", None)
+        .await
+        .expect("topic");
+    let pinned = fleet
+        .ecs_service(
+            2,
+            None,
+            &[
+                ("Schedule", &schedule),
+                ("schedule:override", "on-until=2026-11-23T23:00Z"),
+            ],
+        )
+        .await
+        .expect("service");
+    let expired = fleet
+        .ecs_service(
+            2,
+            None,
+            &[
+                ("Schedule", &schedule),
+                ("schedule:override", "on-until=2026-11-23T20:00Z"),
+            ],
+        )
+        .await
+        .expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let report = handle(reconcile_at(NIGHT), &deps).await.expect("run");
+    assert_eq!(
+        fleet.ecs_state(&pinned).await.expect("state").0.0,
+        2,
+        "kept running by its override"
+    );
+    assert_eq!(
+        fleet.ecs_state(&expired).await.expect("state").0.0,
+        0,
+        "expired override ignored"
+    );
+    let seen = about(&report.seen, &expired.target_id());
+    let because = seen[0]
+        .detail
+        .as_ref()
+        .map(|d| d["because"].to_string())
+        .unwrap_or_default();
+    assert!(because.contains("has expired"), "{because}");
+}
+
+#[tokio::test]
+async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refused() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("apply");
+    let sink = TopicWithQueue::create(&sdk, "apply", None)
+        .await
+        .expect("topic");
+    let service = fleet
+        .ecs_service(2, None, &[("Schedule", &schedule)])
+        .await
+        .expect("service");
+    let deps = deps(
+        &sdk,
+        &sink.topic_arn,
+        &schedule,
+        json!({"fallback": {"ecs_service": {"desired": 1}}}),
+    );
+
+    handle(
+        json!({"action": "apply", "schedule": schedule, "state": "stopped"}),
+        &deps,
+    )
+    .await
+    .expect("apply stopped");
+    assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 0);
+    handle(
+        json!({"action": "apply", "schedule": schedule, "state": "running"}),
+        &deps,
+    )
+    .await
+    .expect("apply running");
+    assert_eq!(
+        fleet.ecs_state(&service).await.expect("state").0.0,
+        2,
+        "the saved count, not the fallback"
+    );
+
+    let err = handle(
+        json!({"action": "apply", "schedule": "nope", "state": "stopped"}),
+        &deps,
+    )
+    .await
+    .expect_err("unknown schedule");
+    assert!(matches!(err, Error::InvalidCommand(_)), "{err}");
+    assert!(
+        err.to_string().contains(&schedule),
+        "lists the configured ones: {err}"
+    );
+}
+
+#[tokio::test]
+async fn explicit_targets_follow_a_schedule_without_a_tag_and_missing_ones_are_reported() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("explicit");
+    let sink = TopicWithQueue::create(&sdk, "explicit", None)
+        .await
+        .expect("topic");
+    let group = fleet.asg(1, 3, 1, &[]).await.expect("asg");
+    let deps = deps(
+        &sdk,
+        &sink.topic_arn,
+        &schedule,
+        json!({"targets": [
+            {"type": "autoscaling-group", "id": group, "schedule": schedule},
+            {"type": "rds-instance", "id": "no-such-db", "schedule": schedule}
+        ]}),
+    );
+    let report = handle(reconcile_at(NIGHT), &deps).await.expect("run");
+    assert_eq!(done(&report, &format!("asg/{group}")), 1);
+    assert_eq!(fleet.asg_state(&group).await.expect("asg").0, (0, 0, 0));
+    let missing = about(&report.failed, "rds/no-such-db");
+    assert_eq!(missing.len(), 1, "{report:#?}");
+}
