@@ -1,7 +1,11 @@
-//! `make demo`: the suite's main job run locally, end to end, as a user would
-//! run it: the AWS emulator on loopback, the resources the function needs,
-//! the function under `cargo lambda watch`, sample events sent with
-//! `cargo lambda invoke`, and what arrived on SNS printed as a person reads it.
+//! `make demo`: the suite's main jobs run locally, end to end, as a user would
+//! run them: the AWS emulator on loopback, the resources the functions need,
+//! the functions under `cargo lambda watch`, sample events sent with
+//! `cargo lambda invoke`, and what happened printed as a person reads it:
+//! 1. scaling-scheduler takes tagged ECS, Auto Scaling and RDS resources to
+//!    zero off-hours and back to exactly what they had;
+//! 2. scaling-notifier turns events of three severities into notifications,
+//!    routed by subscription filter policies.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,8 +16,12 @@ use harness::emulator::{ACCOUNT, Emulator, REGION};
 use harness::fixtures::{Delivered, TopicWithQueue};
 use harness::process::{Guarded, Spec, free_port, wait_for_port};
 use harness::repo_root;
+use harness::scaling::{Fleet, Service};
 
 const FUNCTION: &str = "scaling-notifier";
+const SCHEDULER: &str = "scaling-scheduler";
+/// The schedule `functions/scaling-scheduler/schedules.example.json` defines.
+const SCHEDULE: &str = "office-hours";
 /// The topic name `[package.metadata.lambda.env]` gives `cargo lambda watch`.
 const TOPIC_NAME: &str = "ops-notifications";
 /// Three events a person meets, one per severity.
@@ -52,11 +60,9 @@ async fn main() -> anyhow::Result<()> {
         on_call.queue_url
     );
 
-    step(&format!(
-        "Starting {FUNCTION} under `cargo lambda watch` (the first start compiles it)"
-    ));
+    step("Starting the functions under `cargo lambda watch` (the first start compiles them)");
     let port = free_port()?;
-    let logs = std::env::temp_dir().join(format!("{FUNCTION}-demo.log"));
+    let logs = std::env::temp_dir().join("ops-automation-demo.log");
     let mut args: Vec<String> = [
         "lambda",
         "watch",
@@ -91,11 +97,54 @@ async fn main() -> anyhow::Result<()> {
     wait_for_port(port, Duration::from_secs(300), &mut watch)?;
     println!("   function logs: {}", logs.display());
 
+    // Part 1: the scheduler. Its summaries go to the same topic; they are
+    // drained before part 2 so each part shows only its own.
+    step(&format!(
+        "Creating resources tagged Schedule={SCHEDULE} (Europe/Berlin, Mon-Fri 08:00-19:00)"
+    ));
+    let fleet = Fleet::new(&config);
+    let tag = [("Schedule", SCHEDULE)];
+    let service = fleet.ecs_service(3, Some((2, 6)), &tag).await?;
+    let group = fleet.asg(1, 4, 2, &tag).await?;
+    let db = fleet.rds_instance(&tag).await?;
+    let untagged = fleet.ecs_service(2, None, &[]).await?;
+    print_fleet(&fleet, &service, &group, &db, &untagged).await?;
+    for (when, event) in [
+        (
+            "Monday 22:00 in Berlin",
+            "events/scaling-scheduler/eventbridge_scheduled-off-hours.json",
+        ),
+        (
+            "Tuesday 09:00 in Berlin",
+            "events/scaling-scheduler/eventbridge_scheduled-on-hours.json",
+        ),
+    ] {
+        step(&format!(
+            "{when}: cargo lambda invoke {SCHEDULER} --data-file {event}"
+        ));
+        let report = invoke(&cargo, &root, &path, port, SCHEDULER, event, &logs)?;
+        for done in report["done"].as_array().into_iter().flatten() {
+            println!(
+                "   {}: {}",
+                done["target"].as_str().unwrap_or_default(),
+                done["action"].as_str().unwrap_or_default()
+            );
+        }
+        print_fleet(&fleet, &service, &group, &db, &untagged).await?;
+    }
+    let summaries = everything.drain(Duration::from_secs(2)).await?;
+    step("The scheduler's summaries on the topic");
+    for n in &summaries {
+        println!("   {}", n.subject.as_deref().unwrap_or("(no subject)"));
+    }
+    on_call.drain(Duration::from_secs(1)).await?;
+
+    // Part 2: the notifier.
     for event in EVENTS {
         step(&format!(
             "cargo lambda invoke {FUNCTION} --data-file {event}"
         ));
-        let report = invoke(&cargo, &root, &path, port, event, &logs)?;
+        let report = invoke(&cargo, &root, &path, port, FUNCTION, event, &logs)?;
         println!(
             "   the function reports: {} seen, {} done, {} skipped, {} failed",
             count(&report, "seen"),
@@ -128,10 +177,46 @@ async fn main() -> anyhow::Result<()> {
         EVENTS.len(),
         delivered.len()
     );
-    step("Stopping the function and the emulator");
+    step("Stopping the functions and the emulator");
     drop(watch);
     drop(emulator);
     Ok(())
+}
+
+async fn print_fleet(
+    fleet: &Fleet,
+    service: &Service,
+    group: &str,
+    db: &str,
+    untagged: &Service,
+) -> anyhow::Result<()> {
+    let show = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+    let ((desired, min, max), tags) = fleet.ecs_state(service).await?;
+    println!(
+        "   ECS service {:<28} desired {desired}, autoscaling min {} max {}{}",
+        service.name,
+        show(min),
+        show(max),
+        saved(&tags)
+    );
+    let ((gmin, gmax, gdesired), gtags) = fleet.asg_state(group).await?;
+    println!(
+        "   ASG {group:<36} desired {gdesired}, min {gmin}, max {gmax}{}",
+        saved(&gtags)
+    );
+    println!("   RDS {db:<36} {}", fleet.rds_status(db).await?);
+    let ((udesired, _, _), _) = fleet.ecs_state(untagged).await?;
+    println!(
+        "   ECS service {:<28} desired {udesired} (untagged: never touched)",
+        untagged.name
+    );
+    Ok(())
+}
+
+fn saved(tags: &std::collections::HashMap<String, String>) -> String {
+    tags.get("schedule:saved")
+        .map(|v| format!("   [saved {v}]"))
+        .unwrap_or_default()
 }
 
 fn invoke(
@@ -139,13 +224,14 @@ fn invoke(
     root: &Path,
     path: &str,
     port: u16,
+    function: &str,
     event: &str,
     logs: &Path,
 ) -> anyhow::Result<serde_json::Value> {
     let output = Command::new(cargo)
         .current_dir(root)
         .env("PATH", path)
-        .args(["lambda", "invoke", FUNCTION, "-A", "127.0.0.1", "-P"])
+        .args(["lambda", "invoke", function, "-A", "127.0.0.1", "-P"])
         .arg(port.to_string())
         .args(["--data-file", event, "--output-format", "json"])
         .stderr(Stdio::inherit())
