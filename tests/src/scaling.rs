@@ -250,3 +250,51 @@ impl Fleet {
             .unwrap_or_default())
     }
 }
+
+impl Fleet {
+    /// A read replica of `source`, tagged with `tags`.
+    pub async fn rds_replica(&self, source: &str, tags: &[(&str, &str)]) -> anyhow::Result<String> {
+        let id = unique("replica");
+        let mut create = self
+            .rds
+            .create_db_instance_read_replica()
+            .db_instance_identifier(&id)
+            .source_db_instance_identifier(source)
+            .db_instance_class("db.t4g.micro");
+        for (k, v) in tags {
+            create = create.tags(aws_sdk_rds::types::Tag::builder().key(*k).value(*v).build());
+        }
+        create.send().await?;
+        Ok(id)
+    }
+
+    /// An Aurora PostgreSQL cluster tagged with `tags`.
+    pub async fn aurora_cluster(&self, tags: &[(&str, &str)]) -> anyhow::Result<String> {
+        let id = unique("aurora");
+        let mut create = self
+            .rds
+            .create_db_cluster()
+            .db_cluster_identifier(&id)
+            .engine("aurora-postgresql")
+            .master_username("app")
+            .master_user_password("not-a-real-password-1");
+        for (k, v) in tags {
+            create = create.tags(aws_sdk_rds::types::Tag::builder().key(*k).value(*v).build());
+        }
+        create.send().await?;
+        Ok(id)
+    }
+
+    pub async fn cluster_status(&self, id: &str) -> anyhow::Result<String> {
+        Ok(self
+            .rds
+            .describe_db_clusters()
+            .db_cluster_identifier(id)
+            .send()
+            .await?
+            .db_clusters
+            .and_then(|v| v.into_iter().next())
+            .and_then(|c| c.status)
+            .unwrap_or_default())
+    }
+}

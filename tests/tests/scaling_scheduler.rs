@@ -416,3 +416,121 @@ async fn explicit_targets_follow_a_schedule_without_a_tag_and_missing_ones_are_r
     let missing = about(&report.failed, "rds/no-such-db");
     assert_eq!(missing.len(), 1, "{report:#?}");
 }
+
+#[tokio::test]
+async fn aurora_clusters_stop_and_start_and_read_replicas_are_skipped_with_the_reason() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("databases");
+    let sink = TopicWithQueue::create(&sdk, "databases", None)
+        .await
+        .expect("topic");
+    let tag = [("Schedule", schedule.as_str())];
+    let cluster = fleet.aurora_cluster(&tag).await.expect("cluster");
+    let source = fleet.rds_instance(&[]).await.expect("source");
+    let replica = fleet.rds_replica(&source, &tag).await.expect("replica");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let night = handle(reconcile_at(NIGHT), &deps).await.expect("night");
+    assert_eq!(
+        done(&night, &format!("rds-cluster/{cluster}")),
+        1,
+        "{night:#?}"
+    );
+    assert_eq!(
+        fleet.cluster_status(&cluster).await.expect("status"),
+        "stopped"
+    );
+    let skipped = about(&night.skipped, &format!("rds/{replica}"));
+    assert!(
+        skipped[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("read replica")),
+        "{skipped:?}"
+    );
+    assert_eq!(
+        fleet.rds_status(&replica).await.expect("status"),
+        "available"
+    );
+
+    handle(reconcile_at(MORNING), &deps).await.expect("morning");
+    assert_eq!(
+        fleet.cluster_status(&cluster).await.expect("status"),
+        "available"
+    );
+}
+
+#[tokio::test]
+async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
+    let sdk = Emulator::shared().sdk_config().await;
+    let fleet = Fleet::new(&sdk);
+    let schedule = unique("sevenday");
+    let sink = TopicWithQueue::create(&sdk, "sevenday", None)
+        .await
+        .expect("topic");
+    let db = fleet
+        .rds_instance(&[("Schedule", &schedule)])
+        .await
+        .expect("db");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    handle(reconcile_at(NIGHT), &deps).await.expect("stop");
+    assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
+    // AWS starts a stopped instance again after seven days, whatever the schedule.
+    fleet
+        .rds
+        .start_db_instance()
+        .db_instance_identifier(&db)
+        .send()
+        .await
+        .expect("auto-start");
+    let later = handle(reconcile_at("2026-11-30T21:00:00Z"), &deps)
+        .await
+        .expect("a week later");
+    assert_eq!(done(&later, &format!("rds/{db}")), 1);
+    assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
+}
+
+#[tokio::test]
+async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let sdk = proxy.sdk_config().await;
+    let schedule = unique("blind");
+    let sink = TopicWithQueue::create(&sdk, "blind", None)
+        .await
+        .expect("topic");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    let denied = || Fault::Error {
+        status: 400,
+        code: "AccessDeniedException".into(),
+        message: "denied (injected)".into(),
+    };
+    let denied_query = || Fault::Error {
+        status: 403,
+        code: "AccessDenied".into(),
+        message: "denied (injected)".into(),
+    };
+
+    // One kind unreadable: reported, the run goes on.
+    proxy.fail_next("ListClusters", 1, denied());
+    let partial = handle(reconcile_at(NIGHT), &deps)
+        .await
+        .expect("partial discovery still runs");
+    let failed = about(&partial.failed, "discover ECS services");
+    assert!(
+        failed[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("ecs:ListClusters failed: AccessDeniedException")),
+        "{failed:?}"
+    );
+
+    // Nothing readable: the invocation fails, so the platform retries it.
+    proxy.fail_next("ListClusters", 1, denied());
+    proxy.fail_next("DescribeAutoScalingGroups", 1, denied_query());
+    proxy.fail_next("DescribeDBInstances", 1, denied_query());
+    let err = handle(reconcile_at(NIGHT), &deps).await.expect_err("blind");
+    assert!(matches!(err, Error::NothingEvaluated(_)), "{err}");
+}
