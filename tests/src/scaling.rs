@@ -221,7 +221,7 @@ impl Fleet {
     /// A small PostgreSQL RDS instance tagged with `tags`.
     pub async fn rds_instance(&self, tags: &[(&str, &str)]) -> anyhow::Result<String> {
         let id = unique("db");
-        let mut create = self
+        let create = self
             .rds
             .create_db_instance()
             .db_instance_identifier(&id)
@@ -230,10 +230,7 @@ impl Fleet {
             .allocated_storage(20)
             .master_username("app")
             .master_user_password("not-a-real-password-1");
-        for (k, v) in tags {
-            create = create.tags(aws_sdk_rds::types::Tag::builder().key(*k).value(*v).build());
-        }
-        create.send().await?;
+        create.set_tags(Some(rds_tags(tags))).send().await?;
         Ok(id)
     }
 
@@ -249,39 +246,31 @@ impl Fleet {
             .and_then(|d| d.db_instance_status)
             .unwrap_or_default())
     }
-}
 
-impl Fleet {
     /// A read replica of `source`, tagged with `tags`.
     pub async fn rds_replica(&self, source: &str, tags: &[(&str, &str)]) -> anyhow::Result<String> {
         let id = unique("replica");
-        let mut create = self
+        let create = self
             .rds
             .create_db_instance_read_replica()
             .db_instance_identifier(&id)
             .source_db_instance_identifier(source)
             .db_instance_class("db.t4g.micro");
-        for (k, v) in tags {
-            create = create.tags(aws_sdk_rds::types::Tag::builder().key(*k).value(*v).build());
-        }
-        create.send().await?;
+        create.set_tags(Some(rds_tags(tags))).send().await?;
         Ok(id)
     }
 
     /// An Aurora PostgreSQL cluster tagged with `tags`.
     pub async fn aurora_cluster(&self, tags: &[(&str, &str)]) -> anyhow::Result<String> {
         let id = unique("aurora");
-        let mut create = self
+        let create = self
             .rds
             .create_db_cluster()
             .db_cluster_identifier(&id)
             .engine("aurora-postgresql")
             .master_username("app")
             .master_user_password("not-a-real-password-1");
-        for (k, v) in tags {
-            create = create.tags(aws_sdk_rds::types::Tag::builder().key(*k).value(*v).build());
-        }
-        create.send().await?;
+        create.set_tags(Some(rds_tags(tags))).send().await?;
         Ok(id)
     }
 
@@ -297,4 +286,10 @@ impl Fleet {
             .and_then(|c| c.status)
             .unwrap_or_default())
     }
+}
+
+fn rds_tags(tags: &[(&str, &str)]) -> Vec<aws_sdk_rds::types::Tag> {
+    tags.iter()
+        .map(|(k, v)| aws_sdk_rds::types::Tag::builder().key(*k).value(*v).build())
+        .collect()
 }

@@ -50,6 +50,27 @@ fn deps(sdk: &aws_config::SdkConfig, topic_arn: &str, schedule: &str, extra: Val
     }
 }
 
+/// What every test starts from: clients, a fleet, its own schedule name and
+/// a topic with a queue to read the summaries from.
+struct Setup {
+    sdk: aws_config::SdkConfig,
+    fleet: Fleet,
+    schedule: String,
+    sink: TopicWithQueue,
+}
+
+async fn setup(sdk: aws_config::SdkConfig, prefix: &str) -> Setup {
+    let sink = TopicWithQueue::create(&sdk, prefix, None)
+        .await
+        .expect("topic");
+    Setup {
+        fleet: Fleet::new(&sdk),
+        schedule: unique(prefix),
+        sdk,
+        sink,
+    }
+}
+
 fn reconcile_at(time: &str) -> Value {
     json!({"action": "reconcile", "time": time})
 }
@@ -65,12 +86,12 @@ fn done(report: &Report, target: &str) -> usize {
 
 #[tokio::test]
 async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("office");
-    let sink = TopicWithQueue::create(&sdk, "sched", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "office").await;
     let tag = [("Schedule", schedule.as_str())];
     let service = fleet
         .ecs_service(3, Some((2, 6)), &tag)
@@ -165,12 +186,12 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
 
 #[tokio::test]
 async fn plan_and_dry_run_change_nothing_and_say_what_they_would_do() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("dry");
-    let sink = TopicWithQueue::create(&sdk, "dry", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "dry").await;
     let service = fleet
         .ecs_service(2, None, &[("Schedule", &schedule)])
         .await
@@ -208,12 +229,12 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
     let proxy = FaultProxy::start(Emulator::shared().endpoint())
         .await
         .expect("proxy");
-    let sdk = proxy.sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("faulty");
-    let sink = TopicWithQueue::create(&sdk, "faulty", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(proxy.sdk_config().await, "faulty").await;
     let tag = [("Schedule", schedule.as_str())];
     let service = fleet
         .ecs_service(4, Some((1, 8)), &tag)
@@ -291,12 +312,12 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
 
 #[tokio::test]
 async fn an_override_tag_wins_until_it_expires() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("override");
-    let sink = TopicWithQueue::create(&sdk, "override", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "override").await;
     let pinned = fleet
         .ecs_service(
             2,
@@ -343,12 +364,12 @@ async fn an_override_tag_wins_until_it_expires() {
 
 #[tokio::test]
 async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refused() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("apply");
-    let sink = TopicWithQueue::create(&sdk, "apply", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "apply").await;
     let service = fleet
         .ecs_service(2, None, &[("Schedule", &schedule)])
         .await
@@ -394,12 +415,12 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
 
 #[tokio::test]
 async fn explicit_targets_follow_a_schedule_without_a_tag_and_missing_ones_are_reported() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("explicit");
-    let sink = TopicWithQueue::create(&sdk, "explicit", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "explicit").await;
     let group = fleet.asg(1, 3, 1, &[]).await.expect("asg");
     let deps = deps(
         &sdk,
@@ -419,12 +440,12 @@ async fn explicit_targets_follow_a_schedule_without_a_tag_and_missing_ones_are_r
 
 #[tokio::test]
 async fn aurora_clusters_stop_and_start_and_read_replicas_are_skipped_with_the_reason() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("databases");
-    let sink = TopicWithQueue::create(&sdk, "databases", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "databases").await;
     let tag = [("Schedule", schedule.as_str())];
     let cluster = fleet.aurora_cluster(&tag).await.expect("cluster");
     let source = fleet.rds_instance(&[]).await.expect("source");
@@ -463,12 +484,12 @@ async fn aurora_clusters_stop_and_start_and_read_replicas_are_skipped_with_the_r
 
 #[tokio::test]
 async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
-    let sdk = Emulator::shared().sdk_config().await;
-    let fleet = Fleet::new(&sdk);
-    let schedule = unique("sevenday");
-    let sink = TopicWithQueue::create(&sdk, "sevenday", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "sevenday").await;
     let db = fleet
         .rds_instance(&[("Schedule", &schedule)])
         .await
@@ -496,11 +517,12 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     let proxy = FaultProxy::start(Emulator::shared().endpoint())
         .await
         .expect("proxy");
-    let sdk = proxy.sdk_config().await;
-    let schedule = unique("blind");
-    let sink = TopicWithQueue::create(&sdk, "blind", None)
-        .await
-        .expect("topic");
+    let Setup {
+        sdk,
+        schedule,
+        sink,
+        ..
+    } = setup(proxy.sdk_config().await, "blind").await;
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
     let denied = || Fault::Error {
         status: 400,
