@@ -9,7 +9,7 @@ use sqlx::ConnectOptions;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
 
 use crate::names::random_alnum;
-use crate::postgres::{path, run_blocking};
+use crate::postgres::{connect_with_retry, path, run_blocking};
 use crate::process::{Guarded, Spec, free_port, is_root, wait_for_port};
 use crate::tls::TestCa;
 
@@ -136,19 +136,6 @@ impl MariaDb {
     /// A root connection over verified TLS, retried while the server finishes starting.
     pub async fn connect_root(&self) -> anyhow::Result<MySqlConnection> {
         let options = self.options(&self.root_user, &self.root_password);
-        let mut last = None;
-        for _ in 0..100 {
-            match options.connect().await {
-                Ok(conn) => return Ok(conn),
-                Err(e) => {
-                    last = Some(e);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-        Err(anyhow::anyhow!(
-            "MariaDB on port {} did not accept root: {last:?}",
-            self.port
-        ))
+        connect_with_retry(&options, &format!("MariaDB on port {} (root)", self.port)).await
     }
 }

@@ -154,21 +154,31 @@ impl Postgres {
     /// finishes starting.
     pub async fn connect_superuser(&self) -> anyhow::Result<PgConnection> {
         let options = self.options(&self.superuser, &self.superuser_password, "postgres");
-        let mut last = None;
-        for _ in 0..100 {
-            match options.connect().await {
-                Ok(conn) => return Ok(conn),
-                Err(e) => {
-                    last = Some(e);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+        connect_with_retry(
+            &options,
+            &format!("PostgreSQL on port {} (superuser)", self.port),
+        )
+        .await
+    }
+}
+
+/// Connects, retrying for up to ten seconds while a server finishes starting.
+pub async fn connect_with_retry<O>(options: &O, what: &str) -> anyhow::Result<O::Connection>
+where
+    O: ConnectOptions,
+    O::Connection: Sized,
+{
+    let mut last = None;
+    for _ in 0..100 {
+        match options.connect().await {
+            Ok(conn) => return Ok(conn),
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        Err(anyhow::anyhow!(
-            "PostgreSQL on port {} did not accept the superuser: {last:?}",
-            self.port
-        ))
     }
+    Err(anyhow::anyhow!("{what} refused every connection: {last:?}"))
 }
 
 pub(crate) fn path(p: &Path) -> String {
