@@ -1,5 +1,6 @@
 //! What the notifier can be invoked with, as AWS delivers it:
 //! - an EventBridge event (rule target = this function);
+//! - a CloudWatch alarm action invoking the function directly;
 //! - SNS records (a topic subscribed to this function): each message an
 //!   EventBridge event, a CloudWatch alarm notification, or anything else;
 //! - SQS records (an EventBridge rule buffered through a queue): each body
@@ -8,13 +9,13 @@
 use serde_json::Value;
 
 use crate::Event;
-use crate::format::ClassicAlarm;
+use shared::events::alarm::AlarmChange;
 
 /// One thing to notify about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Event(Box<Event>),
-    Alarm(Box<ClassicAlarm>),
+    Alarm(Box<AlarmChange>),
     /// A message of no shape this function knows; still forwarded.
     Text {
         subject: Option<String>,
@@ -50,6 +51,16 @@ pub fn parse(payload: Value) -> Result<Vec<Incoming>, InputError> {
             kind_of(&payload)
         )));
     };
+    if map.contains_key("alarmData") {
+        let alarm = AlarmChange::from_lambda_action(&payload).ok_or_else(|| {
+            InputError::MalformedEvent("an alarm action payload without alarm name or state".into())
+        })?;
+        return Ok(vec![Incoming {
+            label: alarm.name.clone(),
+            sqs_message_id: None,
+            item: Item::Alarm(Box::new(alarm)),
+        }]);
+    }
     if map.contains_key("detail-type") {
         let event: Event = serde_json::from_value(payload)
             .map_err(|e| InputError::MalformedEvent(e.to_string()))?;
@@ -123,9 +134,7 @@ fn classify(message: &str, subject: Option<&str>, origin: &str) -> Item {
         {
             return Item::Event(Box::new(event));
         }
-        if let Ok(alarm) = serde_json::from_value::<ClassicAlarm>(json)
-            && alarm.is_alarm()
-        {
+        if let Some(alarm) = AlarmChange::from_sns_message(&json) {
             return Item::Alarm(Box::new(alarm));
         }
     }
@@ -183,8 +192,16 @@ mod tests {
     #[test]
     fn sns_alarm_message_is_an_alarm() {
         let items = parse(sample("sns_alarm-classic.json")).expect("parses");
-        assert!(matches!(&items[0].item, Item::Alarm(a) if a.alarm_name == "orders-dlq-not-empty"));
+        assert!(matches!(&items[0].item, Item::Alarm(a) if a.name == "orders-dlq-not-empty"));
         assert_eq!(items[0].label, "95df01b4-ee98-5cb9-9903-4c221d41eb5e");
+    }
+
+    #[test]
+    fn a_lambda_alarm_action_is_an_alarm() {
+        let items = parse(sample("cloudwatch_alarm-lambda-action.json")).expect("parses");
+        assert!(
+            matches!(&items[0].item, Item::Alarm(a) if a.name == "checkout-p99-latency" && a.state == "ALARM")
+        );
     }
 
     #[test]

@@ -178,7 +178,7 @@ fn route(
     let environment = &config.common.environment;
     let formatted = match &incoming.item {
         Item::Event(event) => format::format(event, environment),
-        Item::Alarm(alarm) => format::format_classic_alarm(alarm, environment),
+        Item::Alarm(alarm) => format::format_alarm(alarm, environment),
         Item::Text {
             subject,
             message,

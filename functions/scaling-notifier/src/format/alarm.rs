@@ -1,50 +1,11 @@
-//! CloudWatch alarms: the EventBridge "CloudWatch Alarm State Change" event,
-//! and the classic message alarm actions publish to SNS.
+//! CloudWatch alarms, in whichever shape they arrive (see
+//! `shared::events::alarm`).
 
-use serde::Deserialize;
-use serde_json::Value;
+use shared::events::alarm::AlarmChange;
 use shared::{Notification, Severity};
 
-use super::{Ctx, Formatted, str_field};
+use super::{Ctx, Formatted};
 use crate::FUNCTION;
-
-/// What an alarm action publishes to SNS (the message, parsed).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ClassicAlarm {
-    pub alarm_name: String,
-    pub alarm_description: Option<String>,
-    #[serde(rename = "AWSAccountId")]
-    pub aws_account_id: String,
-    pub new_state_value: String,
-    pub new_state_reason: String,
-    pub state_change_time: String,
-    pub region: String,
-    pub alarm_arn: String,
-    pub old_state_value: String,
-    pub trigger: Value,
-}
-
-impl ClassicAlarm {
-    /// Whether a parsed SNS message really is an alarm notification.
-    pub fn is_alarm(&self) -> bool {
-        !self.alarm_name.is_empty() && !self.new_state_value.is_empty()
-    }
-}
-
-/// One alarm transition, whichever way it arrived.
-struct Transition<'a> {
-    name: &'a str,
-    description: &'a str,
-    state: &'a str,
-    previous: &'a str,
-    reason: &'a str,
-    metric: String,
-    changed_at: &'a str,
-    account: &'a str,
-    region: &'a str,
-    arn: &'a str,
-}
 
 fn severity(state: &str) -> Severity {
     match state {
@@ -54,166 +15,42 @@ fn severity(state: &str) -> Severity {
     }
 }
 
-fn notification(t: &Transition<'_>, environment: &str) -> Notification {
-    let title = if t.previous.is_empty() {
-        format!("Alarm {}: {}", t.name, t.state)
+/// The EventBridge "CloudWatch Alarm State Change" event.
+pub(super) fn state_change(ctx: &Ctx<'_>) -> Option<Formatted> {
+    let event = serde_json::to_value(ctx.event).ok()?;
+    AlarmChange::from_eventbridge(&event).map(|a| formatted(&a, ctx.environment))
+}
+
+/// An alarm change that arrived through SNS or a Lambda alarm action.
+pub(super) fn formatted(a: &AlarmChange, environment: &str) -> Formatted {
+    let title = if a.previous.is_empty() {
+        format!("Alarm {}: {}", a.name, a.state)
     } else {
-        format!("Alarm {}: {} -> {}", t.name, t.previous, t.state)
+        format!("Alarm {}: {} -> {}", a.name, a.previous, a.state)
     };
-    let mut n = Notification::new(severity(t.state), FUNCTION, environment, title)
-        .summary(t.reason)
-        .field("Alarm", t.name)
-        .field("State", t.state)
-        .field("Previous state", t.previous)
-        .field("Metric", &t.metric)
-        .field("Description", t.description)
-        .field("Changed at", t.changed_at)
-        .field("Account", t.account)
-        .field("Region", t.region)
-        .resource(if t.arn.is_empty() {
-            format!("alarm/{}", t.name)
+    let mut n = Notification::new(severity(&a.state), FUNCTION, environment, title)
+        .summary(&a.reason)
+        .field("Alarm", &a.name)
+        .field("State", &a.state)
+        .field("Previous state", &a.previous)
+        .field("Metric", a.metric_text())
+        .field("Description", &a.description)
+        .field("Changed at", &a.changed_at)
+        .field("Account", &a.account)
+        .field("Region", &a.region)
+        .resource(if a.arn.is_empty() {
+            format!("alarm/{}", a.name)
         } else {
-            t.arn.to_owned()
+            a.arn.clone()
         });
-    if !t.region.is_empty() && !t.region.contains(' ') {
+    if !a.region.is_empty() && !a.region.contains(' ') {
         n = n.console_link(format!(
             "https://{r}.console.aws.amazon.com/cloudwatch/home?region={r}#alarmsV2:alarm/{}",
-            url_path(t.name),
-            r = t.region
+            url_path(&a.name),
+            r = a.region
         ));
     }
-    n
-}
-
-/// The EventBridge event.
-pub(super) fn state_change(ctx: &Ctx<'_>) -> Option<Formatted> {
-    let d = &ctx.event.detail;
-    let name = str_field(d, "alarmName");
-    let state = d
-        .get("state")
-        .map(|s| str_field(s, "value"))
-        .unwrap_or_default();
-    if name.is_empty() || state.is_empty() {
-        return None;
-    }
-    let metric = d
-        .pointer("/configuration/metrics")
-        .and_then(Value::as_array)
-        .map(|metrics| {
-            metrics
-                .iter()
-                .filter_map(|m| m.pointer("/metricStat/metric"))
-                .map(|m| {
-                    let dims = m
-                        .get("dimensions")
-                        .and_then(Value::as_object)
-                        .map(|o| {
-                            o.iter()
-                                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        })
-                        .unwrap_or_default();
-                    format!(
-                        "{} {} {dims}",
-                        str_field(m, "namespace"),
-                        str_field(m, "name")
-                    )
-                    .trim()
-                    .to_owned()
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .unwrap_or_default();
-    let t = Transition {
-        name,
-        description: d
-            .pointer("/configuration/description")
-            .and_then(Value::as_str)
-            .unwrap_or_default(),
-        state,
-        previous: d
-            .get("previousState")
-            .map(|s| str_field(s, "value"))
-            .unwrap_or_default(),
-        reason: d
-            .get("state")
-            .map(|s| str_field(s, "reason"))
-            .unwrap_or_default(),
-        metric,
-        changed_at: d
-            .get("state")
-            .map(|s| str_field(s, "timestamp"))
-            .unwrap_or_default(),
-        account: ctx.event.account.as_deref().unwrap_or_default(),
-        region: ctx.region(),
-        arn: ctx
-            .event
-            .resources
-            .as_deref()
-            .and_then(|r| r.first())
-            .map(String::as_str)
-            .unwrap_or_default(),
-    };
-    Some(Formatted::known(
-        format!("CloudWatch Alarm State Change/{state}"),
-        notification(&t, ctx.environment),
-    ))
-}
-
-/// The classic SNS alarm message.
-pub(super) fn classic(alarm: &ClassicAlarm, environment: &str) -> Formatted {
-    let trigger = &alarm.trigger;
-    let dims = trigger
-        .get("Dimensions")
-        .and_then(Value::as_array)
-        .map(|ds| {
-            ds.iter()
-                .map(|d| {
-                    let name = d.get("name").or_else(|| d.get("Name"));
-                    let value = d.get("value").or_else(|| d.get("Value"));
-                    format!(
-                        "{}={}",
-                        name.and_then(Value::as_str).unwrap_or_default(),
-                        value.and_then(Value::as_str).unwrap_or_default()
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
-    let metric = format!(
-        "{} {} {dims}",
-        str_field(trigger, "Namespace"),
-        str_field(trigger, "MetricName")
-    )
-    .trim()
-    .to_owned();
-    // The classic message names the region in words ("EU (Ireland)"); the
-    // ARN carries the code a console link needs.
-    let region = alarm
-        .alarm_arn
-        .split(':')
-        .nth(3)
-        .filter(|r| !r.is_empty())
-        .unwrap_or(&alarm.region);
-    let t = Transition {
-        name: &alarm.alarm_name,
-        description: alarm.alarm_description.as_deref().unwrap_or_default(),
-        state: &alarm.new_state_value,
-        previous: &alarm.old_state_value,
-        reason: &alarm.new_state_reason,
-        metric,
-        changed_at: &alarm.state_change_time,
-        account: &alarm.aws_account_id,
-        region,
-        arn: &alarm.alarm_arn,
-    };
-    Formatted::known(
-        format!("CloudWatch Alarm State Change/{}", alarm.new_state_value),
-        notification(&t, environment),
-    )
+    Formatted::known(format!("CloudWatch Alarm State Change/{}", a.state), n)
 }
 
 /// Percent-encodes what a URL path segment cannot hold.
@@ -231,7 +68,7 @@ fn url_path(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{field, sample};
-    use super::super::{format, format_classic_alarm};
+    use super::super::{format, format_alarm};
     use super::*;
 
     #[test]
@@ -271,10 +108,10 @@ mod tests {
         .expect("sample");
         let event: aws_lambda_events::event::sns::SnsEvent =
             serde_json::from_str(&raw).expect("sns");
-        let alarm: ClassicAlarm =
+        let message: serde_json::Value =
             serde_json::from_str(&event.records[0].sns.message).expect("alarm message");
-        assert!(alarm.is_alarm());
-        let n = format_classic_alarm(&alarm, "prod").notification;
+        let alarm = AlarmChange::from_sns_message(&message).expect("an alarm");
+        let n = format_alarm(&alarm, "prod").notification;
         assert_eq!(n.severity, Severity::Error);
         assert_eq!(n.title, "Alarm orders-dlq-not-empty: OK -> ALARM");
         assert_eq!(

@@ -10,9 +10,8 @@ mod autoscaling;
 mod ecs;
 mod scheduler;
 
-pub use alarm::ClassicAlarm;
-
 use serde_json::Value;
+use shared::events::alarm::AlarmChange;
 use shared::logging::redact_json;
 use shared::{Notification, Severity};
 
@@ -71,9 +70,9 @@ pub fn format(event: &Event, environment: &str) -> Formatted {
     known.unwrap_or_else(|| generic(event, environment))
 }
 
-/// Formats a CloudWatch alarm notification as alarm actions send it to SNS.
-pub fn format_classic_alarm(alarm: &ClassicAlarm, environment: &str) -> Formatted {
-    alarm::classic(alarm, environment)
+/// Formats an alarm change that arrived through SNS or a Lambda alarm action.
+pub fn format_alarm(alarm: &AlarmChange, environment: &str) -> Formatted {
+    alarm::formatted(alarm, environment)
 }
 
 /// Formats an SNS message that is not an event this function knows.
@@ -208,10 +207,6 @@ fn humanize(name: &str) -> String {
 /// The last `/`-separated part of an ARN or id (`.../service/prod/web` -> `web`).
 fn last_segment(arn: &str) -> &str {
     arn.rsplit(['/', ':']).next().unwrap_or(arn)
-}
-
-fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 #[cfg(test)]
