@@ -29,6 +29,17 @@ fn every_sample_event_parses_for_its_function() {
                         .unwrap_or_else(|e| panic!("{name}: {e}"));
                     assert!(!items.is_empty(), "{name}: no items");
                 }
+                "scaling-scheduler" => {
+                    let value =
+                        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    scaling_scheduler::parse_command(value)
+                        .unwrap_or_else(|e| panic!("{name}: {e}"));
+                }
+                "dlq-processor" => {
+                    let value =
+                        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    dlq_processor::input::parse(value).unwrap_or_else(|e| panic!("{name}: {e}"));
+                }
                 other => {
                     serde_json::from_str::<serde_json::Value>(&raw)
                         .unwrap_or_else(|e| panic!("{name} ({other}): {e}"));

@@ -1,34 +1,663 @@
-//! dlq-processor: not implemented yet (issue #4).
+//! dlq-processor: explains dead-letter queues and redrives their messages,
+//! selectively, rate-limited and FIFO-safe, never losing one.
 //!
-//! Trigger (planned): CloudWatch alarm on a dead-letter queue, delivered through SNS, and command events.
+//! **Triggers:** the CloudWatch alarm on a DLQ (through SNS, EventBridge, or
+//! as the alarm's Lambda action): ALARM inspects the queue named by the
+//! metric's `QueueName` and publishes a summary; OK and INSUFFICIENT_DATA do
+//! nothing. Commands: `{"action":"inspect","queue":"orders-dlq"}`,
+//! `{"action":"redrive","queue":"orders-dlq","max_messages":100,
+//! "filter":{"groups":["errorType=Timeout"]},"target":"orders","dry_run":true}`.
+//! A scheduled event redrives the queues in `AUTO_REDRIVE_QUEUES`.
 //!
-//! Until it is built, every invocation fails with [`Error::NotImplemented`]
-//! and takes no action, so a deployment that wires it early cannot believe it
-//! worked.
+//! **Never losing a message:** a message is deleted from the DLQ only after
+//! SQS confirmed its copy was sent. A crash or fault in between can make a
+//! duplicate (FIFO targets drop it by its deduplication id), never a loss.
+//!
+//! **Environment:** `NOTIFY_TOPIC_ARN` (required), `ENVIRONMENT`, `DRY_RUN`,
+//! `METRICS_NAMESPACE`, `GROUP_BY_ATTRIBUTE`, `GROUP_BY_FIELD`,
+//! `INSPECT_SAMPLE`, `MAX_REDRIVES`, `PARKING_QUEUE`, `REDRIVE_RATE`,
+//! `MAX_PER_INVOCATION`, `AUTO_REDRIVE_QUEUES`, `DEADLINE_MARGIN_MS`.
+//!
+//! **IAM:** `sqs:GetQueueUrl`, `sqs:GetQueueAttributes`,
+//! `sqs:ListDeadLetterSourceQueues`, `sqs:ReceiveMessage`,
+//! `sqs:ChangeMessageVisibility`, `sqs:DeleteMessage` on the DLQs;
+//! `sqs:SendMessage` on the targets and the parking queue; `sns:Publish`;
+//! `kms:Decrypt`/`kms:GenerateDataKey` where queues are KMS-encrypted.
+//!
+//! **Try it:** `cargo lambda invoke dlq-processor --data-file
+//! events/dlq-processor/command_inspect.json`
 
-/// Why an invocation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(
-        "dlq-processor is not implemented yet: the event was not processed and no action was taken"
-    )]
-    NotImplemented,
+pub mod classify;
+mod config;
+mod error;
+pub mod input;
+mod sqs;
+
+pub use config::{Config, vars};
+pub use error::Error;
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use shared::metrics::Metrics;
+use shared::report::{Entry, dry_run};
+use shared::{Notification, Publisher, Report, Severity};
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::classify::{Fate, Filter, fate, next_attributes, redacted_sample};
+use crate::input::{Command, Trigger, queue_of};
+use crate::sqs::{Queue, Received};
+
+/// The name this function goes by: crate, binary, Terraform resources.
+pub const FUNCTION: &str = "dlq-processor";
+/// Seconds received messages stay hidden while a run works on them.
+const WORK_VISIBILITY: i32 = 120;
+
+/// What the handler needs, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub config: Config,
+    pub sqs: aws_sdk_sqs::Client,
+    pub publisher: Publisher,
 }
 
-/// Handles one invocation.
-pub async fn handle(_event: serde_json::Value) -> Result<shared::Report, Error> {
-    Err(Error::NotImplemented)
+/// One invocation. `deadline` is when Lambda stops the function; a redrive
+/// stops cleanly `DEADLINE_MARGIN_MS` before it.
+pub async fn handle(
+    payload: serde_json::Value,
+    deadline: Option<Instant>,
+    deps: &Deps,
+) -> Result<Report, Error> {
+    let triggers = input::parse(payload).map_err(Error::InvalidInput)?;
+    let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
+    let mut metrics =
+        Metrics::new(&deps.config.common.metrics_namespace).dimension("Function", FUNCTION);
+    let stop_at = deadline.map(|d| {
+        d.checked_sub(Duration::from_millis(deps.config.deadline_margin_ms))
+            .unwrap_or(d)
+    });
+    for trigger in triggers {
+        match trigger {
+            Trigger::Alarm(alarm) => {
+                let span = info_span!("alarm", alarm = %alarm.name, state = %alarm.state);
+                async {
+                    if alarm.state != "ALARM" {
+                        report.skipped(
+                            &alarm.name,
+                            format!("alarm is {}: nothing to do", alarm.state),
+                        );
+                        return Ok(());
+                    }
+                    match queue_of(&alarm) {
+                        Ok(queue) => inspect(&queue, deps, &mut report).await,
+                        Err(why) => {
+                            report.failed(Entry::new(&alarm.name).reason(why));
+                            Ok(())
+                        }
+                    }
+                }
+                .instrument(span)
+                .await?;
+            }
+            Trigger::NotAnAlarm { message_id, why } => {
+                report.failed(Entry::new(format!("SNS message {message_id}")).reason(why));
+            }
+            Trigger::Command(Command::Inspect { queue }) => {
+                inspect(&queue, deps, &mut report).await?
+            }
+            Trigger::Command(Command::Redrive {
+                queue,
+                max_messages,
+                filter,
+                target,
+                dry_run: requested,
+            }) => {
+                report.dry_run = dry_run(deps.config.common.dry_run, requested);
+                let opts = Redrive {
+                    max_messages: max_messages.unwrap_or(deps.config.max_per_invocation),
+                    filter: filter.unwrap_or_default(),
+                    target,
+                    stop_at,
+                };
+                redrive(&queue, &opts, deps, &mut report, &mut metrics).await?;
+            }
+            Trigger::Scheduled => {
+                for queue in &deps.config.auto_redrive {
+                    let opts = Redrive {
+                        max_messages: deps.config.max_per_invocation,
+                        filter: Filter::default(),
+                        target: None,
+                        stop_at,
+                    };
+                    redrive(queue, &opts, deps, &mut report, &mut metrics).await?;
+                }
+                if deps.config.auto_redrive.is_empty() {
+                    report.skipped(
+                        "scheduled event",
+                        "AUTO_REDRIVE_QUEUES is empty: nothing to redrive",
+                    );
+                }
+            }
+        }
+    }
+    metrics.emit();
+    Ok(report)
+}
+
+/// Summarises a DLQ from a sample it puts back, and publishes the summary.
+async fn inspect(queue: &str, deps: &Deps, report: &mut Report) -> Result<(), Error> {
+    let dlq = match sqs::resolve(&deps.sqs, queue).await {
+        Ok(q) => q,
+        Err(why) => {
+            report.failed(Entry::new(queue).action("inspect").reason(why));
+            return Ok(());
+        }
+    };
+    if dlq.sources.is_empty() {
+        report.failed(
+            Entry::new(&dlq.name)
+                .action("inspect")
+                .reason(not_a_dlq(&dlq)),
+        );
+        return Ok(());
+    }
+    let mut sample: Vec<Received> = Vec::new();
+    let mut problems = Vec::new();
+    while sample.len() < deps.config.inspect_sample {
+        let want = (deps.config.inspect_sample - sample.len()).min(10) as i32;
+        match sqs::receive(&deps.sqs, &dlq.url, want, 30).await {
+            Ok(batch) if batch.is_empty() => break,
+            Ok(batch) => sample.extend(batch),
+            Err(why) => {
+                problems.push(why);
+                break;
+            }
+        }
+    }
+    let receipts: Vec<String> = sample.iter().map(|r| r.receipt.clone()).collect();
+    problems.extend(sqs::release(&deps.sqs, &dlq.url, &receipts).await);
+
+    let mut groups: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for r in &sample {
+        let group = deps.config.grouping.group_of(&r.message);
+        let entry = groups
+            .entry(group)
+            .or_insert_with(|| (0, redacted_sample(&r.message.body)));
+        entry.0 += 1;
+    }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let oldest = sample
+        .iter()
+        .filter_map(|r| r.message.sent_timestamp_ms)
+        .min();
+    let oldest_age = oldest.map(|t| human_age((now_ms - t).max(0) / 1000));
+    let sources: Vec<&str> = dlq
+        .sources
+        .iter()
+        .map(|u| u.rsplit('/').next().unwrap_or(u))
+        .collect();
+    report.saw(Entry::new(&dlq.name).action("inspect").detail(json!({
+        "messages": dlq.visible,
+        "in_flight": dlq.in_flight,
+        "fifo": dlq.fifo,
+        "sources": sources,
+        "sampled": sample.len(),
+        "oldest_in_sample": oldest_age,
+        "groups": groups.iter().map(|(g, (n, s))| json!({"group": g, "count": n, "sample": s})).collect::<Vec<_>>(),
+    })));
+    for p in problems {
+        report.failed(Entry::new(&dlq.name).action("inspect").reason(p));
+    }
+
+    let mut n = Notification::new(
+        Severity::Warning,
+        FUNCTION,
+        &deps.config.common.environment,
+        format!("DLQ {}: {} message{} waiting", dlq.name, dlq.visible, if dlq.visible == 1 { "" } else { "s" }),
+    )
+    .summary(format!(
+        "{} of them sampled in {} group{}{}. Redrive with {{\"action\":\"redrive\",\"queue\":\"{}\"}}.",
+        sample.len(),
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" },
+        oldest_age.as_ref().map(|a| format!("; the oldest sampled was sent {a} ago")).unwrap_or_default(),
+        dlq.name
+    ))
+    .field("Queue", &dlq.name)
+    .field("Messages", dlq.visible.to_string())
+    .field("In flight", dlq.in_flight.to_string())
+    .field("Source queues", sources.join(", "))
+    .resource(dlq.arn.clone());
+    for (group, (count, sample)) in &groups {
+        n = n.field(format!("{count} x {group}"), sample);
+    }
+    if report.dry_run {
+        report.planned(
+            Entry::new(&dlq.name)
+                .action("publish summary")
+                .detail(serde_json::to_value(&n).unwrap_or_default()),
+        );
+    } else {
+        deps.publisher.publish(&n).await?;
+        report.did(Entry::new(&dlq.name).action("published summary"));
+    }
+    Ok(())
+}
+
+fn not_a_dlq(q: &Queue) -> String {
+    format!(
+        "queue {} is not a dead-letter queue: no queue's redrive policy points to it",
+        q.name
+    )
+}
+
+fn human_age(seconds: i64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
+/// How one redrive runs.
+struct Redrive {
+    max_messages: usize,
+    filter: Filter,
+    target: Option<String>,
+    stop_at: Option<Instant>,
+}
+
+/// What a redrive did, for its summary and metrics.
+#[derive(Default)]
+struct Tally {
+    moved: usize,
+    parked: usize,
+    poison: usize,
+    failed: usize,
+}
+
+async fn redrive(
+    queue: &str,
+    opts: &Redrive,
+    deps: &Deps,
+    report: &mut Report,
+    metrics: &mut Metrics,
+) -> Result<(), Error> {
+    let config = &deps.config;
+    let span = info_span!("redrive", queue = %queue);
+    let _entered = span.enter();
+    let dlq = match sqs::resolve(&deps.sqs, queue).await {
+        Ok(q) => q,
+        Err(why) => {
+            report.failed(Entry::new(queue).action("redrive").reason(why));
+            return Ok(());
+        }
+    };
+    // Nothing moves until every queue involved is known to exist and fit.
+    let target_name = match (&opts.target, dlq.sources.as_slice()) {
+        (Some(t), _) => t.clone(),
+        (None, [one]) => one.clone(),
+        (None, []) => {
+            report.failed(
+                Entry::new(&dlq.name)
+                    .action("redrive")
+                    .reason(not_a_dlq(&dlq)),
+            );
+            return Ok(());
+        }
+        (None, many) => {
+            let names: Vec<&str> = many
+                .iter()
+                .map(|u| u.rsplit('/').next().unwrap_or(u))
+                .collect();
+            report.failed(Entry::new(&dlq.name).action("redrive").reason(format!(
+                "{} queues send their failures here ({}): say which to redrive to with \"target\"",
+                many.len(),
+                names.join(", ")
+            )));
+            return Ok(());
+        }
+    };
+    let target = match sqs::resolve(&deps.sqs, &target_name).await {
+        Ok(t) => t,
+        Err(why) => {
+            report.failed(
+                Entry::new(&dlq.name)
+                    .action("redrive")
+                    .reason(format!("target: {why}")),
+            );
+            return Ok(());
+        }
+    };
+    let parking = match &config.parking_queue {
+        Some(p) => match sqs::resolve(&deps.sqs, p).await {
+            Ok(q) => Some(q),
+            Err(why) => {
+                report.failed(
+                    Entry::new(&dlq.name)
+                        .action("redrive")
+                        .reason(format!("parking queue: {why}")),
+                );
+                return Ok(());
+            }
+        },
+        None => None,
+    };
+    for q in std::iter::once(&target).chain(parking.as_ref()) {
+        if q.fifo != dlq.fifo {
+            report.failed(Entry::new(&dlq.name).action("redrive").reason(format!(
+                "{} is {} but {} is {}: messages cannot keep their order or group",
+                dlq.name,
+                if dlq.fifo { "FIFO" } else { "standard" },
+                q.name,
+                if q.fifo { "FIFO" } else { "standard" }
+            )));
+            return Ok(());
+        }
+    }
+    info!(target = %target.name, dry_run = report.dry_run, "redrive starting");
+
+    let cap = opts.max_messages.min(config.max_per_invocation);
+    let mut run = Run {
+        deps,
+        dlq: &dlq,
+        held: Vec::new(),
+        blocked: HashSet::new(),
+        started: Instant::now(),
+        sent: 0,
+        tally: Tally::default(),
+    };
+    let mut processed = 0;
+    let mut stopped = None;
+    while processed < cap {
+        if opts.stop_at.is_some_and(|t| Instant::now() >= t) {
+            stopped = Some(format!(
+                "stopped before the Lambda deadline after {processed} messages: invoke again to continue"
+            ));
+            break;
+        }
+        let batch = match sqs::receive(
+            &deps.sqs,
+            &dlq.url,
+            (cap - processed).min(10) as i32,
+            WORK_VISIBILITY,
+        )
+        .await
+        {
+            Ok(b) if b.is_empty() => break,
+            Ok(b) => b,
+            Err(why) => {
+                report.failed(Entry::new(&dlq.name).action("receive").reason(why));
+                break;
+            }
+        };
+        processed += batch.len();
+        let mut to_target = Vec::new();
+        let mut to_parking = Vec::new();
+        for r in batch {
+            let group = config.grouping.group_of(&r.message);
+            let blocked = dlq.fifo
+                && r.message
+                    .group_id
+                    .as_ref()
+                    .is_some_and(|g| run.blocked.contains(g));
+            let decided = fate(
+                &r.message,
+                &group,
+                &opts.filter,
+                config.max_redrives,
+                parking.is_some(),
+                blocked,
+            );
+            let entry = Entry::new(&r.message.id)
+                .detail(json!({"group": group, "fifo_group": r.message.group_id}));
+            match decided {
+                Fate::Move => to_target.push((r, entry)),
+                Fate::Park { .. } => to_parking.push((r, entry)),
+                Fate::Poison { redrives } => {
+                    run.tally.poison += 1;
+                    run.hold(&r);
+                    report.skipped(
+                        &r.message.id,
+                        format!(
+                            "poison: redriven {redrives} times (MAX_REDRIVES {}); left in the DLQ",
+                            config.max_redrives
+                        ),
+                    );
+                }
+                Fate::Filtered => {
+                    run.hold(&r);
+                    report.skipped(
+                        &r.message.id,
+                        format!("not selected by the filter (group {group})"),
+                    );
+                }
+                Fate::Blocked => {
+                    run.hold(&r);
+                    report.skipped(&r.message.id, "an earlier message of its FIFO group stays in the DLQ: moving this one would overtake it");
+                }
+            }
+        }
+        if report.dry_run {
+            for (r, entry) in to_target {
+                report.planned(entry.action(format!("move to {}", target.name)));
+                run.hold(&r);
+            }
+            for (r, entry) in to_parking {
+                let name = parking
+                    .as_ref()
+                    .map(|p| p.name.as_str())
+                    .unwrap_or_default();
+                report.planned(entry.action(format!(
+                    "park in {name} (redriven {} times)",
+                    r.message.redrive_count()
+                )));
+                run.hold(&r);
+            }
+            continue;
+        }
+        run.deliver(
+            to_target,
+            &target,
+            "moved to",
+            config.rate_per_second,
+            report,
+        )
+        .await;
+        if let Some(parking) = &parking {
+            run.deliver(
+                to_parking,
+                parking,
+                "parked in",
+                config.rate_per_second,
+                report,
+            )
+            .await;
+        }
+    }
+    let Run { held, tally, .. } = run;
+    for problem in sqs::release(&deps.sqs, &dlq.url, &held).await {
+        warn!(%problem, "could not release a held message; it reappears when its visibility timeout ends");
+    }
+    if let Some(why) = &stopped {
+        report.skipped(&dlq.name, why.clone());
+    }
+    metrics.count("MessagesMoved", tally.moved);
+    metrics.count("MessagesParked", tally.parked);
+    metrics.count("PoisonMessages", tally.poison);
+    metrics.count("MoveFailures", tally.failed);
+    if !report.dry_run && (tally.moved + tally.parked + tally.poison + tally.failed > 0) {
+        let severity = if tally.failed > 0 {
+            Severity::Error
+        } else if tally.poison + tally.parked > 0 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        let n = Notification::new(
+            severity,
+            FUNCTION,
+            &config.common.environment,
+            format!(
+                "DLQ {}: {} redriven to {}",
+                dlq.name, tally.moved, target.name
+            ),
+        )
+        .summary(format!(
+            "{} moved, {} parked, {} poison left in the DLQ, {} failed{}.",
+            tally.moved,
+            tally.parked,
+            tally.poison,
+            tally.failed,
+            stopped
+                .as_ref()
+                .map(|s| format!("; {s}"))
+                .unwrap_or_default()
+        ))
+        .field("Dead-letter queue", &dlq.name)
+        .field("Target", &target.name)
+        .field(
+            "Parking queue",
+            parking.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+        )
+        .resource(dlq.arn.clone());
+        deps.publisher.publish(&n).await?;
+    }
+    Ok(())
+}
+
+/// State of one redrive while it runs.
+struct Run<'a> {
+    deps: &'a Deps,
+    dlq: &'a Queue,
+    /// Receipts to make visible again at the end (not moved, or failed).
+    held: Vec<String>,
+    /// FIFO groups with a message left behind in this run.
+    blocked: HashSet<String>,
+    started: Instant,
+    sent: u64,
+    tally: Tally,
+}
+
+impl Run<'_> {
+    fn hold(&mut self, r: &Received) {
+        self.held.push(r.receipt.clone());
+        if let Some(g) = &r.message.group_id {
+            self.blocked.insert(g.clone());
+        }
+    }
+
+    /// Sends to `dest`, then deletes what was confirmed sent. FIFO: at most
+    /// one message per group per call, and a group stops at its first failure,
+    /// so no message overtakes an earlier one of its group.
+    async fn deliver(
+        &mut self,
+        messages: Vec<(Received, Entry)>,
+        dest: &Queue,
+        verb: &str,
+        rate: u32,
+        report: &mut Report,
+    ) {
+        let mut remaining = messages;
+        while !remaining.is_empty() {
+            let mut round: Vec<(Received, Entry)> = Vec::new();
+            let mut rest = Vec::new();
+            let mut groups_in_round = HashSet::new();
+            for (r, entry) in remaining {
+                let group = r.message.group_id.clone();
+                if let Some(g) = &group
+                    && self.blocked.contains(g)
+                {
+                    self.hold(&r);
+                    report.skipped(
+                        &r.message.id,
+                        "an earlier message of its FIFO group failed to move: kept behind it",
+                    );
+                    continue;
+                }
+                let busy = group.as_ref().is_some_and(|g| groups_in_round.contains(g));
+                if busy || round.len() == 10 {
+                    rest.push((r, entry));
+                } else {
+                    if let Some(g) = group {
+                        groups_in_round.insert(g);
+                    }
+                    round.push((r, entry));
+                }
+            }
+            remaining = rest;
+            if round.is_empty() {
+                continue;
+            }
+            // Rate limit: never ahead of `rate` messages per second since the start.
+            let due = self.started
+                + Duration::from_secs_f64((self.sent + round.len() as u64) as f64 / rate as f64);
+            let now = Instant::now();
+            if due > now {
+                tokio::time::sleep(due - now).await;
+            }
+            let with_attrs: Vec<(&Received, BTreeMap<String, String>)> = round
+                .iter()
+                .map(|(r, _)| (r, next_attributes(&r.message).0))
+                .collect();
+            let sent = sqs::send(&self.deps.sqs, dest, &with_attrs).await;
+            let mut confirmed = Vec::new();
+            for ((r, entry), result) in round.into_iter().zip(sent) {
+                match result {
+                    Ok(()) => confirmed.push((r, entry)),
+                    Err(why) => {
+                        self.tally.failed += 1;
+                        self.hold(&r);
+                        report.failed(
+                            entry
+                                .action(format!("send to {}", dest.name))
+                                .reason(format!("{why}; it stays in the DLQ")),
+                        );
+                    }
+                }
+            }
+            self.sent += confirmed.len() as u64;
+            let receipts: Vec<&str> = confirmed.iter().map(|(r, _)| r.receipt.as_str()).collect();
+            let deleted = sqs::delete(&self.deps.sqs, &self.dlq.url, &receipts).await;
+            for ((r, entry), result) in confirmed.into_iter().zip(deleted) {
+                match result {
+                    Ok(()) => {
+                        if verb == "parked in" {
+                            self.tally.parked += 1;
+                        } else {
+                            self.tally.moved += 1;
+                        }
+                        report.did(entry.action(format!("{verb} {}", dest.name)));
+                    }
+                    Err(why) => {
+                        self.tally.failed += 1;
+                        if let Some(g) = &r.message.group_id {
+                            self.blocked.insert(g.clone());
+                        }
+                        report.failed(entry.action(format!("delete after sending to {}", dest.name)).reason(format!(
+                            "{why}; the copy was sent, so the original will be sent again later: a duplicate, never a loss"
+                        )));
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn every_event_is_refused_with_a_clear_error() {
-        let err = handle(serde_json::json!({}))
-            .await
-            .expect_err("not implemented");
-        assert!(err.to_string().contains("not implemented yet"));
+    #[test]
+    fn ages_read_as_people_say_them() {
+        assert_eq!(human_age(42), "42 s");
+        assert_eq!(human_age(600), "10 min");
+        assert_eq!(human_age(3 * 3600), "3 h");
+        assert_eq!(human_age(3 * 86_400), "3 days");
     }
 }

@@ -1,13 +1,33 @@
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use dlq_processor::{Config, Deps, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
+use shared::aws::{AwsSettings, sdk_config};
+use shared::{Env, Publisher};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::logging::init();
+    let env = Env::process();
+    let config = Config::from_env(&env)?;
+    let sdk = sdk_config(&AwsSettings::from_env(&env)?).await;
+    let publisher = Publisher::new(aws_sdk_sns::Client::new(&sdk), &config.common.topic_arn);
+    let deps = Deps {
+        config,
+        sqs: aws_sdk_sqs::Client::new(&sdk),
+        publisher,
+    };
+    let deps = &deps;
     lambda_runtime::run(service_fn(
-        |event: LambdaEvent<serde_json::Value>| async move {
-            dlq_processor::handle(event.payload)
-                .await
-                .map_err(lambda_runtime::Error::from)
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            // The context gives the deadline as wall-clock milliseconds.
+            let now_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            let left = event.context.deadline.saturating_sub(now_ms);
+            let deadline = Instant::now() + Duration::from_millis(left);
+            handle(event.payload, Some(deadline), deps).await
         },
     ))
     .await

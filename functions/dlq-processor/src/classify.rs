@@ -1,0 +1,400 @@
+//! Pure decisions about messages: which group a message belongs to, what a
+//! redacted sample looks like, whether a filter selects it, and what to do
+//! with it. No AWS here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::logging::{REDACTED, redact_json};
+
+/// Message attribute counting how often a message was redriven.
+pub const REDRIVE_COUNT_ATTRIBUTE: &str = "DlqRedriveCount";
+/// SQS allows at most ten message attributes.
+pub const MAX_ATTRIBUTES: usize = 10;
+/// Longest body kept in a sample.
+pub const MAX_SAMPLE_CHARS: usize = 500;
+
+/// What a message looks like to the decisions: the parts of an SQS message
+/// they need, without the SDK types.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    pub id: String,
+    pub body: String,
+    /// String and Number attributes, as text.
+    pub attributes: BTreeMap<String, String>,
+    /// FIFO only.
+    pub group_id: Option<String>,
+    pub sent_timestamp_ms: Option<i64>,
+}
+
+impl Message {
+    pub fn redrive_count(&self) -> u32 {
+        self.attributes
+            .get(REDRIVE_COUNT_ATTRIBUTE)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// How messages are grouped in summaries and filters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grouping {
+    /// A message attribute naming the group (e.g. `errorType`).
+    pub attribute: Option<String>,
+    /// A dotted path into a JSON body naming the group (e.g. `error.type`).
+    pub field: Option<String>,
+}
+
+impl Grouping {
+    /// The group a message belongs to: the configured attribute, else the
+    /// configured JSON field, else a fingerprint of the body's shape.
+    pub fn group_of(&self, m: &Message) -> String {
+        if let Some(name) = &self.attribute
+            && let Some(value) = m.attributes.get(name)
+        {
+            return format!("{name}={value}");
+        }
+        let json = serde_json::from_str::<Value>(&m.body).ok();
+        if let (Some(path), Some(json)) = (&self.field, &json)
+            && let Some(value) = lookup(json, path)
+        {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            return format!("{path}={text}");
+        }
+        match json {
+            Some(json) => format!("shape:{}", shape(&json)),
+            None => format!("text:{}", text_shape(&m.body)),
+        }
+    }
+}
+
+fn lookup<'a>(json: &'a Value, dotted: &str) -> Option<&'a Value> {
+    dotted
+        .split('.')
+        .try_fold(json, |v, key| v.get(key))
+        .filter(|v| !v.is_null())
+}
+
+/// The sorted key paths of a JSON document with their value kinds, so that
+/// messages with the same structure but other values share a fingerprint.
+fn shape(json: &Value) -> String {
+    fn walk(v: &Value, prefix: &str, out: &mut BTreeSet<String>, depth: usize) {
+        match v {
+            Value::Object(map) if depth < 4 => {
+                for (k, child) in map {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(child, &path, out, depth + 1);
+                }
+            }
+            other => {
+                let kind = match other {
+                    Value::Null => "null",
+                    Value::Bool(_) => "bool",
+                    Value::Number(_) => "number",
+                    Value::String(_) => "string",
+                    Value::Array(_) => "array",
+                    Value::Object(_) => "object",
+                };
+                out.insert(format!("{prefix}:{kind}"));
+            }
+        }
+    }
+    let mut paths = BTreeSet::new();
+    walk(json, "", &mut paths, 0);
+    let joined = paths.into_iter().collect::<Vec<_>>().join(",");
+    if joined.chars().count() > 120 {
+        format!(
+            "{}…#{:08x}",
+            joined.chars().take(100).collect::<String>(),
+            fnv(&joined)
+        )
+    } else {
+        joined
+    }
+}
+
+/// Plain text: its first word and rough length, enough to tell kinds apart.
+fn text_shape(body: &str) -> String {
+    let first: String = body
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .take(24)
+        .collect();
+    let size = match body.len() {
+        0..=64 => "short",
+        65..=1024 => "medium",
+        _ => "long",
+    };
+    format!("{first}({size})")
+}
+
+fn fnv(text: &str) -> u32 {
+    text.bytes().fold(0x811c9dc5u32, |h, b| {
+        (h ^ b as u32).wrapping_mul(0x01000193)
+    })
+}
+
+/// A body safe to show: secret-looking JSON values masked, cut to length.
+pub fn redacted_sample(body: &str) -> String {
+    let shown = match serde_json::from_str::<Value>(body) {
+        Ok(mut json) => {
+            redact_json(&mut json);
+            json.to_string()
+        }
+        // Not JSON: key=value or "key": value pairs are still masked.
+        Err(_) => redact_text(body),
+    };
+    if shown.chars().count() > MAX_SAMPLE_CHARS {
+        let mut cut: String = shown.chars().take(MAX_SAMPLE_CHARS).collect();
+        cut.push_str("… (cut)");
+        cut
+    } else {
+        shown
+    }
+}
+
+fn redact_text(body: &str) -> String {
+    body.split_inclusive(|c: char| c.is_whitespace() || c == '&' || c == ',')
+        .map(|token| {
+            let trimmed =
+                token.trim_end_matches(|c: char| c.is_whitespace() || c == '&' || c == ',');
+            let tail = &token[trimmed.len()..];
+            match trimmed.split_once(['=', ':']) {
+                Some((key, _)) if shared::logging::is_sensitive_key(key.trim_matches('"')) => {
+                    format!("{key}={REDACTED}{tail}")
+                }
+                _ => token.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Which messages a redrive moves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// Only these groups (as summaries name them).
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// Only messages whose attributes have these values.
+    #[serde(default)]
+    pub attributes: Option<BTreeMap<String, String>>,
+    /// Only messages whose body contains this text.
+    #[serde(default)]
+    pub body_contains: Option<String>,
+}
+
+impl Filter {
+    pub fn selects(&self, m: &Message, group: &str) -> bool {
+        self.groups
+            .as_ref()
+            .is_none_or(|g| g.iter().any(|x| x == group))
+            && self
+                .attributes
+                .as_ref()
+                .is_none_or(|want| want.iter().all(|(k, v)| m.attributes.get(k) == Some(v)))
+            && self
+                .body_contains
+                .as_ref()
+                .is_none_or(|t| m.body.contains(t.as_str()))
+    }
+}
+
+/// What happens to one received message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "fate", rename_all = "kebab-case")]
+pub enum Fate {
+    /// Sent to the target, then deleted from the DLQ.
+    Move,
+    /// Redriven too often: sent to the parking queue, then deleted.
+    Park { redrives: u32 },
+    /// Redriven too often and no parking queue: left in the DLQ.
+    Poison { redrives: u32 },
+    /// Not selected by the filter: left in the DLQ.
+    Filtered,
+    /// An earlier message of its FIFO group stays behind: moving this one
+    /// would overtake it.
+    Blocked,
+}
+
+/// Decides a message's fate. `blocked` says whether an earlier message of
+/// its FIFO group stays behind in this run.
+pub fn fate(
+    m: &Message,
+    group: &str,
+    filter: &Filter,
+    max_redrives: u32,
+    parking: bool,
+    blocked: bool,
+) -> Fate {
+    if blocked {
+        return Fate::Blocked;
+    }
+    if !filter.selects(m, group) {
+        return Fate::Filtered;
+    }
+    let redrives = m.redrive_count();
+    if redrives >= max_redrives {
+        return if parking {
+            Fate::Park { redrives }
+        } else {
+            Fate::Poison { redrives }
+        };
+    }
+    Fate::Move
+}
+
+/// The attributes a moved message carries: the original ones with the
+/// redrive count raised by one, when SQS's ten-attribute limit allows it.
+pub fn next_attributes(m: &Message) -> (BTreeMap<String, String>, bool) {
+    let mut attrs = m.attributes.clone();
+    let has = attrs.contains_key(REDRIVE_COUNT_ATTRIBUTE);
+    if has || attrs.len() < MAX_ATTRIBUTES {
+        attrs.insert(
+            REDRIVE_COUNT_ATTRIBUTE.to_owned(),
+            (m.redrive_count() + 1).to_string(),
+        );
+        (attrs, true)
+    } else {
+        (attrs, false)
+    }
+}
+
+/// A FIFO deduplication id that lets a retry of the same send be dropped by
+/// SQS, while a later redrive of the same message (higher count) is not.
+pub fn dedup_id(m: &Message) -> String {
+    format!("redrive-{}-{}", m.redrive_count() + 1, m.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(body: &str) -> Message {
+        Message {
+            id: "6d1a9f0e-0000-4000-8000-000000000001".into(),
+            body: body.into(),
+            ..Message::default()
+        }
+    }
+
+    #[test]
+    fn groups_come_from_the_attribute_then_the_field_then_the_shape() {
+        let mut m = msg(r#"{"errorType":"Timeout","order":{"id":7}}"#);
+        m.attributes.insert("errorType".into(), "Throttled".into());
+        let by_attr = Grouping {
+            attribute: Some("errorType".into()),
+            field: Some("errorType".into()),
+        };
+        assert_eq!(by_attr.group_of(&m), "errorType=Throttled");
+        let by_field = Grouping {
+            attribute: None,
+            field: Some("errorType".into()),
+        };
+        assert_eq!(by_field.group_of(&m), "errorType=Timeout");
+        let nested = Grouping {
+            attribute: None,
+            field: Some("order.id".into()),
+        };
+        assert_eq!(nested.group_of(&m), "order.id=7");
+        assert_eq!(
+            Grouping::default().group_of(&m),
+            "shape:errorType:string,order.id:number"
+        );
+    }
+
+    #[test]
+    fn same_shape_different_values_share_a_fingerprint() {
+        let g = Grouping::default();
+        assert_eq!(
+            g.group_of(&msg(r#"{"a":1,"b":"x"}"#)),
+            g.group_of(&msg(r#"{"b":"y","a":2}"#))
+        );
+        assert_ne!(
+            g.group_of(&msg(r#"{"a":1}"#)),
+            g.group_of(&msg(r#"{"a":"1"}"#))
+        );
+        assert_eq!(g.group_of(&msg("Timeout after 30s")), "text:Timeout(short)");
+    }
+
+    #[test]
+    fn samples_never_show_secrets() {
+        let s = redacted_sample(r#"{"user":"ann","password":"hunter2","auth":{"token":"abc"}}"#);
+        assert!(!s.contains("hunter2") && !s.contains("abc"), "{s}");
+        assert!(s.contains("ann"));
+        let t = redacted_sample("user=ann password=hunter2 api_key=xyz");
+        assert_eq!(t, "user=ann password=[redacted] api_key=[redacted]");
+        let long = redacted_sample(&"x".repeat(2_000));
+        assert!(long.chars().count() <= MAX_SAMPLE_CHARS + 10);
+    }
+
+    #[test]
+    fn filters_select_by_group_attribute_and_text() {
+        let mut m = msg("payment declined");
+        m.attributes.insert("tenant".into(), "acme".into());
+        let f = Filter {
+            groups: Some(vec!["g1".into()]),
+            attributes: Some(BTreeMap::from([("tenant".to_owned(), "acme".to_owned())])),
+            body_contains: Some("declined".into()),
+        };
+        assert!(f.selects(&m, "g1"));
+        assert!(!f.selects(&m, "g2"));
+        assert!(Filter::default().selects(&m, "anything"));
+    }
+
+    #[test]
+    fn fate_of_a_message() {
+        let f = Filter::default();
+        let mut m = msg("x");
+        assert_eq!(fate(&m, "g", &f, 3, false, false), Fate::Move);
+        assert_eq!(fate(&m, "g", &f, 3, false, true), Fate::Blocked);
+        m.attributes
+            .insert(REDRIVE_COUNT_ATTRIBUTE.into(), "3".into());
+        assert_eq!(
+            fate(&m, "g", &f, 3, false, false),
+            Fate::Poison { redrives: 3 }
+        );
+        assert_eq!(
+            fate(&m, "g", &f, 3, true, false),
+            Fate::Park { redrives: 3 }
+        );
+        let only_other = Filter {
+            groups: Some(vec!["other".into()]),
+            ..Filter::default()
+        };
+        assert_eq!(fate(&m, "g", &only_other, 3, true, false), Fate::Filtered);
+    }
+
+    #[test]
+    fn redrive_count_is_raised_within_the_attribute_limit() {
+        let mut m = msg("x");
+        assert_eq!(
+            next_attributes(&m)
+                .0
+                .get(REDRIVE_COUNT_ATTRIBUTE)
+                .map(String::as_str),
+            Some("1")
+        );
+        for i in 0..10 {
+            m.attributes.insert(format!("a{i}"), "v".into());
+        }
+        let (attrs, counted) = next_attributes(&m);
+        assert!(!counted);
+        assert_eq!(attrs.len(), 10);
+        assert_eq!(
+            dedup_id(&m),
+            "redrive-1-6d1a9f0e-0000-4000-8000-000000000001"
+        );
+    }
+}

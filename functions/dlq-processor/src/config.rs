@@ -1,0 +1,162 @@
+use shared::config::Common;
+use shared::{ConfigError, Env};
+
+use crate::classify::Grouping;
+
+/// Variable names read by this function (besides the common ones).
+pub mod vars {
+    /// Message attribute naming a message's group (e.g. `errorType`).
+    pub const GROUP_BY_ATTRIBUTE: &str = "GROUP_BY_ATTRIBUTE";
+    /// Dotted path into JSON bodies naming a message's group (e.g. `error.type`).
+    pub const GROUP_BY_FIELD: &str = "GROUP_BY_FIELD";
+    /// How many messages an inspection peeks at (1-100, default 20).
+    pub const INSPECT_SAMPLE: &str = "INSPECT_SAMPLE";
+    /// Redrives after which a message is poison (default 3).
+    pub const MAX_REDRIVES: &str = "MAX_REDRIVES";
+    /// Queue (name or URL) that poison messages are moved to; unset: they stay in the DLQ.
+    pub const PARKING_QUEUE: &str = "PARKING_QUEUE";
+    /// Messages per second a redrive sends at most (default 20).
+    pub const REDRIVE_RATE: &str = "REDRIVE_RATE";
+    /// Messages one invocation moves at most (default 500).
+    pub const MAX_PER_INVOCATION: &str = "MAX_PER_INVOCATION";
+    /// Comma-separated DLQs (names or URLs) redriven on each scheduled event.
+    pub const AUTO_REDRIVE_QUEUES: &str = "AUTO_REDRIVE_QUEUES";
+    /// Milliseconds before the Lambda deadline at which a redrive stops (default 10000).
+    pub const DEADLINE_MARGIN_MS: &str = "DEADLINE_MARGIN_MS";
+}
+
+/// The processor's configuration, read once at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub common: Common,
+    pub grouping: Grouping,
+    pub inspect_sample: usize,
+    pub max_redrives: u32,
+    pub parking_queue: Option<String>,
+    pub rate_per_second: u32,
+    pub max_per_invocation: usize,
+    pub auto_redrive: Vec<String>,
+    pub deadline_margin_ms: u64,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let mut config = Config::new(Common::from_env(env)?);
+        config.grouping = Grouping {
+            attribute: env.optional(vars::GROUP_BY_ATTRIBUTE),
+            field: env.optional(vars::GROUP_BY_FIELD),
+        };
+        if let Some(n) = env.parse::<usize>(vars::INSPECT_SAMPLE, "a whole number from 1 to 100")? {
+            config.inspect_sample = in_range(
+                vars::INSPECT_SAMPLE,
+                n,
+                1,
+                100,
+                "a whole number from 1 to 100",
+            )?;
+        }
+        if let Some(n) = env.parse::<u32>(vars::MAX_REDRIVES, "a whole number from 1 to 100")? {
+            config.max_redrives = in_range(
+                vars::MAX_REDRIVES,
+                n,
+                1,
+                100,
+                "a whole number from 1 to 100",
+            )?;
+        }
+        config.parking_queue = env.optional(vars::PARKING_QUEUE);
+        if let Some(n) = env.parse::<u32>(vars::REDRIVE_RATE, "messages per second, 1 to 3000")? {
+            config.rate_per_second = in_range(
+                vars::REDRIVE_RATE,
+                n,
+                1,
+                3000,
+                "messages per second, 1 to 3000",
+            )?;
+        }
+        if let Some(n) =
+            env.parse::<usize>(vars::MAX_PER_INVOCATION, "a whole number from 1 to 100000")?
+        {
+            config.max_per_invocation = in_range(
+                vars::MAX_PER_INVOCATION,
+                n,
+                1,
+                100_000,
+                "a whole number from 1 to 100000",
+            )?;
+        }
+        config.auto_redrive = env
+            .optional(vars::AUTO_REDRIVE_QUEUES)
+            .map(|l| {
+                l.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(ms) = env.parse::<u64>(vars::DEADLINE_MARGIN_MS, "milliseconds")? {
+            config.deadline_margin_ms = ms;
+        }
+        Ok(config)
+    }
+
+    /// Defaults for everything but the common settings (tests and tools).
+    pub fn new(common: Common) -> Self {
+        Config {
+            common,
+            grouping: Grouping::default(),
+            inspect_sample: 20,
+            max_redrives: 3,
+            parking_queue: None,
+            rate_per_second: 20,
+            max_per_invocation: 500,
+            auto_redrive: Vec::new(),
+            deadline_margin_ms: 10_000,
+        }
+    }
+}
+
+fn in_range<T: PartialOrd + ToString>(
+    name: &str,
+    value: T,
+    min: T,
+    max: T,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    if value < min || value > max {
+        return Err(ConfigError::Invalid {
+            variable: name.to_owned(),
+            expected,
+            found: value.to_string(),
+        });
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_read_and_bounded() {
+        let env = Env::from_pairs([
+            ("NOTIFY_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:t"),
+            ("GROUP_BY_FIELD", "error.type"),
+            ("MAX_REDRIVES", "5"),
+            ("AUTO_REDRIVE_QUEUES", "a-dlq, b-dlq"),
+        ]);
+        let c = Config::from_env(&env).expect("valid");
+        assert_eq!(c.grouping.field.as_deref(), Some("error.type"));
+        assert_eq!(c.max_redrives, 5);
+        assert_eq!(c.auto_redrive, ["a-dlq", "b-dlq"]);
+        assert_eq!(c.rate_per_second, 20);
+
+        let env = Env::from_pairs([
+            ("NOTIFY_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:t"),
+            ("REDRIVE_RATE", "0"),
+        ]);
+        let err = Config::from_env(&env).expect_err("zero rate");
+        assert!(err.to_string().contains("REDRIVE_RATE"), "{err}");
+    }
+}

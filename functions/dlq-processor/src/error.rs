@@ -1,0 +1,30 @@
+use shared::PublishError;
+
+/// Why an invocation failed as a whole. Problems with one queue or one
+/// message are in the report instead, and nothing is moved for them.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("the summary could not be published: {0}")]
+    Publish(#[from] PublishError),
+}
+
+impl Error {
+    /// A stable name for the kind of failure, shown as Lambda's `errorType`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidInput(_) => "InvalidInput",
+            Error::Publish(_) => "PublishFailed",
+        }
+    }
+}
+
+impl From<Error> for lambda_runtime::Diagnostic {
+    fn from(err: Error) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: err.kind().to_owned(),
+            error_message: err.to_string(),
+        }
+    }
+}

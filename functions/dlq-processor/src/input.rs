@@ -1,0 +1,201 @@
+//! What the processor is invoked with.
+
+use serde::Deserialize;
+use serde_json::Value;
+use shared::events::alarm::AlarmChange;
+
+use crate::classify::Filter;
+
+/// A manual command (`cargo lambda invoke`, chat buttons).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Command {
+    /// Summarise a DLQ without consuming anything.
+    Inspect { queue: String },
+    /// Move messages back to their source queue (or `target`).
+    Redrive {
+        queue: String,
+        #[serde(default)]
+        max_messages: Option<usize>,
+        #[serde(default)]
+        filter: Option<Filter>,
+        #[serde(default)]
+        target: Option<String>,
+        #[serde(default)]
+        dry_run: Option<bool>,
+    },
+}
+
+/// Why the processor was invoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A CloudWatch alarm state change (SNS, EventBridge or alarm action).
+    Alarm(Box<AlarmChange>),
+    /// An SNS message that is not an alarm notification: reported, not acted on.
+    NotAnAlarm {
+        message_id: String,
+        why: String,
+    },
+    Command(Command),
+    /// A scheduled event: redrive the configured queues.
+    Scheduled,
+}
+
+/// Reads the payload into what to do; a payload of no known shape is an error.
+pub fn parse(payload: Value) -> Result<Vec<Trigger>, String> {
+    let Value::Object(map) = &payload else {
+        return Err(format!("expected a JSON object, got {payload}"));
+    };
+    if map.contains_key("action") {
+        let command = serde_json::from_value(payload).map_err(|e| {
+            format!("{e}; expected {{\"action\":\"inspect\",\"queue\":\"<name or URL>\"}} or {{\"action\":\"redrive\",\"queue\":\"<name or URL>\"}}")
+        })?;
+        return Ok(vec![Trigger::Command(command)]);
+    }
+    if map.contains_key("alarmData") {
+        return AlarmChange::from_lambda_action(&payload)
+            .map(|a| vec![Trigger::Alarm(Box::new(a))])
+            .ok_or_else(|| "an alarm action payload without alarm name or state".to_owned());
+    }
+    if let Some(detail_type) = map.get("detail-type").and_then(Value::as_str) {
+        return match detail_type {
+            "CloudWatch Alarm State Change" => AlarmChange::from_eventbridge(&payload)
+                .map(|a| vec![Trigger::Alarm(Box::new(a))])
+                .ok_or_else(|| {
+                    "a CloudWatch Alarm State Change event without alarm name or state".to_owned()
+                }),
+            "Scheduled Event" => Ok(vec![Trigger::Scheduled]),
+            other => Err(format!(
+                "EventBridge events of type {other:?} are not for this function"
+            )),
+        };
+    }
+    if let Some(Value::Array(records)) = map.get("Records") {
+        return records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let sns = r
+                    .get("Sns")
+                    .ok_or_else(|| format!("record {i} is not an SNS record"))?;
+                let id = sns
+                    .get("MessageId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let message = sns
+                    .get("Message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                Ok(match serde_json::from_str::<Value>(message) {
+                    Ok(json) => match AlarmChange::from_sns_message(&json) {
+                        Some(alarm) => Trigger::Alarm(Box::new(alarm)),
+                        None => Trigger::NotAnAlarm {
+                            message_id: id,
+                            why: "the SNS message is JSON but not a CloudWatch alarm notification"
+                                .into(),
+                        },
+                    },
+                    Err(_) => Trigger::NotAnAlarm {
+                        message_id: id,
+                        why: "the SNS message is not JSON, so not a CloudWatch alarm notification"
+                            .into(),
+                    },
+                })
+            })
+            .collect();
+    }
+    let keys: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
+    Err(format!(
+        "not an alarm (SNS, EventBridge or alarm action), a scheduled event or a command: an object with keys [{}]",
+        keys.join(", ")
+    ))
+}
+
+/// The DLQ an alarm is about: the `QueueName` dimension of an `AWS/SQS` metric.
+pub fn queue_of(alarm: &AlarmChange) -> Result<String, String> {
+    alarm
+        .metrics
+        .iter()
+        .find(|m| m.namespace == "AWS/SQS")
+        .and_then(|m| m.dimensions.get("QueueName").cloned())
+        .ok_or_else(|| {
+            format!(
+                "alarm {} watches no SQS queue (metrics: {}): nothing to inspect",
+                alarm.name,
+                if alarm.metrics.is_empty() {
+                    "none".into()
+                } else {
+                    alarm.metric_text()
+                }
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample(file: &str) -> Value {
+        let path = format!(
+            "{}/../../events/dlq-processor/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("sample")).expect("json")
+    }
+
+    #[test]
+    fn the_alarm_through_sns_names_the_dlq() {
+        let triggers = parse(sample("sns_alarm-dlq-not-empty.json")).expect("parses");
+        let Trigger::Alarm(alarm) = &triggers[0] else {
+            panic!("an alarm")
+        };
+        assert_eq!(alarm.state, "ALARM");
+        assert_eq!(queue_of(alarm), Ok("orders-dlq".into()));
+    }
+
+    #[test]
+    fn commands_parse() {
+        let t = parse(sample("command_redrive-filtered.json")).expect("parses");
+        let Trigger::Command(Command::Redrive {
+            queue,
+            filter,
+            max_messages,
+            ..
+        }) = &t[0]
+        else {
+            panic!("redrive")
+        };
+        assert_eq!(queue, "orders-dlq");
+        assert_eq!(*max_messages, Some(100));
+        assert!(filter.as_ref().is_some_and(|f| f.groups.is_some()));
+        let err = parse(json!({"action": "purge", "queue": "x"})).expect_err("unknown action");
+        assert!(err.contains("expected {\"action\":\"inspect\""), "{err}");
+    }
+
+    #[test]
+    fn an_alarm_on_another_metric_names_what_it_watches() {
+        let t = parse(sample("eventbridge_alarm-not-sqs.json")).expect("parses");
+        let Trigger::Alarm(alarm) = &t[0] else {
+            panic!("an alarm")
+        };
+        let err = queue_of(alarm).expect_err("not sqs");
+        assert!(
+            err.contains("watches no SQS queue") && err.contains("AWS/EC2 CPUUtilization"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn other_payloads_are_refused_or_reported() {
+        assert!(
+            parse(json!({"hello": 1}))
+                .expect_err("unknown")
+                .contains("keys [hello]")
+        );
+        let t = parse(json!({"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId": "m", "Message": "plain text"}}]}))
+            .expect("parses");
+        assert!(matches!(&t[0], Trigger::NotAnAlarm { why, .. } if why.contains("not JSON")));
+    }
+}

@@ -1,0 +1,313 @@
+//! The SQS calls: finding a queue, peeking, receiving, sending, deleting,
+//! releasing. Decisions are made in `classify` and the handler.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
+    SendMessageBatchRequestEntry,
+};
+
+use crate::classify::{Message, REDRIVE_COUNT_ATTRIBUTE};
+
+/// A queue and what is known of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue {
+    pub url: String,
+    pub name: String,
+    pub arn: String,
+    pub fifo: bool,
+    pub visible: i64,
+    pub in_flight: i64,
+    /// URLs of the queues whose redrive policy points here.
+    pub sources: Vec<String>,
+}
+
+/// A received message: what decisions need, plus what sending it back needs.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message: Message,
+    pub receipt: String,
+    pub attributes: HashMap<String, MessageAttributeValue>,
+}
+
+fn failure<E, R>(operation: &str, err: aws_sdk_sqs::error::SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{operation} failed: {code}: {message}"),
+        (Some(code), None) => format!("{operation} failed: {code}"),
+        _ => format!("{operation} failed: {}", DisplayErrorContext(&err)),
+    }
+}
+
+/// Finds a queue by name or URL, with its depth and its source queues.
+pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, String> {
+    let url = if name_or_url.starts_with("https://") || name_or_url.starts_with("http://") {
+        name_or_url.to_owned()
+    } else {
+        let name = name_or_url.rsplit(':').next().unwrap_or(name_or_url);
+        sqs.get_queue_url()
+            .queue_name(name)
+            .send()
+            .await
+            .map_err(|e| match e.code() {
+                Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist") => {
+                    format!("queue {name:?} does not exist in this account and region")
+                }
+                _ => failure("sqs:GetQueueUrl", e),
+            })?
+            .queue_url
+            .unwrap_or_default()
+    };
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .map_err(|e| failure("sqs:GetQueueAttributes", e))?
+        .attributes
+        .unwrap_or_default();
+    let number =
+        |name: QueueAttributeName| attrs.get(&name).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let sources = sqs
+        .list_dead_letter_source_queues()
+        .queue_url(&url)
+        .send()
+        .await
+        .map_err(|e| failure("sqs:ListDeadLetterSourceQueues", e))?
+        .queue_urls;
+    Ok(Queue {
+        name: url.rsplit('/').next().unwrap_or(&url).to_owned(),
+        arn: attrs
+            .get(&QueueAttributeName::QueueArn)
+            .cloned()
+            .unwrap_or_default(),
+        fifo: attrs
+            .get(&QueueAttributeName::FifoQueue)
+            .is_some_and(|v| v == "true"),
+        visible: number(QueueAttributeName::ApproximateNumberOfMessages),
+        in_flight: number(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        sources,
+        url,
+    })
+}
+
+/// Receives up to ten messages, hidden from others for `visibility` seconds.
+pub async fn receive(
+    sqs: &Client,
+    url: &str,
+    max: i32,
+    visibility: i32,
+) -> Result<Vec<Received>, String> {
+    let out = sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(max.clamp(1, 10))
+        .visibility_timeout(visibility)
+        .wait_time_seconds(0)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .map_err(|e| failure("sqs:ReceiveMessage", e))?;
+    Ok(out
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let attributes = m.message_attributes.unwrap_or_default();
+            let system = m.attributes.unwrap_or_default();
+            let simple: BTreeMap<String, String> = attributes
+                .iter()
+                .filter_map(|(k, v)| v.string_value.clone().map(|s| (k.clone(), s)))
+                .collect();
+            Received {
+                message: Message {
+                    id: m.message_id.unwrap_or_default(),
+                    body: m.body.unwrap_or_default(),
+                    attributes: simple,
+                    group_id: system
+                        .get(&MessageSystemAttributeName::MessageGroupId)
+                        .cloned(),
+                    sent_timestamp_ms: system
+                        .get(&MessageSystemAttributeName::SentTimestamp)
+                        .and_then(|v| v.parse().ok()),
+                },
+                receipt: m.receipt_handle.unwrap_or_default(),
+                attributes,
+            }
+        })
+        .collect())
+}
+
+/// Makes messages visible again at once. Returns what could not be released
+/// (those reappear by themselves when their visibility timeout ends).
+pub async fn release(sqs: &Client, url: &str, receipts: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for chunk in receipts.chunks(10) {
+        let entries: Vec<_> = chunk
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(r)
+                    .visibility_timeout(0)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        match sqs
+            .change_message_visibility_batch()
+            .queue_url(url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+        {
+            Ok(out) => problems.extend(
+                out.failed
+                    .into_iter()
+                    .map(|f| format!("release {}: {}", f.id, f.code)),
+            ),
+            Err(e) => problems.push(failure("sqs:ChangeMessageVisibilityBatch", e)),
+        }
+    }
+    problems
+}
+
+/// Sends messages to `target` (at most ten; the caller batches), keeping
+/// bodies and attributes, the FIFO group, and a deduplication id derived
+/// from the original message. One result per message, in order.
+pub async fn send(
+    sqs: &Client,
+    target: &Queue,
+    batch: &[(&Received, BTreeMap<String, String>)],
+) -> Vec<Result<(), String>> {
+    let entries: Vec<_> = batch
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (r, next_attrs))| {
+            let mut attributes = r.attributes.clone();
+            if let Some(count) = next_attrs.get(REDRIVE_COUNT_ATTRIBUTE) {
+                let value = MessageAttributeValue::builder()
+                    .data_type("Number")
+                    .string_value(count)
+                    .build()
+                    .ok()?;
+                attributes.insert(REDRIVE_COUNT_ATTRIBUTE.to_owned(), value);
+            }
+            let mut entry = SendMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .message_body(&r.message.body)
+                .set_message_attributes((!attributes.is_empty()).then_some(attributes));
+            if target.fifo {
+                entry = entry
+                    .message_group_id(
+                        r.message
+                            .group_id
+                            .clone()
+                            .unwrap_or_else(|| "redrive".into()),
+                    )
+                    .message_deduplication_id(crate::classify::dedup_id(&r.message));
+            }
+            entry.build().ok()
+        })
+        .collect();
+    let mut results: Vec<Result<(), String>> = vec![Err("not in SQS's answer".into()); batch.len()];
+    match sqs
+        .send_message_batch()
+        .queue_url(&target.url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+    {
+        Ok(out) => {
+            for ok in out.successful {
+                if let Some(r) = ok.id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
+                    *r = Ok(());
+                }
+            }
+            for failed in out.failed {
+                if let Some(r) = failed
+                    .id
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| results.get_mut(i))
+                {
+                    *r = Err(format!(
+                        "{}: {}",
+                        failed.code,
+                        failed.message.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        Err(e) => {
+            let why = failure("sqs:SendMessageBatch", e);
+            for r in &mut results {
+                *r = Err(why.clone());
+            }
+        }
+    }
+    results
+}
+
+/// Deletes received messages (after their copies were confirmed sent).
+pub async fn delete(sqs: &Client, url: &str, receipts: &[&str]) -> Vec<Result<(), String>> {
+    let entries: Vec<_> = receipts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(*r)
+                .build()
+                .ok()
+        })
+        .collect();
+    let mut results: Vec<Result<(), String>> =
+        vec![Err("not in SQS's answer".into()); receipts.len()];
+    match sqs
+        .delete_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+    {
+        Ok(out) => {
+            for ok in out.successful {
+                if let Some(r) = ok.id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
+                    *r = Ok(());
+                }
+            }
+            for failed in out.failed {
+                if let Some(r) = failed
+                    .id
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| results.get_mut(i))
+                {
+                    *r = Err(format!(
+                        "{}: {}",
+                        failed.code,
+                        failed.message.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        Err(e) => {
+            let why = failure("sqs:DeleteMessageBatch", e);
+            for r in &mut results {
+                *r = Err(why.clone());
+            }
+        }
+    }
+    results
+}
