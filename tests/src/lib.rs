@@ -7,6 +7,7 @@
 //!   authentication and TLS signed by a CA made for the test ([`tls`]).
 //! - [`webhook`]: a local stand-in for a chat webhook.
 //! - [`scaling`]: ECS services, Auto Scaling groups and RDS instances to schedule.
+//! - [`queues`]: SQS queues with a dead-letter queue, filled the way failures fill them.
 //! - [`names`]: unique resource names, so tests sharing an emulator never collide.
 //!
 //! Nothing here skips quietly: a missing tool is a failure that says to run
@@ -19,6 +20,7 @@ pub mod names;
 pub mod postgres;
 pub mod process;
 pub mod proxy;
+pub mod queues;
 pub mod scaling;
 pub mod tls;
 pub mod webhook;

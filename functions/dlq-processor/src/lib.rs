@@ -636,9 +636,9 @@ impl Run<'_> {
                     }
                     Err(why) => {
                         self.tally.failed += 1;
-                        if let Some(g) = &r.message.group_id {
-                            self.blocked.insert(g.clone());
-                        }
+                        // Visible again at the end of the run, so the next run
+                        // settles it soon rather than after the visibility timeout.
+                        self.hold(&r);
                         report.failed(entry.action(format!("delete after sending to {}", dest.name)).reason(format!(
                             "{why}; the copy was sent, so the original will be sent again later: a duplicate, never a loss"
                         )));

@@ -1,0 +1,464 @@
+//! dlq-processor against the emulator: dead-letter queues filled through
+//! real redrive policies are summarised and redriven; FIFO group order is
+//! kept; faults on sending and deleting never lose a message; poison
+//! messages stop; filters and dry-run move exactly what they say.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use dlq_processor::{Config, Deps, Error, handle};
+use harness::emulator::Emulator;
+use harness::fixtures::TopicWithQueue;
+use harness::proxy::{Fault, FaultProxy};
+use harness::queues::QueuePair;
+use harness::sample_event;
+use serde_json::{Value, json};
+use shared::Publisher;
+use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
+
+struct Setup {
+    pair: QueuePair,
+    sink: TopicWithQueue,
+    deps: Deps,
+}
+
+async fn setup(sdk: aws_config::SdkConfig, prefix: &str, fifo: bool) -> Setup {
+    let pair = QueuePair::create(&sdk, prefix, fifo).await.expect("queues");
+    let sink = TopicWithQueue::create(&sdk, prefix, None)
+        .await
+        .expect("topic");
+    let mut config = Config::new(Common {
+        topic_arn: sink.topic_arn.clone(),
+        environment: "test".into(),
+        dry_run: false,
+        metrics_namespace: DEFAULT_METRICS_NAMESPACE.into(),
+    });
+    config.grouping.field = Some("errorType".into());
+    config.rate_per_second = 1000;
+    let deps = Deps {
+        config,
+        sqs: aws_sdk_sqs::Client::new(&sdk),
+        publisher: Publisher::new(aws_sdk_sns::Client::new(&sdk), &sink.topic_arn),
+    };
+    Setup { pair, sink, deps }
+}
+
+async fn direct(prefix: &str, fifo: bool) -> Setup {
+    setup(Emulator::shared().sdk_config().await, prefix, fifo).await
+}
+
+fn redrive(queue: &str) -> Value {
+    json!({"action": "redrive", "queue": queue})
+}
+
+/// The sample alarm, about this test's DLQ.
+fn alarm_for(file: &str, dlq: &str) -> Value {
+    let text = sample_event("dlq-processor", file)
+        .expect("sample")
+        .to_string();
+    serde_json::from_str(&text.replace("orders-dlq", dlq)).expect("json")
+}
+
+const TIMEOUT: &str = r#"{"errorType":"Timeout","orderId":"o-1","password":"hunter2"}"#;
+const DECLINED: &str =
+    r#"{"errorType":"Declined","orderId":"o-2","card":{"token":"tok_live_123"}}"#;
+
+#[tokio::test]
+async fn the_alarm_brings_a_summary_by_group_and_consumes_nothing() {
+    let s = direct("summary", false).await;
+    s.pair
+        .fail_into_dlq(
+            &[TIMEOUT, TIMEOUT, TIMEOUT, TIMEOUT, DECLINED, DECLINED],
+            Some(("tenant", "acme")),
+        )
+        .await
+        .expect("into the DLQ");
+
+    let report = handle(
+        alarm_for("sns_alarm-dlq-not-empty.json", &s.pair.dlq_name),
+        None,
+        &s.deps,
+    )
+    .await
+    .expect("handled");
+    assert!(report.failed.is_empty(), "{report:#?}");
+    let summary = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(summary.len(), 1);
+    let n = &summary[0];
+    assert_eq!(
+        n.subject.as_deref(),
+        Some(format!("[WARNING] DLQ {}: 6 messages waiting", s.pair.dlq_name).as_str())
+    );
+    assert!(
+        n.message.contains("4 x errorType=Timeout: "),
+        "{}",
+        n.message
+    );
+    assert!(
+        n.message.contains("2 x errorType=Declined: "),
+        "{}",
+        n.message
+    );
+    assert!(
+        n.message
+            .contains(&format!("Source queues: {}", s.pair.source_name)),
+        "{}",
+        n.message
+    );
+    assert!(
+        !n.message.contains("hunter2") && !n.message.contains("tok_live_123"),
+        "secrets in: {}",
+        n.message
+    );
+    assert_eq!(
+        s.pair.depth(&s.pair.dlq_url).await.expect("depth"),
+        6,
+        "inspection consumes nothing"
+    );
+    assert_eq!(
+        s.pair
+            .drain(&s.pair.dlq_url)
+            .await
+            .expect("visible again")
+            .len(),
+        6,
+        "and puts every message back in sight"
+    );
+}
+
+#[tokio::test]
+async fn every_alarm_shape_is_understood_and_ok_does_nothing() {
+    let s = direct("shapes", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT], None)
+        .await
+        .expect("into the DLQ");
+    for file in ["eventbridge_alarm-dlq.json", "cloudwatch_alarm-action.json"] {
+        let report = handle(alarm_for(file, &s.pair.dlq_name), None, &s.deps)
+            .await
+            .expect("handled");
+        assert_eq!(report.done.len(), 1, "{file}: {report:#?}");
+    }
+    let ok = handle(
+        alarm_for("sns_alarm-dlq-ok.json", &s.pair.dlq_name),
+        None,
+        &s.deps,
+    )
+    .await
+    .expect("handled");
+    assert!(
+        ok.skipped[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("alarm is OK"))
+    );
+    assert_eq!(
+        s.sink
+            .drain(Duration::from_secs(2))
+            .await
+            .expect("drain")
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn redrive_moves_every_message_back_with_body_and_attributes() {
+    let s = direct("redrive", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT, TIMEOUT, DECLINED], Some(("tenant", "acme")))
+        .await
+        .expect("into the DLQ");
+
+    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(report.done.len(), 3, "{report:#?}");
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 0);
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    let bodies: Vec<&str> = back
+        .iter()
+        .map(|m| m.body.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(bodies, [DECLINED, TIMEOUT]);
+    assert_eq!(back.len(), 3);
+    for m in &back {
+        assert_eq!(
+            m.attributes.get("tenant").map(String::as_str),
+            Some("acme"),
+            "attributes kept"
+        );
+        assert_eq!(
+            m.attributes.get("DlqRedriveCount").map(String::as_str),
+            Some("1"),
+            "redrive counted"
+        );
+    }
+    let summary = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(summary[0].attribute("severity"), Some("INFO"));
+}
+
+#[tokio::test]
+async fn fifo_redrive_keeps_the_order_of_every_group() {
+    let s = direct("fifo", true).await;
+    let sent = [
+        ("g1", "a1"),
+        ("g2", "b1"),
+        ("g1", "a2"),
+        ("g1", "a3"),
+        ("g2", "b2"),
+        ("g1", "a4"),
+        ("g2", "b3"),
+        ("g1", "a5"),
+    ];
+    s.pair.seed_dlq(&sent, None).await.expect("seed");
+
+    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(report.done.len(), sent.len(), "{report:#?}");
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    for group in ["g1", "g2"] {
+        let expected: Vec<&str> = sent
+            .iter()
+            .filter(|(g, _)| *g == group)
+            .map(|(_, b)| *b)
+            .collect();
+        let got: Vec<&str> = back
+            .iter()
+            .filter(|m| m.group.as_deref() == Some(group))
+            .map(|m| m.body.as_str())
+            .collect();
+        assert_eq!(got, expected, "group {group} in order");
+    }
+}
+
+/// The number of messages across the source, the DLQ and the parking
+/// queue never goes down, whatever fails on the way.
+#[tokio::test]
+async fn faults_on_send_and_delete_never_lose_a_message() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let s = setup(proxy.sdk_config().await, "faults", false).await;
+    let bodies: Vec<String> = (0..25)
+        .map(|i| format!(r#"{{"errorType":"Timeout","n":{i}}}"#))
+        .collect();
+    let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    s.pair
+        .fail_into_dlq(&refs, None)
+        .await
+        .expect("into the DLQ");
+
+    proxy.fail_next("SendMessageBatch", 2, Fault::Throttle);
+    proxy.fail_next("SendMessageBatch", 1, Fault::LoseResponse);
+    proxy.fail_next("DeleteMessageBatch", 3, Fault::ServerError);
+    proxy.fail_next("DeleteMessageBatch", 1, Fault::Throttle);
+    let total = |pair: QueuePair| async move {
+        pair.depth(&pair.source_url).await.expect("source")
+            + pair.depth(&pair.dlq_url).await.expect("dlq")
+    };
+    let mut runs = 0;
+    while s.pair.depth(&s.pair.dlq_url).await.expect("dlq") > 0 {
+        runs += 1;
+        assert!(runs <= 6, "the DLQ should drain within a few runs");
+        handle(redrive(&s.pair.dlq_name), None, &s.deps)
+            .await
+            .expect("a run never fails as a whole");
+        assert!(
+            total(s.pair.clone()).await >= 25,
+            "a message was lost after run {runs}"
+        );
+        proxy.fail_next("SendMessageBatch", 1, Fault::ServerError);
+    }
+    assert!(
+        proxy.faults_served() >= 7,
+        "the faults were really injected"
+    );
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    let distinct: BTreeSet<&str> = back.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(
+        distinct.len(),
+        25,
+        "every message is back at least once ({} copies)",
+        back.len()
+    );
+}
+
+#[tokio::test]
+async fn poison_messages_stop_at_the_maximum_and_go_to_the_parking_queue_when_there_is_one() {
+    let mut s = direct("poison", false).await;
+    s.pair
+        .seed_dlq(
+            &[("g", TIMEOUT), ("g", TIMEOUT)],
+            Some(("DlqRedriveCount", "3")),
+        )
+        .await
+        .expect("poison");
+    s.pair
+        .seed_dlq(&[("g", DECLINED)], Some(("DlqRedriveCount", "1")))
+        .await
+        .expect("healthy");
+
+    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(report.done.len(), 1);
+    let poison: Vec<_> = report
+        .skipped
+        .iter()
+        .filter(|e| e.reason.as_deref().is_some_and(|r| r.starts_with("poison")))
+        .collect();
+    assert_eq!(poison.len(), 2, "{report:#?}");
+    assert_eq!(
+        s.pair.depth(&s.pair.dlq_url).await.expect("depth"),
+        2,
+        "poison stays in the DLQ"
+    );
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    assert_eq!(
+        back[0]
+            .attributes
+            .get("DlqRedriveCount")
+            .map(String::as_str),
+        Some("2")
+    );
+
+    let (parking_name, parking_url) = s.pair.extra_queue("parking").await.expect("parking");
+    s.deps.config.parking_queue = Some(parking_name);
+    let parked = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(parked.done.len(), 2, "{parked:#?}");
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 0);
+    assert_eq!(s.pair.drain(&parking_url).await.expect("parking").len(), 2);
+    let notes = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert!(
+        notes
+            .iter()
+            .all(|n| n.attribute("severity") == Some("WARNING")),
+        "poison is worth a warning"
+    );
+}
+
+#[tokio::test]
+async fn filters_and_dry_run_move_exactly_what_they_say() {
+    let s = direct("filter", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT, DECLINED, TIMEOUT], None)
+        .await
+        .expect("into the DLQ");
+
+    let dry = handle(
+        json!({"action": "redrive", "queue": s.pair.dlq_name, "dry_run": true}),
+        None,
+        &s.deps,
+    )
+    .await
+    .expect("dry run");
+    assert!(dry.dry_run);
+    assert_eq!(dry.planned.len(), 3, "{dry:#?}");
+    assert!(
+        dry.planned.iter().all(
+            |e| e.action.as_deref() == Some(format!("move to {}", s.pair.source_name).as_str())
+        )
+    );
+    assert_eq!(
+        s.pair.depth(&s.pair.dlq_url).await.expect("depth"),
+        3,
+        "a dry run moves nothing"
+    );
+
+    let only = json!({"action": "redrive", "queue": s.pair.dlq_name, "filter": {"groups": ["errorType=Timeout"]}});
+    let report = handle(only, None, &s.deps).await.expect("filtered");
+    assert_eq!(report.done.len(), 2);
+    assert_eq!(report.skipped.len(), 1);
+    let left = s.pair.drain(&s.pair.dlq_url).await.expect("dlq");
+    assert_eq!(
+        left.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        [DECLINED]
+    );
+    let moved = s.pair.drain(&s.pair.source_url).await.expect("source");
+    assert!(moved.iter().all(|m| m.body == TIMEOUT) && moved.len() == 2);
+}
+
+#[tokio::test]
+async fn bad_input_is_reported_and_moves_nothing() {
+    let s = direct("bad", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT], None)
+        .await
+        .expect("into the DLQ");
+    let cases = [
+        (redrive("no-such-queue"), "does not exist"),
+        (redrive(&s.pair.source_name), "is not a dead-letter queue"),
+        (
+            json!({"action": "inspect", "queue": s.pair.source_name}),
+            "is not a dead-letter queue",
+        ),
+        (
+            sample_event("dlq-processor", "eventbridge_alarm-not-sqs.json").expect("sample"),
+            "watches no SQS queue",
+        ),
+        (
+            sample_event("dlq-processor", "sns_not-an-alarm.json").expect("sample"),
+            "not a CloudWatch alarm",
+        ),
+    ];
+    for (payload, says) in cases {
+        let report = handle(payload, None, &s.deps)
+            .await
+            .expect("reported, not raised");
+        let reason = report
+            .failed
+            .first()
+            .and_then(|e| e.reason.clone())
+            .unwrap_or_default();
+        assert!(reason.contains(says), "{reason} should say {says}");
+        assert!(report.done.is_empty());
+    }
+    let err = handle(json!({"queue": "x"}), None, &s.deps)
+        .await
+        .expect_err("no shape");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 1);
+    assert_eq!(s.pair.depth(&s.pair.source_url).await.expect("depth"), 0);
+    assert!(
+        s.sink
+            .drain(Duration::from_secs(1))
+            .await
+            .expect("drain")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_run_near_its_deadline_stops_cleanly_and_the_next_continues() {
+    let s = direct("deadline", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT, TIMEOUT, DECLINED], None)
+        .await
+        .expect("into the DLQ");
+
+    let report = handle(redrive(&s.pair.dlq_name), Some(Instant::now()), &s.deps)
+        .await
+        .expect("stopped");
+    assert!(report.done.is_empty());
+    let why = report
+        .skipped
+        .last()
+        .and_then(|e| e.reason.clone())
+        .unwrap_or_default();
+    assert!(
+        why.contains("stopped before the Lambda deadline") && why.contains("invoke again"),
+        "{why}"
+    );
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 3);
+
+    let next = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        .await
+        .expect("continues");
+    assert_eq!(next.done.len(), 3);
+}
