@@ -252,7 +252,11 @@ async fn faults_on_send_and_delete_never_lose_a_message() {
         .await
         .expect("into the DLQ");
 
+    // Throttling is retried by the SDK; three 500s in a row exhaust its
+    // attempts, so a whole send (or delete) fails; a lost response means
+    // the send happened although the caller saw it fail.
     proxy.fail_next("SendMessageBatch", 2, Fault::Throttle);
+    proxy.fail_next("SendMessageBatch", 3, Fault::ServerError);
     proxy.fail_next("SendMessageBatch", 1, Fault::LoseResponse);
     proxy.fail_next("DeleteMessageBatch", 3, Fault::ServerError);
     proxy.fail_next("DeleteMessageBatch", 1, Fault::Throttle);
@@ -261,20 +265,28 @@ async fn faults_on_send_and_delete_never_lose_a_message() {
             + pair.depth(&pair.dlq_url).await.expect("dlq")
     };
     let mut runs = 0;
+    let mut failures = 0;
     while s.pair.depth(&s.pair.dlq_url).await.expect("dlq") > 0 {
         runs += 1;
         assert!(runs <= 6, "the DLQ should drain within a few runs");
-        handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
             .await
             .expect("a run never fails as a whole");
+        failures += report.failed.len();
         assert!(
             total(s.pair.clone()).await >= 25,
             "a message was lost after run {runs}"
         );
-        proxy.fail_next("SendMessageBatch", 1, Fault::ServerError);
+        if runs < 3 {
+            proxy.fail_next("SendMessageBatch", 3, Fault::ServerError);
+        }
     }
     assert!(
-        proxy.faults_served() >= 7,
+        failures >= 10,
+        "whole sends and deletes failed and were reported ({failures})"
+    );
+    assert!(
+        proxy.faults_served() >= 12,
         "the faults were really injected"
     );
     let back = s.pair.drain(&s.pair.source_url).await.expect("source");
