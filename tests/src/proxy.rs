@@ -43,6 +43,8 @@ pub enum Fault {
 #[derive(Debug)]
 struct Rule {
     operation: String,
+    /// Calls to let through before failing.
+    skip: usize,
     remaining: usize,
     fault: Fault,
 }
@@ -117,8 +119,14 @@ impl FaultProxy {
 
     /// The next `times` calls of `operation` (e.g. `SendMessageBatch`) fail with `fault`.
     pub fn fail_next(&self, operation: &str, times: usize, fault: Fault) {
+        self.fail_after(operation, 0, times, fault);
+    }
+
+    /// Lets `skip` calls of `operation` through, then fails the `times` after them.
+    pub fn fail_after(&self, operation: &str, skip: usize, times: usize, fault: Fault) {
         self.lock().rules.push(Rule {
             operation: operation.to_owned(),
+            skip,
             remaining: times,
             fault,
         });
@@ -180,14 +188,21 @@ async fn handle(
     let fault = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         *s.calls.entry(operation.clone()).or_default() += 1;
-        let fault = s
+        let fault = match s
             .rules
             .iter_mut()
             .find(|r| r.operation == operation && r.remaining > 0)
-            .map(|r| {
-                r.remaining -= 1;
-                r.fault.clone()
-            });
+        {
+            Some(rule) if rule.skip > 0 => {
+                rule.skip -= 1;
+                None
+            }
+            Some(rule) => {
+                rule.remaining -= 1;
+                Some(rule.fault.clone())
+            }
+            None => None,
+        };
         if fault.is_some() {
             s.faults_served += 1;
         }

@@ -474,3 +474,60 @@ async fn a_run_near_its_deadline_stops_cleanly_and_the_next_continues() {
         .expect("continues");
     assert_eq!(next.done.len(), 3);
 }
+
+#[tokio::test]
+async fn a_failed_fifo_send_holds_the_rest_of_its_group_so_nothing_overtakes() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let s = setup(proxy.sdk_config().await, "fifofault", true).await;
+    let sent = [
+        ("g1", "a1"),
+        ("g2", "b1"),
+        ("g1", "a2"),
+        ("g2", "b2"),
+        ("g1", "a3"),
+        ("g1", "a4"),
+        ("g2", "b3"),
+    ];
+    s.pair.seed_dlq(&sent, None).await.expect("seed");
+
+    // The first call (a1, b1) goes through; every attempt of the second (a2, b2) fails.
+    proxy.fail_after("SendMessageBatch", 1, 3, Fault::ServerError);
+    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        .await
+        .expect("the run completes");
+    assert_eq!(report.done.len(), 2, "{report:#?}");
+    assert!(!report.failed.is_empty());
+    let blocked = report
+        .skipped
+        .iter()
+        .filter(|e| {
+            e.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("FIFO group"))
+        })
+        .count();
+    assert_eq!(
+        blocked, 3,
+        "a3, a4 and b3 wait behind a2 and b2: {report:#?}"
+    );
+
+    handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        .await
+        .expect("the next run finishes");
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    for group in ["g1", "g2"] {
+        let expected: Vec<&str> = sent
+            .iter()
+            .filter(|(g, _)| *g == group)
+            .map(|(_, b)| *b)
+            .collect();
+        let got: Vec<&str> = back
+            .iter()
+            .filter(|m| m.group.as_deref() == Some(group))
+            .map(|m| m.body.as_str())
+            .collect();
+        assert_eq!(got, expected, "group {group} in order");
+    }
+}
