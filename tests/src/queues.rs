@@ -28,11 +28,23 @@ pub struct Seen {
 }
 
 impl QueuePair {
+    /// A pair with unique names starting with `prefix`.
     pub async fn create(config: &SdkConfig, prefix: &str, fifo: bool) -> anyhow::Result<QueuePair> {
-        let sqs = aws_sdk_sqs::Client::new(config);
         let suffix = if fifo { ".fifo" } else { "" };
         let dlq_name = format!("{}-dlq{suffix}", unique(prefix));
         let source_name = format!("{}{suffix}", unique(prefix));
+        Self::create_named(config, &source_name, &dlq_name, fifo).await
+    }
+
+    /// A pair with exactly these names.
+    pub async fn create_named(
+        config: &SdkConfig,
+        source_name: &str,
+        dlq_name: &str,
+        fifo: bool,
+    ) -> anyhow::Result<QueuePair> {
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let (source_name, dlq_name) = (source_name.to_owned(), dlq_name.to_owned());
         let dlq_url = create(&sqs, &dlq_name, fifo, None).await?;
         let dlq_arn = queue_arn(&sqs, &dlq_url).await?;
         let policy =

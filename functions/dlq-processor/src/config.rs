@@ -21,7 +21,8 @@ pub mod vars {
     pub const MAX_PER_INVOCATION: &str = "MAX_PER_INVOCATION";
     /// Comma-separated DLQs (names or URLs) redriven on each scheduled event.
     pub const AUTO_REDRIVE_QUEUES: &str = "AUTO_REDRIVE_QUEUES";
-    /// Milliseconds before the Lambda deadline at which a redrive stops (default 10000).
+    /// Milliseconds before the Lambda deadline at which a redrive stops (default
+    /// 10000; never more than a quarter of the time left).
     pub const DEADLINE_MARGIN_MS: &str = "DEADLINE_MARGIN_MS";
 }
 

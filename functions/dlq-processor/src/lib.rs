@@ -73,10 +73,7 @@ pub async fn handle(
     let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
     let mut metrics =
         Metrics::new(&deps.config.common.metrics_namespace).dimension("Function", FUNCTION);
-    let stop_at = deadline.map(|d| {
-        d.checked_sub(Duration::from_millis(deps.config.deadline_margin_ms))
-            .unwrap_or(d)
-    });
+    let stop_at = deadline.map(|d| stop_before(d, Instant::now(), deps.config.deadline_margin_ms));
     for trigger in triggers {
         match trigger {
             Trigger::Alarm(alarm) => {
@@ -246,6 +243,15 @@ async fn inspect(queue: &str, deps: &Deps, report: &mut Report) -> Result<(), Er
         report.did(Entry::new(&dlq.name).action("published summary"));
     }
     Ok(())
+}
+
+/// When to stop working: the configured margin before the deadline, but
+/// never more than a quarter of the time left, so a short timeout (Lambda's
+/// default is 3 s) still leaves time to work.
+fn stop_before(deadline: Instant, now: Instant, margin_ms: u64) -> Instant {
+    let left = deadline.saturating_duration_since(now);
+    let margin = Duration::from_millis(margin_ms).min(left / 4);
+    deadline.checked_sub(margin).unwrap_or(deadline)
 }
 
 fn not_a_dlq(q: &Queue) -> String {
@@ -652,6 +658,22 @@ impl Run<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_timeouts_still_leave_time_to_work() {
+        let now = Instant::now();
+        let three_s = now + Duration::from_secs(3);
+        assert_eq!(
+            stop_before(three_s, now, 10_000),
+            three_s - Duration::from_millis(750)
+        );
+        let fifteen_min = now + Duration::from_secs(900);
+        assert_eq!(
+            stop_before(fifteen_min, now, 10_000),
+            fifteen_min - Duration::from_secs(10)
+        );
+        assert_eq!(stop_before(now, now, 10_000), now);
+    }
 
     #[test]
     fn ages_read_as_people_say_them() {

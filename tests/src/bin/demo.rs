@@ -4,7 +4,9 @@
 //! `cargo lambda invoke`, and what happened printed as a person reads it:
 //! 1. scaling-scheduler takes tagged ECS, Auto Scaling and RDS resources to
 //!    zero off-hours and back to exactly what they had;
-//! 2. scaling-notifier turns events of three severities into notifications,
+//! 2. dlq-processor explains the alarm on a dead-letter queue that real
+//!    failures filled, then redrives the messages to their source queue;
+//! 3. scaling-notifier turns events of three severities into notifications,
 //!    routed by subscription filter policies.
 
 use std::path::{Path, PathBuf};
@@ -15,11 +17,13 @@ use anyhow::Context;
 use harness::emulator::{ACCOUNT, Emulator, REGION};
 use harness::fixtures::{Delivered, TopicWithQueue};
 use harness::process::{Guarded, Spec, free_port, wait_for_port};
+use harness::queues::QueuePair;
 use harness::repo_root;
 use harness::scaling::{Fleet, Service};
 
 const FUNCTION: &str = "scaling-notifier";
 const SCHEDULER: &str = "scaling-scheduler";
+const DLQ: &str = "dlq-processor";
 /// The schedule `functions/scaling-scheduler/schedules.example.json` defines.
 const SCHEDULE: &str = "office-hours";
 /// The topic name `[package.metadata.lambda.env]` gives `cargo lambda watch`.
@@ -139,7 +143,56 @@ async fn main() -> anyhow::Result<()> {
     }
     on_call.drain(Duration::from_secs(1)).await?;
 
-    // Part 2: the notifier.
+    // Part 2: the dead-letter queue.
+    step("Failing six orders into the dead-letter queue orders-dlq (redrive policy: 1 receive)");
+    let pair = QueuePair::create_named(&config, "orders", "orders-dlq", false).await?;
+    pair.fail_into_dlq(
+        &[
+            r#"{"errorType":"Timeout","orderId":"o-1001","password":"hunter2"}"#,
+            r#"{"errorType":"Timeout","orderId":"o-1002","password":"hunter2"}"#,
+            r#"{"errorType":"Timeout","orderId":"o-1003","password":"hunter2"}"#,
+            r#"{"errorType":"Timeout","orderId":"o-1004","password":"hunter2"}"#,
+            r#"{"errorType":"PaymentDeclined","orderId":"o-1005","card":{"token":"tok_live_9"}}"#,
+            r#"{"errorType":"PaymentDeclined","orderId":"o-1006","card":{"token":"tok_live_9"}}"#,
+        ],
+        Some(("tenant", "acme")),
+    )
+    .await?;
+    print_queues(&pair).await?;
+    let alarm = "events/dlq-processor/sns_alarm-dlq-not-empty.json";
+    step(&format!(
+        "The DLQ alarm fires: cargo lambda invoke {DLQ} --data-file {alarm}"
+    ));
+    invoke(&cargo, &root, &path, port, DLQ, alarm, &logs)?;
+    for n in &everything.drain(Duration::from_secs(2)).await? {
+        show(n);
+    }
+    on_call.drain(Duration::from_secs(1)).await?;
+    let command = "events/dlq-processor/command_redrive.json";
+    step(&format!(
+        "Redriving: cargo lambda invoke {DLQ} --data-file {command}"
+    ));
+    let report = invoke(&cargo, &root, &path, port, DLQ, command, &logs)?;
+    println!(
+        "   the function reports: {} moved, {} skipped, {} failed",
+        count(&report, "done"),
+        count(&report, "skipped"),
+        count(&report, "failed")
+    );
+    for skipped in report["skipped"].as_array().into_iter().flatten() {
+        println!(
+            "   skipped {}: {}",
+            skipped["target"].as_str().unwrap_or_default(),
+            skipped["reason"].as_str().unwrap_or_default()
+        );
+    }
+    print_queues(&pair).await?;
+    for n in &everything.drain(Duration::from_secs(2)).await? {
+        println!("   {}", n.subject.as_deref().unwrap_or("(no subject)"));
+    }
+    on_call.drain(Duration::from_secs(1)).await?;
+
+    // Part 3: the notifier.
     for event in EVENTS {
         step(&format!(
             "cargo lambda invoke {FUNCTION} --data-file {event}"
@@ -209,6 +262,17 @@ async fn print_fleet(
     println!(
         "   ECS service {:<28} desired {udesired} (untagged: never touched)",
         untagged.name
+    );
+    Ok(())
+}
+
+async fn print_queues(pair: &QueuePair) -> anyhow::Result<()> {
+    println!(
+        "   queue {:<12} {} message(s)   queue {:<12} {} message(s)",
+        pair.source_name,
+        pair.depth(&pair.source_url).await?,
+        pair.dlq_name,
+        pair.depth(&pair.dlq_url).await?
     );
     Ok(())
 }
