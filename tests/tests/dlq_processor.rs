@@ -531,3 +531,33 @@ async fn a_failed_fifo_send_holds_the_rest_of_its_group_so_nothing_overtakes() {
         assert_eq!(got, expected, "group {group} in order");
     }
 }
+
+#[tokio::test]
+async fn a_scheduled_event_redrives_the_configured_queues() {
+    let mut s = direct("auto", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT, DECLINED], None)
+        .await
+        .expect("into the DLQ");
+    let scheduled =
+        sample_event("dlq-processor", "eventbridge_scheduled-auto-redrive.json").expect("sample");
+
+    let idle = handle(scheduled.clone(), None, &s.deps)
+        .await
+        .expect("nothing configured");
+    assert!(
+        idle.skipped[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("AUTO_REDRIVE_QUEUES is empty"))
+    );
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 2);
+
+    s.deps.config.auto_redrive = vec![s.pair.dlq_name.clone()];
+    let report = handle(scheduled, None, &s.deps)
+        .await
+        .expect("auto redrive");
+    assert_eq!(report.done.len(), 2, "{report:#?}");
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 0);
+    assert_eq!(s.pair.depth(&s.pair.source_url).await.expect("depth"), 2);
+}
