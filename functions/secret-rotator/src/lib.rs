@@ -1,34 +1,591 @@
-//! secret-rotator: not implemented yet (issue #5).
+//! secret-rotator: the Secrets Manager four-step rotation (createSecret,
+//! setSecret, testSecret, finishSecret) for PostgreSQL and MySQL/MariaDB
+//! credentials, single-user or alternating users, and for application tokens.
 //!
-//! Trigger (planned): Secrets Manager rotation steps.
+//! **Trigger:** Secrets Manager rotation, `{"SecretId", "ClientRequestToken",
+//! "Step"}`. Every step checks that rotation is enabled and the token is a
+//! version of the secret staged AWSPENDING (or already AWSCURRENT: then it
+//! does nothing), and is safe to repeat or resume after a crash at any point.
 //!
-//! Until it is built, every invocation fails with [`Error::NotImplemented`]
-//! and takes no action, so a deployment that wires it early cannot believe it
-//! worked.
+//! **Strategies:** without `masterarn` the user changes its own password;
+//! with `masterarn` the master secret's user sets the password of whichever
+//! of `user` / `user_clone` is not current, creating the clone on first use
+//! with the original's privileges (PostgreSQL: a member of the original role
+//! that acts as it, so objects created by either stay usable by both).
+//! `engine: token` secrets get a new random `token`; the previous value stays
+//! readable as AWSPREVIOUS for overlap.
+//!
+//! **TLS:** certificates are verified against `DB_CA_BUNDLE` with the host
+//! name checked; plaintext only when the secret says `"tls": "disable"`, and
+//! the step's log says so.
+//!
+//! **Environment:** `NOTIFY_TOPIC_ARN` (required), `DB_CA_BUNDLE`,
+//! `PASSWORD_LENGTH` (32), `PASSWORD_EXCLUDE_CHARACTERS`,
+//! `PASSWORD_EXCLUDE_PUNCTUATION` (true), `NOTIFY_ON_SUCCESS` (false),
+//! `ENVIRONMENT`, `METRICS_NAMESPACE`.
+//!
+//! **IAM:** `secretsmanager:DescribeSecret`, `secretsmanager:GetSecretValue`,
+//! `secretsmanager:PutSecretValue`, `secretsmanager:UpdateSecretVersionStage`,
+//! `secretsmanager:ListSecretVersionIds` on the rotated secrets,
+//! `secretsmanager:GetSecretValue` on master secrets,
+//! `secretsmanager:GetRandomPassword`, `sns:Publish`.
+//!
+//! Passwords and tokens never appear in logs, errors, notifications or the
+//! returned report.
 
-/// Why an invocation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(
-        "secret-rotator is not implemented yet: the event was not processed and no action was taken"
-    )]
-    NotImplemented,
+mod config;
+mod db;
+mod error;
+pub mod secret;
+
+pub use config::{Config, vars};
+pub use error::Error;
+
+use std::collections::HashMap;
+
+use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use serde_json::json;
+use shared::metrics::Metrics;
+use shared::report::Entry;
+use shared::{Notification, Publisher, Report, Severity};
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::db::Server;
+use crate::secret::{Engine, SecretValue, Tls, original_user, other_user};
+
+/// The name this function goes by: crate, binary, Terraform resources.
+pub const FUNCTION: &str = "secret-rotator";
+
+const CURRENT: &str = "AWSCURRENT";
+const PENDING: &str = "AWSPENDING";
+const PREVIOUS: &str = "AWSPREVIOUS";
+
+/// What the handler needs, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub config: Config,
+    pub secrets: Client,
+    pub publisher: Publisher,
 }
 
-/// Handles one invocation.
-pub async fn handle(_event: serde_json::Value) -> Result<shared::Report, Error> {
-    Err(Error::NotImplemented)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn every_event_is_refused_with_a_clear_error() {
-        let err = handle(serde_json::json!({}))
-            .await
-            .expect_err("not implemented");
-        assert!(err.to_string().contains("not implemented yet"));
+/// One rotation step. On failure a notification is published (naming the
+/// secret, the step and the cause) and the error fails the invocation, so
+/// Secrets Manager retries; AWSCURRENT is never moved by a failed step.
+pub async fn handle(
+    event: SecretsManagerSecretRotationEvent,
+    deps: &Deps,
+) -> Result<Report, Error> {
+    let span = info_span!("rotation", secret = %event.secret_id, step = %event.step, token = %event.client_request_token);
+    async move {
+        let mut report = Report::new(FUNCTION, false);
+        let mut metrics =
+            Metrics::new(&deps.config.common.metrics_namespace).dimension("Function", FUNCTION);
+        let outcome = run_step(&event, deps, &mut report).await;
+        match &outcome {
+            Ok(()) => {
+                metrics.count("StepsSucceeded", 1);
+                if event.step == "finishSecret"
+                    && deps.config.notify_on_success
+                    && !report.done.is_empty()
+                {
+                    let n = notification(
+                        Severity::Info,
+                        &event,
+                        "rotation finished",
+                        "The new version is now AWSCURRENT; the old one is AWSPREVIOUS.",
+                        deps,
+                    );
+                    deps.publisher.publish(&n).await?;
+                }
+            }
+            Err(e) => {
+                metrics.count("StepsFailed", 1);
+                warn!(error = %e, "rotation step failed");
+                let n = notification(
+                    Severity::Error,
+                    &event,
+                    "rotation step failed",
+                    &e.to_string(),
+                    deps,
+                );
+                if let Err(publish) = deps.publisher.publish(&n).await {
+                    warn!(error = %publish, "the failure notification could not be published");
+                }
+            }
+        }
+        metrics.emit();
+        outcome.map(|()| report)
     }
+    .instrument(span)
+    .await
+}
+
+fn notification(
+    severity: Severity,
+    event: &SecretsManagerSecretRotationEvent,
+    what: &str,
+    summary: &str,
+    deps: &Deps,
+) -> Notification {
+    let name = event
+        .secret_id
+        .rsplit(':')
+        .next()
+        .unwrap_or(&event.secret_id);
+    Notification::new(
+        severity,
+        FUNCTION,
+        &deps.config.common.environment,
+        format!("Secret {name}: {what}"),
+    )
+    .summary(summary)
+    .field("Secret", &event.secret_id)
+    .field("Step", &event.step)
+    .field("Version", &event.client_request_token)
+    .resource(event.secret_id.clone())
+}
+
+async fn run_step(
+    event: &SecretsManagerSecretRotationEvent,
+    deps: &Deps,
+    report: &mut Report,
+) -> Result<(), Error> {
+    let step: &'static str = match event.step.as_str() {
+        "createSecret" => "createSecret",
+        "setSecret" => "setSecret",
+        "testSecret" => "testSecret",
+        "finishSecret" => "finishSecret",
+        other => {
+            return Err(Error::Rotation {
+                step: "rotation",
+                problem: format!(
+                    "unknown step {other:?}: expected createSecret, setSecret, testSecret or finishSecret"
+                ),
+            });
+        }
+    };
+    let sm = Sm {
+        client: &deps.secrets,
+        step,
+        id: &event.secret_id,
+    };
+    let token = event.client_request_token.as_str();
+    let versions = sm.versions_checked().await?;
+    match versions.get(token) {
+        Some(stages) if stages.iter().any(|s| s == CURRENT) => {
+            info!("the version is already AWSCURRENT: nothing to do");
+            report.skipped(token, "already AWSCURRENT: this rotation is complete");
+            return Ok(());
+        }
+        Some(stages) if !stages.iter().any(|s| s == PENDING) => {
+            return Err(Error::Rotation {
+                step,
+                problem: format!(
+                    "version {token} is not staged AWSPENDING: it is not the rotation in progress"
+                ),
+            });
+        }
+        // Secrets Manager records the new version (staged AWSPENDING) before
+        // it calls createSecret; a local emulator may not, so createSecret
+        // also accepts a version it has not heard of yet.
+        None if step != "createSecret" => {
+            return Err(Error::Rotation {
+                step,
+                problem: format!("version {token} of the secret has no stage for rotation"),
+            });
+        }
+        _ => {}
+    }
+    match step {
+        "createSecret" => create(&sm, token, deps, report).await,
+        "setSecret" => set(&sm, token, &versions, deps, report).await,
+        "testSecret" => test(&sm, token, deps, report).await,
+        _ => finish(&sm, token, &versions, report).await,
+    }
+}
+
+/// Secrets Manager calls for one step, with errors that name the step.
+struct Sm<'a> {
+    client: &'a Client,
+    step: &'static str,
+    id: &'a str,
+}
+
+impl Sm<'_> {
+    fn fail<E: ProvideErrorMetadata>(&self, operation: &str, e: &E) -> Error {
+        Error::SecretsManager {
+            step: self.step,
+            problem: format!(
+                "{operation} failed: {}{}",
+                e.code().unwrap_or("error"),
+                e.message().map(|m| format!(": {m}")).unwrap_or_default()
+            ),
+        }
+    }
+
+    /// The version-to-stages map, after checking that rotation is enabled.
+    async fn versions_checked(&self) -> Result<HashMap<String, Vec<String>>, Error> {
+        let d = self
+            .client
+            .describe_secret()
+            .secret_id(self.id)
+            .send()
+            .await
+            .map_err(|e| self.fail("DescribeSecret", &e))?;
+        if d.rotation_enabled != Some(true) {
+            return Err(Error::Rotation {
+                step: self.step,
+                problem: format!("rotation is not enabled on secret {}", self.id),
+            });
+        }
+        Ok(d.version_ids_to_stages.unwrap_or_default())
+    }
+
+    /// A version's value: by stage (and version id when given). `None` when it has none.
+    async fn value(
+        &self,
+        stage: &str,
+        version: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
+        let mut request = self
+            .client
+            .get_secret_value()
+            .secret_id(self.id)
+            .version_stage(stage);
+        if let Some(v) = version {
+            request = request.version_id(v);
+        }
+        match request.send().await {
+            Ok(out) => self
+                .parse(out.secret_string.as_deref().unwrap_or_default())
+                .map(Some),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("ResourceNotFoundException" | "InvalidRequestException")
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(self.fail("GetSecretValue", &e)),
+        }
+    }
+
+    async fn required(&self, stage: &str, version: Option<&str>) -> Result<SecretValue, Error> {
+        self.value(stage, version)
+            .await?
+            .ok_or_else(|| Error::Rotation {
+                step: self.step,
+                problem: format!(
+                    "the secret has no {stage} value{}",
+                    version
+                        .map(|v| format!(" for version {v}"))
+                        .unwrap_or_default()
+                ),
+            })
+    }
+
+    fn parse(&self, text: &str) -> Result<SecretValue, Error> {
+        SecretValue::parse(text).map_err(|problem| Error::BadSecret {
+            step: self.step,
+            problem,
+        })
+    }
+
+    fn bad(&self, problem: String) -> Error {
+        Error::BadSecret {
+            step: self.step,
+            problem,
+        }
+    }
+}
+
+async fn random(sm: &Sm<'_>, deps: &Deps) -> Result<String, Error> {
+    let c = &deps.config;
+    let mut request = sm
+        .client
+        .get_random_password()
+        .password_length(c.password_length)
+        .exclude_punctuation(c.exclude_punctuation)
+        .include_space(false);
+    // Characters that break connection strings or shell and SQL quoting,
+    // whatever the punctuation setting.
+    let exclude = format!("/@\"'\\`{}", c.exclude_characters);
+    request = request.exclude_characters(exclude);
+    request
+        .send()
+        .await
+        .map_err(|e| sm.fail("GetRandomPassword", &e))?
+        .random_password
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| Error::SecretsManager {
+            step: sm.step,
+            problem: "GetRandomPassword returned nothing".into(),
+        })
+}
+
+/// createSecret: a new value staged AWSPENDING under the token, unless one is there.
+async fn create(sm: &Sm<'_>, token: &str, deps: &Deps, report: &mut Report) -> Result<(), Error> {
+    let current = sm.required(CURRENT, None).await?;
+    if sm.value(PENDING, Some(token)).await?.is_some() {
+        report.skipped(token, "the pending value exists already");
+        return Ok(());
+    }
+    let engine = current.engine().map_err(|p| sm.bad(p))?;
+    let secret = random(sm, deps).await?;
+    let pending = match engine {
+        Engine::Token => current.with_token(&secret),
+        Engine::Postgres | Engine::MySql => {
+            let user = current.username().map_err(|p| sm.bad(p))?;
+            let next_user = match current.master_arn() {
+                Some(_) => other_user(user, engine).map_err(|p| sm.bad(p))?,
+                None => user.to_owned(),
+            };
+            current.with_credentials(&next_user, &secret)
+        }
+    };
+    sm.client
+        .put_secret_value()
+        .secret_id(sm.id)
+        .client_request_token(token)
+        .secret_string(pending.to_json())
+        .version_stages(PENDING)
+        .send()
+        .await
+        .map_err(|e| sm.fail("PutSecretValue", &e))?;
+    info!("new value staged AWSPENDING");
+    report.did(Entry::new(token).action("created the pending value"));
+    Ok(())
+}
+
+fn server<'a>(secret: &'a SecretValue, sm: &Sm<'_>, deps: &'a Deps) -> Result<Server<'a>, Error> {
+    let engine = secret.engine().map_err(|p| sm.bad(p))?;
+    let tls = secret.tls().map_err(|p| sm.bad(p))?;
+    if tls == Tls::Disabled {
+        warn!("the secret opts out of TLS: this connection is plaintext");
+    }
+    Ok(Server {
+        engine,
+        host: secret.host().map_err(|p| sm.bad(p))?,
+        port: secret.port(engine).map_err(|p| sm.bad(p))?,
+        dbname: secret.dbname(),
+        tls,
+        ca_bundle: &deps.config.ca_bundle,
+    })
+}
+
+fn db_error(step: &'static str, problem: String) -> Error {
+    Error::Database { step, problem }
+}
+
+/// setSecret: the database gets the pending password.
+async fn set(
+    sm: &Sm<'_>,
+    token: &str,
+    versions: &HashMap<String, Vec<String>>,
+    deps: &Deps,
+    report: &mut Report,
+) -> Result<(), Error> {
+    let pending = sm.required(PENDING, Some(token)).await?;
+    let engine = pending.engine().map_err(|p| sm.bad(p))?;
+    if engine == Engine::Token {
+        report.skipped(token, "a token has no database to set");
+        return Ok(());
+    }
+    let target = server(&pending, sm, deps)?;
+    let user = pending.username().map_err(|p| sm.bad(p))?;
+    let password = pending.password().map_err(|p| sm.bad(p))?;
+
+    // Set already (a repeated or resumed step)?
+    if let Ok(conn) = db::connect(&target, user, password).await {
+        conn.close().await;
+        report.skipped(token, "the database already accepts the pending password");
+        return Ok(());
+    }
+
+    if let Some(master_arn) = pending.master_arn() {
+        let master_text = sm
+            .client
+            .get_secret_value()
+            .secret_id(master_arn)
+            .version_stage(CURRENT)
+            .send()
+            .await
+            .map_err(|e| sm.fail("GetSecretValue (master secret)", &e))?
+            .secret_string
+            .unwrap_or_default();
+        let master =
+            SecretValue::parse(&master_text).map_err(|p| sm.bad(format!("master secret: {p}")))?;
+        let master_user = master
+            .username()
+            .map_err(|p| sm.bad(format!("master secret: {p}")))?;
+        let master_password = master
+            .password()
+            .map_err(|p| sm.bad(format!("master secret: {p}")))?;
+        let mut conn = db::connect(&target, master_user, master_password)
+            .await
+            .map_err(|p| {
+                db_error(
+                    sm.step,
+                    format!(
+                        "cannot connect as the master user {master_user} (secret {master_arn}): {p}"
+                    ),
+                )
+            })?;
+        let encrypted = conn.encrypted().await;
+        conn.set_user_password(original_user(user), user, password)
+            .await
+            .map_err(|p| db_error(sm.step, format!("setting the password of {user}: {p}")))?;
+        conn.close().await;
+        report.did(
+            Entry::new(token)
+                .action(format!("set the password of {user} as the master user"))
+                .detail(json!({"tls": encrypted})),
+        );
+        return Ok(());
+    }
+
+    // Single user: log in with any password the secret has held, newest
+    // first, so a rotation resumed after a crash still gets in.
+    let mut candidates: Vec<SecretValue> = Vec::new();
+    for stage in [CURRENT, PREVIOUS] {
+        if let Some(v) = sm.value(stage, None).await? {
+            candidates.push(v);
+        }
+    }
+    let others = versions.iter().filter(|(version, stages)| {
+        *version != token && !stages.iter().any(|s| s == CURRENT || s == PREVIOUS)
+    });
+    for (version, _) in others {
+        let fetched = sm
+            .client
+            .get_secret_value()
+            .secret_id(sm.id)
+            .version_id(version)
+            .send()
+            .await;
+        if let Ok(out) = fetched
+            && let Ok(v) = SecretValue::parse(out.secret_string.as_deref().unwrap_or_default())
+        {
+            candidates.push(v);
+        }
+    }
+    let mut last = String::from("the secret holds no earlier password");
+    for candidate in &candidates {
+        let Ok(old) = candidate.password() else {
+            continue;
+        };
+        match db::connect(&target, user, old).await {
+            Ok(mut conn) => {
+                let encrypted = conn.encrypted().await;
+                conn.set_own_password(password).await.map_err(|p| {
+                    db_error(
+                        sm.step,
+                        format!(
+                            "{user} changing its own password: {}",
+                            db::scrub(&p, &[old])
+                        ),
+                    )
+                })?;
+                conn.close().await;
+                report.did(
+                    Entry::new(token)
+                        .action(format!("{user} set its own password"))
+                        .detail(json!({"tls": encrypted})),
+                );
+                return Ok(());
+            }
+            Err(p) => last = db::scrub(&p, &[old, password]),
+        }
+    }
+    Err(db_error(
+        sm.step,
+        format!("cannot log in as {user} with any password the secret has held: {last}"),
+    ))
+}
+
+/// testSecret: the pending credentials work.
+async fn test(sm: &Sm<'_>, token: &str, deps: &Deps, report: &mut Report) -> Result<(), Error> {
+    let pending = sm.required(PENDING, Some(token)).await?;
+    if pending.engine().map_err(|p| sm.bad(p))? == Engine::Token {
+        if pending.token().is_none() {
+            return Err(sm.bad("the pending token is empty".into()));
+        }
+        report.did(Entry::new(token).action("checked the pending token"));
+        return Ok(());
+    }
+    let target = server(&pending, sm, deps)?;
+    let user = pending.username().map_err(|p| sm.bad(p))?;
+    let password = pending.password().map_err(|p| sm.bad(p))?;
+    let mut conn = db::connect(&target, user, password).await.map_err(|p| {
+        db_error(
+            sm.step,
+            format!("logging in as {user} with the pending password: {p}"),
+        )
+    })?;
+    conn.ping().await.map_err(|p| db_error(sm.step, p))?;
+    let encrypted = conn.encrypted().await;
+    conn.close().await;
+    report.did(
+        Entry::new(token)
+            .action(format!("logged in as {user} with the pending password"))
+            .detail(json!({"tls": encrypted})),
+    );
+    Ok(())
+}
+
+/// finishSecret: AWSCURRENT moves to the new version; the old one becomes AWSPREVIOUS.
+async fn finish(
+    sm: &Sm<'_>,
+    token: &str,
+    versions: &HashMap<String, Vec<String>>,
+    report: &mut Report,
+) -> Result<(), Error> {
+    let current = versions
+        .iter()
+        .find(|(_, stages)| stages.iter().any(|s| s == CURRENT))
+        .map(|(v, _)| v.clone());
+    let move_stage = |stage: &'static str, to: Option<&str>, from: Option<&str>| {
+        let mut request = sm
+            .client
+            .update_secret_version_stage()
+            .secret_id(sm.id)
+            .version_stage(stage);
+        if let Some(to) = to {
+            request = request.move_to_version_id(to);
+        }
+        if let Some(from) = from {
+            request = request.remove_from_version_id(from);
+        }
+        request.send()
+    };
+    move_stage(CURRENT, Some(token), current.as_deref())
+        .await
+        .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
+    // Secrets Manager moves AWSPREVIOUS itself; say it explicitly where it did not.
+    if let Some(old) = &current {
+        let after = sm.versions_checked().await?;
+        let previous_holder = after
+            .iter()
+            .find(|(_, s)| s.iter().any(|x| x == PREVIOUS))
+            .map(|(v, _)| v.clone());
+        if previous_holder.as_deref() != Some(old.as_str()) {
+            move_stage(PREVIOUS, Some(old), previous_holder.as_deref())
+                .await
+                .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
+        }
+        if after
+            .get(token)
+            .is_some_and(|s| s.iter().any(|x| x == PENDING))
+        {
+            move_stage(PENDING, None, Some(token))
+                .await
+                .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
+        }
+    }
+    info!(previous = ?current, "AWSCURRENT moved to the new version");
+    report.did(Entry::new(token).action("AWSCURRENT moved here; the old version is AWSPREVIOUS"));
+    Ok(())
 }

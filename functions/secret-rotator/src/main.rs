@@ -1,13 +1,25 @@
+use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
+use secret_rotator::{Config, Deps, handle};
+use shared::aws::{AwsSettings, sdk_config};
+use shared::{Env, Publisher};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::logging::init();
+    let env = Env::process();
+    let config = Config::from_env(&env)?;
+    let sdk = sdk_config(&AwsSettings::from_env(&env)?).await;
+    let publisher = Publisher::new(aws_sdk_sns::Client::new(&sdk), &config.common.topic_arn);
+    let deps = Deps {
+        config,
+        secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+        publisher,
+    };
+    let deps = &deps;
     lambda_runtime::run(service_fn(
-        |event: LambdaEvent<serde_json::Value>| async move {
-            secret_rotator::handle(event.payload)
-                .await
-                .map_err(lambda_runtime::Error::from)
+        move |event: LambdaEvent<SecretsManagerSecretRotationEvent>| async move {
+            handle(event.payload, deps).await
         },
     ))
     .await

@@ -1,0 +1,39 @@
+use shared::PublishError;
+
+/// Why a rotation step failed. Messages name the step and the cause, never
+/// a secret value. Every variant fails the invocation, so Secrets Manager
+/// retries the step and leaves AWSCURRENT where it was.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{step}: {problem}")]
+    Rotation { step: &'static str, problem: String },
+    #[error("{step}: the secret's value is not usable: {problem}")]
+    BadSecret { step: &'static str, problem: String },
+    #[error("{step}: secrets manager: {problem}")]
+    SecretsManager { step: &'static str, problem: String },
+    #[error("{step}: database: {problem}")]
+    Database { step: &'static str, problem: String },
+    #[error("the failure notification could not be published: {0}")]
+    Publish(#[from] PublishError),
+}
+
+impl Error {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Rotation { .. } => "RotationRefused",
+            Error::BadSecret { .. } => "BadSecret",
+            Error::SecretsManager { .. } => "SecretsManagerFailed",
+            Error::Database { .. } => "DatabaseFailed",
+            Error::Publish(_) => "PublishFailed",
+        }
+    }
+}
+
+impl From<Error> for lambda_runtime::Diagnostic {
+    fn from(err: Error) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: err.kind().to_owned(),
+            error_message: err.to_string(),
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The secret's value: the JSON the AWS sample rotation functions use, so
+//! users can switch (`engine`, `host`, `port`, `username`, `password`,
+//! `dbname`, optional `masterarn`), plus `tls` (`verify-full`, the default,
+//! or `disable`) and, for application tokens, `{"engine":"token","token":...}`.
+//! Unknown keys are kept as they are.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// What kind of secret this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    MySql,
+    Token,
+}
+
+/// How a database connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// Certificate verified against the configured CA bundle, host name checked.
+    VerifyFull,
+    /// Plaintext: only when the secret opts out explicitly.
+    Disabled,
+}
+
+/// A secret's JSON value. Its `Debug` shows the keys, never the values.
+#[derive(Clone, PartialEq)]
+pub struct SecretValue {
+    fields: Map<String, Value>,
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretValue")
+            .field("keys", &self.fields.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl SecretValue {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(fields)) => Ok(Self { fields }),
+            Ok(_) => Err("it is JSON but not an object".into()),
+            Err(_) => Err("it is not JSON (the value itself is not shown)".into()),
+        }
+    }
+
+    fn text(&self, key: &str) -> Option<&str> {
+        self.fields
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn required(&self, key: &str) -> Result<&str, String> {
+        self.text(key)
+            .ok_or_else(|| format!("the key {key:?} is missing or empty"))
+    }
+
+    pub fn engine(&self) -> Result<Engine, String> {
+        match self.text("engine").map(str::to_ascii_lowercase).as_deref() {
+            Some("postgres" | "postgresql" | "aurora-postgresql") => Ok(Engine::Postgres),
+            Some("mysql" | "mariadb" | "aurora-mysql" | "aurora") => Ok(Engine::MySql),
+            Some("token") => Ok(Engine::Token),
+            None if self.fields.contains_key("token") => Ok(Engine::Token),
+            Some(other) => Err(format!(
+                "engine {other:?} is not supported: expected postgres, mysql, mariadb or token"
+            )),
+            None => Err("the key \"engine\" is missing".into()),
+        }
+    }
+
+    pub fn username(&self) -> Result<&str, String> {
+        self.required("username")
+    }
+
+    pub fn password(&self) -> Result<&str, String> {
+        self.required("password")
+    }
+
+    pub fn host(&self) -> Result<&str, String> {
+        self.required("host")
+    }
+
+    pub fn port(&self, engine: Engine) -> Result<u16, String> {
+        match self.fields.get("port") {
+            None | Some(Value::Null) => Ok(if engine == Engine::Postgres {
+                5432
+            } else {
+                3306
+            }),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or_else(|| "the port is not a valid TCP port".into()),
+            Some(Value::String(s)) => s
+                .parse()
+                .map_err(|_| "the port is not a valid TCP port".into()),
+            Some(_) => Err("the port is not a number".into()),
+        }
+    }
+
+    pub fn dbname(&self) -> Option<&str> {
+        self.text("dbname")
+    }
+
+    pub fn master_arn(&self) -> Option<&str> {
+        self.text("masterarn")
+    }
+
+    pub fn tls(&self) -> Result<Tls, String> {
+        match self.fields.get("tls") {
+            None | Some(Value::Null) | Some(Value::Bool(true)) => Ok(Tls::VerifyFull),
+            Some(Value::Bool(false)) => Ok(Tls::Disabled),
+            Some(Value::String(s)) => match s.as_str() {
+                "verify-full" | "required" | "true" => Ok(Tls::VerifyFull),
+                "disable" | "disabled" | "false" => Ok(Tls::Disabled),
+                other => Err(format!(
+                    "tls {other:?} is not understood: expected verify-full or disable"
+                )),
+            },
+            Some(_) => Err("tls must be \"verify-full\" or \"disable\"".into()),
+        }
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.text("token")
+    }
+
+    /// The same secret with other credentials.
+    pub fn with_credentials(&self, username: &str, password: &str) -> SecretValue {
+        let mut fields = self.fields.clone();
+        fields.insert("username".into(), Value::String(username.to_owned()));
+        fields.insert("password".into(), Value::String(password.to_owned()));
+        SecretValue { fields }
+    }
+
+    /// The same secret with another token.
+    pub fn with_token(&self, token: &str) -> SecretValue {
+        let mut fields = self.fields.clone();
+        fields.insert("token".into(), Value::String(token.to_owned()));
+        SecretValue { fields }
+    }
+
+    /// The JSON text stored in Secrets Manager.
+    pub fn to_json(&self) -> String {
+        Value::Object(self.fields.clone()).to_string()
+    }
+}
+
+/// The other user of an alternating pair: `app` <-> `app_clone`.
+pub fn other_user(username: &str, engine: Engine) -> Result<String, String> {
+    let other = match username.strip_suffix("_clone") {
+        Some(original) => original.to_owned(),
+        None => format!("{username}_clone"),
+    };
+    // MySQL user names hold at most 32 characters; PostgreSQL role names 63 bytes.
+    let limit = if engine == Engine::MySql { 32 } else { 63 };
+    if other.len() > limit {
+        return Err(format!(
+            "the alternate user name {other:?} is longer than {limit} characters"
+        ));
+    }
+    Ok(other)
+}
+
+/// The user of an alternating pair that owns the objects: the one without `_clone`.
+pub fn original_user(username: &str) -> &str {
+    username.strip_suffix("_clone").unwrap_or(username)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PG: &str = r#"{"engine":"postgres","host":"db.example","username":"app","password":"s3cr3t","dbname":"orders","custom":1}"#;
+
+    #[test]
+    fn the_sample_format_is_read() {
+        let s = SecretValue::parse(PG).expect("json");
+        assert_eq!(s.engine(), Ok(Engine::Postgres));
+        assert_eq!(s.port(Engine::Postgres), Ok(5432));
+        assert_eq!(s.tls(), Ok(Tls::VerifyFull));
+        assert_eq!(s.master_arn(), None);
+        let next = s.with_credentials("app_clone", "n3w");
+        assert_eq!(next.username(), Ok("app_clone"));
+        assert!(
+            next.to_json().contains("\"custom\":1"),
+            "unknown keys are kept"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_values() {
+        let s = SecretValue::parse(PG).expect("json");
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("s3cr3t") && shown.contains("password"),
+            "{shown}"
+        );
+        let err = SecretValue::parse("not json s3cr3t").expect_err("bad");
+        assert!(!err.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn engines_tls_and_ports_are_checked() {
+        let s = SecretValue::parse(r#"{"engine":"mariadb","port":"3307","tls":"disable"}"#)
+            .expect("json");
+        assert_eq!(
+            (s.engine(), s.port(Engine::MySql), s.tls()),
+            (Ok(Engine::MySql), Ok(3307), Ok(Tls::Disabled))
+        );
+        assert!(
+            SecretValue::parse(r#"{"engine":"oracle"}"#)
+                .expect("json")
+                .engine()
+                .is_err()
+        );
+        assert!(
+            SecretValue::parse(r#"{"engine":"mysql","port":70000}"#)
+                .expect("json")
+                .port(Engine::MySql)
+                .is_err()
+        );
+        assert_eq!(
+            SecretValue::parse(r#"{"token":"x"}"#)
+                .expect("json")
+                .engine(),
+            Ok(Engine::Token)
+        );
+    }
+
+    #[test]
+    fn alternating_users_pair_up() {
+        assert_eq!(other_user("app", Engine::Postgres), Ok("app_clone".into()));
+        assert_eq!(other_user("app_clone", Engine::Postgres), Ok("app".into()));
+        assert!(other_user(&"u".repeat(30), Engine::MySql).is_err());
+        assert_eq!(original_user("app_clone"), "app");
+    }
+}
