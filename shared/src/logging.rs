@@ -55,7 +55,16 @@ where
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),
     );
-    let filter = EnvFilter::try_new(&directive).unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with(writer, &directive);
+}
+
+/// Installs the JSON subscriber with an explicit filter directive (`trace`,
+/// `info,sqlx=debug`, ...). A second call is ignored rather than failing.
+pub fn init_with<W>(writer: W, directive: &str)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_new(directive).unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

@@ -8,6 +8,7 @@
 //! - [`webhook`]: a local stand-in for a chat webhook.
 //! - [`scaling`]: ECS services, Auto Scaling groups and RDS instances to schedule.
 //! - [`queues`]: SQS queues with a dead-letter queue, filled the way failures fill them.
+//! - [`rotation`]: secrets rotated step by step, as Secrets Manager does.
 //! - [`names`]: unique resource names, so tests sharing an emulator never collide.
 //!
 //! Nothing here skips quietly: a missing tool is a failure that says to run
@@ -21,6 +22,7 @@ pub mod postgres;
 pub mod process;
 pub mod proxy;
 pub mod queues;
+pub mod rotation;
 pub mod scaling;
 pub mod tls;
 pub mod webhook;

@@ -40,6 +40,12 @@ fn every_sample_event_parses_for_its_function() {
                         serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
                     dlq_processor::input::parse(value).unwrap_or_else(|e| panic!("{name}: {e}"));
                 }
+                "secret-rotator" => {
+                    serde_json::from_str::<
+                        aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent,
+                    >(&raw)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                }
                 other => {
                     serde_json::from_str::<serde_json::Value>(&raw)
                         .unwrap_or_else(|e| panic!("{name} ({other}): {e}"));

@@ -127,13 +127,18 @@ impl Conn {
             }
             Conn::My(c) => {
                 let quoted = my_quote(c, password).await?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "ALTER USER CURRENT_USER() IDENTIFIED BY {quoted}"
-                )))
-                .execute(&mut *c)
-                .await
-                .map(|_| ())
-                .map_err(|e| describe(&e, &[password]))
+                // MariaDB wants CREATE USER for ALTER USER, even on oneself,
+                // but lets anyone SET PASSWORD; MySQL lets anyone ALTER USER USER().
+                let version: String = sqlx::query_scalar("SELECT VERSION()")
+                    .fetch_one(&mut *c)
+                    .await
+                    .map_err(|e| describe(&e, &[password]))?;
+                let statement = if version.contains("MariaDB") {
+                    format!("SET PASSWORD = PASSWORD({quoted})")
+                } else {
+                    format!("ALTER USER USER() IDENTIFIED BY {quoted}")
+                };
+                my_exec(c, statement, &[password]).await
             }
         };
         result.map_err(|e| scrub(&e, &[password]))

@@ -1,0 +1,485 @@
+//! secret-rotator against the emulator's Secrets Manager and real PostgreSQL
+//! and MariaDB servers with password authentication and TLS.
+//!
+//! The emulator's RotateSecret cannot call a function, so these tests drive
+//! the four steps exactly as Secrets Manager does: same event, same order,
+//! the same version id throughout one rotation.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use harness::emulator::Emulator;
+use harness::fixtures::TopicWithQueue;
+use harness::mariadb::MariaDb;
+use harness::names::{random_alnum, unique};
+use harness::postgres::Postgres;
+use harness::rotation::{RotatedSecret, new_token};
+use harness::tls::TestCa;
+use secret_rotator::{Config, Deps, Error, handle};
+use serde_json::{Value, json};
+use shared::Publisher;
+use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
+use shared::report::Report;
+use sqlx::{ConnectOptions, Connection};
+
+const STEPS: [&str; 4] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
+
+fn postgres() -> &'static Postgres {
+    static PG: OnceLock<Postgres> = OnceLock::new();
+    PG.get_or_init(|| Postgres::start().unwrap_or_else(|e| panic!("PostgreSQL did not start: {e}")))
+}
+
+fn mariadb() -> &'static MariaDb {
+    static DB: OnceLock<MariaDb> = OnceLock::new();
+    DB.get_or_init(|| MariaDb::start().unwrap_or_else(|e| panic!("MariaDB did not start: {e}")))
+}
+
+/// One PEM file with both test servers' CAs: what DB_CA_BUNDLE points to.
+fn ca_bundle() -> PathBuf {
+    static BUNDLE: OnceLock<PathBuf> = OnceLock::new();
+    BUNDLE
+        .get_or_init(|| {
+            let path = std::env::temp_dir().join(format!("rotator-ca-{}.pem", std::process::id()));
+            let pem = [&postgres().ca_file, &mariadb().ca_file]
+                .iter()
+                .map(|p| std::fs::read_to_string(p).expect("ca"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(&path, pem).expect("bundle");
+            path
+        })
+        .clone()
+}
+
+struct Setup {
+    deps: Deps,
+    secrets: aws_sdk_secretsmanager::Client,
+    sink: TopicWithQueue,
+}
+
+async fn setup(prefix: &str) -> Setup {
+    let sdk = Emulator::shared().sdk_config().await;
+    let sink = TopicWithQueue::create(&sdk, prefix, None)
+        .await
+        .expect("topic");
+    let common = Common {
+        topic_arn: sink.topic_arn.clone(),
+        environment: "test".into(),
+        dry_run: false,
+        metrics_namespace: DEFAULT_METRICS_NAMESPACE.into(),
+    };
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let deps = Deps {
+        config: Config::new(common, ca_bundle()),
+        secrets: secrets.clone(),
+        publisher: Publisher::new(aws_sdk_sns::Client::new(&sdk), &sink.topic_arn),
+    };
+    Setup {
+        deps,
+        secrets,
+        sink,
+    }
+}
+
+async fn step(
+    deps: &Deps,
+    secret: &RotatedSecret,
+    name: &str,
+    token: &str,
+) -> Result<Report, Error> {
+    let event = serde_json::from_value(secret.event(name, token)).expect("event");
+    handle(event, deps).await
+}
+
+/// All four steps, each run twice: a repeat must be harmless.
+async fn rotate(deps: &Deps, secret: &RotatedSecret) -> String {
+    let token = new_token();
+    for name in STEPS {
+        step(deps, secret, name, &token)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        step(deps, secret, name, &token)
+            .await
+            .unwrap_or_else(|e| panic!("{name} again: {e}"));
+    }
+    token
+}
+
+/// A PostgreSQL login role owning a schema of its own; returns its password.
+async fn pg_user(name: &str) -> String {
+    let password = random_alnum(20);
+    let mut admin = postgres().connect_superuser().await.expect("admin");
+    for sql in [
+        format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"),
+        format!("CREATE SCHEMA {name} AUTHORIZATION {name}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("setup sql");
+    }
+    password
+}
+
+async fn pg_login(user: &str, password: &str) -> Result<sqlx::PgConnection, sqlx::Error> {
+    postgres()
+        .options(user, password, "postgres")
+        .connect()
+        .await
+}
+
+async fn my_user(name: &str) -> String {
+    let password = random_alnum(20);
+    let mut admin = mariadb().connect_root().await.expect("admin");
+    for sql in [
+        format!("CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"),
+        format!("CREATE DATABASE {name}"),
+        format!("GRANT ALL PRIVILEGES ON {name}.* TO '{name}'@'%'"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("setup sql");
+    }
+    password
+}
+
+async fn my_login(user: &str, password: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
+    mariadb().options(user, password).connect().await
+}
+
+fn pg_secret(user: &str, password: &str) -> Value {
+    json!({"engine": "postgres", "host": "localhost", "port": postgres().port, "username": user,
+           "password": password, "dbname": "postgres"})
+}
+
+fn my_secret(user: &str, password: &str) -> Value {
+    json!({"engine": "mariadb", "host": "localhost", "port": mariadb().port, "username": user,
+           "password": password, "dbname": user})
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn postgres_single_user_rotation_changes_the_password_and_the_stages() {
+    let s = setup("pg-single").await;
+    let user = unique("app").replace('-', "_");
+    let old = pg_user(&user).await;
+    let secret =
+        RotatedSecret::create(&s.secrets, "pg-single", &pg_secret(&user, &old).to_string())
+            .await
+            .expect("secret");
+    let before = secret.stages().await.expect("stages");
+    let first_version = before
+        .iter()
+        .find(|(_, st)| st.contains(&"AWSCURRENT".to_owned()))
+        .map(|(v, _)| v.clone());
+
+    let token = rotate(&s.deps, &secret).await;
+
+    let current = secret.current().await.expect("current");
+    let new = text(&current, "password");
+    assert_ne!(new, old);
+    assert_eq!(new.len(), 32);
+    assert!(
+        new.chars().all(|c| c.is_ascii_alphanumeric()),
+        "no character that breaks a connection string"
+    );
+    assert_eq!(text(&current, "username"), user);
+    pg_login(&user, &new).await.expect("the new password works");
+    let refused = pg_login(&user, &old)
+        .await
+        .expect_err("the old password is refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("password authentication failed"),
+        "{refused}"
+    );
+    let stages = secret.stages().await.expect("stages");
+    assert_eq!(stages[&token], ["AWSCURRENT"]);
+    assert_eq!(
+        stages[&first_version.expect("first version")],
+        ["AWSPREVIOUS"]
+    );
+}
+
+#[tokio::test]
+async fn postgres_alternating_users_share_objects_and_come_back_after_two_rotations() {
+    let s = setup("pg-alt").await;
+    let user = unique("owner").replace('-', "_");
+    let original_password = pg_user(&user).await;
+    let master = RotatedSecret::create(
+        &s.secrets,
+        "pg-master",
+        &pg_secret(&postgres().superuser, postgres().superuser_password()).to_string(),
+    )
+    .await
+    .expect("master");
+    let mut value = pg_secret(&user, &original_password);
+    value["masterarn"] = json!(master.arn);
+    let secret = RotatedSecret::create(&s.secrets, "pg-alt", &value.to_string())
+        .await
+        .expect("secret");
+
+    rotate(&s.deps, &secret).await;
+    let first = secret.current().await.expect("current");
+    let clone = text(&first, "username");
+    assert_eq!(clone, format!("{user}_clone"));
+    let mut as_clone = pg_login(&clone, &text(&first, "password"))
+        .await
+        .expect("the clone logs in");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE {user}.made_by_clone (id int); INSERT INTO {user}.made_by_clone VALUES (7)"
+    )))
+    .execute(&mut as_clone)
+    .await
+    .expect("the clone works in the original's schema");
+    let mut as_original = pg_login(&user, &original_password)
+        .await
+        .expect("the original still logs in");
+    let seen: i32 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM {user}.made_by_clone"
+    )))
+    .fetch_one(&mut as_original)
+    .await
+    .expect("what the clone created is usable by the original");
+    assert_eq!(seen, 7);
+
+    rotate(&s.deps, &secret).await;
+    let second = secret.current().await.expect("current");
+    assert_eq!(
+        text(&second, "username"),
+        user,
+        "two rotations come back to the first user"
+    );
+    let mut again = pg_login(&user, &text(&second, "password"))
+        .await
+        .expect("new password works");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {user}.made_by_clone VALUES (8)"
+    )))
+    .execute(&mut again)
+    .await
+    .expect("still usable");
+    pg_login(&clone, &text(&first, "password"))
+        .await
+        .expect("the clone keeps working meanwhile");
+    let _ = as_clone.close().await;
+}
+
+#[tokio::test]
+async fn mariadb_single_and_alternating_rotations() {
+    let s = setup("my").await;
+    let user = unique("app").replace('-', "_");
+    let old = my_user(&user).await;
+    let single =
+        RotatedSecret::create(&s.secrets, "my-single", &my_secret(&user, &old).to_string())
+            .await
+            .expect("secret");
+    rotate(&s.deps, &single).await;
+    let current = single.current().await.expect("current");
+    my_login(&user, &text(&current, "password"))
+        .await
+        .expect("the new password works");
+    assert!(
+        my_login(&user, &old).await.is_err(),
+        "the old password is refused"
+    );
+
+    let other = unique("svc").replace('-', "_");
+    let other_password = my_user(&other).await;
+    let master = RotatedSecret::create(
+        &s.secrets,
+        "my-master",
+        &my_secret(&mariadb().root_user, mariadb().root_password()).to_string(),
+    )
+    .await
+    .expect("master");
+    let mut value = my_secret(&other, &other_password);
+    value["masterarn"] = json!(master.arn);
+    let alternating = RotatedSecret::create(&s.secrets, "my-alt", &value.to_string())
+        .await
+        .expect("secret");
+    rotate(&s.deps, &alternating).await;
+    let first = alternating.current().await.expect("current");
+    assert_eq!(text(&first, "username"), format!("{other}_clone"));
+    let mut clone = my_login(&text(&first, "username"), &text(&first, "password"))
+        .await
+        .expect("clone logs in");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE {other}.t (id INT)"
+    )))
+    .execute(&mut clone)
+    .await
+    .expect("the clone has the original's privileges");
+    rotate(&s.deps, &alternating).await;
+    let second = alternating.current().await.expect("current");
+    assert_eq!(text(&second, "username"), other);
+    my_login(&other, &text(&second, "password"))
+        .await
+        .expect("back to the first user");
+}
+
+#[tokio::test]
+async fn tokens_rotate_and_the_previous_value_stays_readable() {
+    let s = setup("token").await;
+    let secret = RotatedSecret::create(
+        &s.secrets,
+        "token",
+        r#"{"engine":"token","token":"first-token-value","issuer":"orders"}"#,
+    )
+    .await
+    .expect("secret");
+    rotate(&s.deps, &secret).await;
+    let current = secret.current().await.expect("current");
+    assert_ne!(text(&current, "token"), "first-token-value");
+    assert_eq!(text(&current, "issuer"), "orders", "other keys are kept");
+    assert_eq!(
+        text(
+            &secret.stage("AWSPREVIOUS").await.expect("previous"),
+            "token"
+        ),
+        "first-token-value"
+    );
+}
+
+#[tokio::test]
+async fn a_crash_after_set_secret_then_a_fresh_rotation_ends_consistent() {
+    let s = setup("crash").await;
+    let user = unique("app").replace('-', "_");
+    let old = pg_user(&user).await;
+    let secret = RotatedSecret::create(&s.secrets, "crash", &pg_secret(&user, &old).to_string())
+        .await
+        .expect("secret");
+
+    // The database took the pending password, then the function died.
+    let abandoned = new_token();
+    step(&s.deps, &secret, "createSecret", &abandoned)
+        .await
+        .expect("create");
+    step(&s.deps, &secret, "setSecret", &abandoned)
+        .await
+        .expect("set");
+    assert!(
+        pg_login(&user, &old).await.is_err(),
+        "the database moved on"
+    );
+
+    rotate(&s.deps, &secret).await;
+    let current = secret.current().await.expect("current");
+    pg_login(&user, &text(&current, "password"))
+        .await
+        .expect("AWSCURRENT matches the database");
+}
+
+#[tokio::test]
+async fn a_wrong_master_secret_fails_clearly_and_awscurrent_still_works() {
+    let s = setup("badmaster").await;
+    let user = unique("app").replace('-', "_");
+    let password = pg_user(&user).await;
+    let master = RotatedSecret::create(
+        &s.secrets,
+        "badmaster",
+        &pg_secret(&postgres().superuser, "not-the-password").to_string(),
+    )
+    .await
+    .expect("master");
+    let mut value = pg_secret(&user, &password);
+    value["masterarn"] = json!(master.arn);
+    let secret = RotatedSecret::create(&s.secrets, "badmaster-app", &value.to_string())
+        .await
+        .expect("secret");
+
+    let token = new_token();
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("create");
+    let err = step(&s.deps, &secret, "setSecret", &token)
+        .await
+        .expect_err("wrong master");
+    let text_err = err.to_string();
+    assert!(
+        text_err.starts_with("setSecret: database: cannot connect as the master user"),
+        "{text_err}"
+    );
+    assert!(
+        text_err.contains("password authentication failed"),
+        "{text_err}"
+    );
+    assert!(!text_err.contains("not-the-password"));
+    let current = secret.current().await.expect("current");
+    pg_login(&text(&current, "username"), &text(&current, "password"))
+        .await
+        .expect("AWSCURRENT still valid");
+    let alert = s
+        .sink
+        .drain(std::time::Duration::from_secs(2))
+        .await
+        .expect("drain");
+    assert_eq!(alert[0].attribute("severity"), Some("ERROR"));
+    assert!(!alert[0].message.contains("not-the-password"));
+}
+
+#[tokio::test]
+async fn a_server_certificate_from_another_ca_is_refused() {
+    let mut s = setup("tls").await;
+    let user = unique("app").replace('-', "_");
+    let password = pg_user(&user).await;
+    let other = std::env::temp_dir().join(format!("other-ca-{}.pem", std::process::id()));
+    TestCa::new("not the database's CA")
+        .expect("ca")
+        .write_pem(&other)
+        .expect("write");
+    s.deps.config.ca_bundle = other;
+    let secret = RotatedSecret::create(&s.secrets, "tls", &pg_secret(&user, &password).to_string())
+        .await
+        .expect("secret");
+
+    let token = new_token();
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("create");
+    let err = step(&s.deps, &secret, "setSecret", &token)
+        .await
+        .expect_err("untrusted server");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+    pg_login(&user, &password).await.expect("nothing changed");
+}
+
+#[tokio::test]
+async fn steps_for_a_version_that_is_not_pending_or_a_secret_without_rotation_are_refused() {
+    let s = setup("refuse").await;
+    let secret = RotatedSecret::create(&s.secrets, "refuse", r#"{"engine":"token","token":"t"}"#)
+        .await
+        .expect("secret");
+    let err = step(&s.deps, &secret, "setSecret", &new_token())
+        .await
+        .expect_err("unknown version");
+    assert!(
+        err.to_string().contains("has no stage for rotation"),
+        "{err}"
+    );
+
+    let plain = s
+        .secrets
+        .create_secret()
+        .name(unique("norotation"))
+        .secret_string(r#"{"engine":"token","token":"t"}"#)
+        .send()
+        .await
+        .expect("secret")
+        .arn
+        .expect("arn");
+    let event = serde_json::from_value(
+        json!({"Step": "createSecret", "SecretId": plain, "ClientRequestToken": new_token()}),
+    )
+    .expect("event");
+    let err = handle(event, &s.deps).await.expect_err("rotation off");
+    assert!(err.to_string().contains("rotation is not enabled"), "{err}");
+}
