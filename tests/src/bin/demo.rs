@@ -6,7 +6,8 @@
 //!    zero off-hours and back to exactly what they had;
 //! 2. dlq-processor explains the alarm on a dead-letter queue that real
 //!    failures filled, then redrives the messages to their source queue;
-//! 3. scaling-notifier turns events of three severities into notifications,
+//! 3. secret-rotator rotates a PostgreSQL user's password in four steps;
+//! 4. scaling-notifier turns events of three severities into notifications,
 //!    routed by subscription filter policies.
 
 use std::path::{Path, PathBuf};
@@ -16,14 +17,19 @@ use std::time::Duration;
 use anyhow::Context;
 use harness::emulator::{ACCOUNT, Emulator, REGION};
 use harness::fixtures::{Delivered, TopicWithQueue};
+use harness::names::random_alnum;
+use harness::postgres::Postgres;
 use harness::process::{Guarded, Spec, free_port, wait_for_port};
 use harness::queues::QueuePair;
 use harness::repo_root;
+use harness::rotation::{RotatedSecret, new_token};
 use harness::scaling::{Fleet, Service};
+use sqlx::ConnectOptions;
 
 const FUNCTION: &str = "scaling-notifier";
 const SCHEDULER: &str = "scaling-scheduler";
 const DLQ: &str = "dlq-processor";
+const ROTATOR: &str = "secret-rotator";
 /// The schedule `functions/scaling-scheduler/schedules.example.json` defines.
 const SCHEDULE: &str = "office-hours";
 /// The topic name `[package.metadata.lambda.env]` gives `cargo lambda watch`.
@@ -64,6 +70,14 @@ async fn main() -> anyhow::Result<()> {
         on_call.queue_url
     );
 
+    step("Starting a PostgreSQL server (password authentication, TLS with its own CA)");
+    let pg = Postgres::start()?;
+    println!(
+        "   postgres on 127.0.0.1:{}, CA {}",
+        pg.port,
+        pg.ca_file.display()
+    );
+
     step("Starting the functions under `cargo lambda watch` (the first start compiles them)");
     let port = free_port()?;
     let logs = std::env::temp_dir().join("ops-automation-demo.log");
@@ -84,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
         format!("AWS_REGION={REGION}"),
         "AWS_ACCESS_KEY_ID=testing".to_owned(),
         "AWS_SECRET_ACCESS_KEY=testing".to_owned(),
+        format!("DB_CA_BUNDLE={}", pg.ca_file.display()),
     ] {
         args.push("--env-var".into());
         args.push(var);
@@ -192,7 +207,71 @@ async fn main() -> anyhow::Result<()> {
     }
     on_call.drain(Duration::from_secs(1)).await?;
 
-    // Part 3: the notifier.
+    // Part 3: a database password rotation.
+    step("Rotating the password of PostgreSQL user app, four steps as Secrets Manager runs them");
+    let old_password = random_alnum(24);
+    let mut admin = pg.connect_superuser().await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE ROLE app LOGIN PASSWORD '{old_password}'"
+    )))
+    .execute(&mut admin)
+    .await?;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let secret = RotatedSecret::create(
+        &secrets,
+        "prod-orders-app-db",
+        &serde_json::json!({"engine": "postgres", "host": "localhost", "port": pg.port,
+            "username": "app", "password": old_password, "dbname": "postgres"})
+        .to_string(),
+    )
+    .await?;
+    println!(
+        "   before (the emulator leaves an empty AWSPENDING version when rotation is switched on):"
+    );
+    print_stages(&secret).await?;
+    let token = new_token();
+    for name in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+        let event = secret.event(name, &token).to_string();
+        let report = invoke(&cargo, &root, &path, port, ROTATOR, &event, &logs)?;
+        let did: Vec<&str> = report["done"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        println!("   {name:<13} {}", did.join("; "));
+    }
+    println!("   after:");
+    print_stages(&secret).await?;
+    let new_password = secret.current().await?["password"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let old_works = pg
+        .options("app", &old_password, "postgres")
+        .connect()
+        .await
+        .is_ok();
+    let new_works = pg
+        .options("app", &new_password, "postgres")
+        .connect()
+        .await
+        .is_ok();
+    println!(
+        "   the old password is {}; the new one (never printed) is {}",
+        if old_works {
+            "STILL ACCEPTED"
+        } else {
+            "refused"
+        },
+        if new_works { "accepted" } else { "REFUSED" }
+    );
+    if old_works || !new_works {
+        anyhow::bail!("the rotation did not take effect in the database");
+    }
+    everything.drain(Duration::from_secs(1)).await?;
+
+    // Part 4: the notifier.
     for event in EVENTS {
         step(&format!(
             "cargo lambda invoke {FUNCTION} --data-file {event}"
@@ -266,6 +345,15 @@ async fn print_fleet(
     Ok(())
 }
 
+async fn print_stages(secret: &RotatedSecret) -> anyhow::Result<()> {
+    let mut stages: Vec<(String, Vec<String>)> = secret.stages().await?.into_iter().collect();
+    stages.sort();
+    for (version, labels) in stages.iter().filter(|(_, l)| !l.is_empty()) {
+        println!("   version {version}: {}", labels.join(", "));
+    }
+    Ok(())
+}
+
 async fn print_queues(pair: &QueuePair) -> anyhow::Result<()> {
     println!(
         "   queue {:<12} {} message(s)   queue {:<12} {} message(s)",
@@ -297,7 +385,16 @@ fn invoke(
         .env("PATH", path)
         .args(["lambda", "invoke", function, "-A", "127.0.0.1", "-P"])
         .arg(port.to_string())
-        .args(["--data-file", event, "--output-format", "json"])
+        .args([
+            if event.starts_with('{') {
+                "--data-ascii"
+            } else {
+                "--data-file"
+            },
+            event,
+            "--output-format",
+            "json",
+        ])
         .stderr(Stdio::inherit())
         .output()
         .context("running cargo lambda invoke")?;
