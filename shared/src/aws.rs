@@ -7,6 +7,9 @@
 //! retried with backoff).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+// The error types are smithy's, re-exported by every service crate: these
+// work for any client's errors.
+use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::config::{ConfigError, Env};
 
@@ -51,6 +54,36 @@ pub async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
         loader = loader.region(Region::new(region.clone()));
     }
     loader.load().await
+}
+
+/// An SDK failure in words: `<operation> failed: <code>: <message>`, or the
+/// error's full context when the service sent no code.
+pub fn failure<E, R>(operation: &str, err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{operation} failed: {code}: {message}"),
+        (Some(code), None) => format!("{operation} failed: {code}"),
+        _ => format!("{operation} failed: {}", DisplayErrorContext(err)),
+    }
+}
+
+/// Implements `From<$error> for lambda_runtime::Diagnostic` for an error
+/// type with a `kind()` method, so Lambda reports a stable `errorType`.
+#[macro_export]
+macro_rules! lambda_diagnostic {
+    ($error:ty) => {
+        impl From<$error> for lambda_runtime::Diagnostic {
+            fn from(err: $error) -> Self {
+                lambda_runtime::Diagnostic {
+                    error_type: err.kind().to_owned(),
+                    error_message: err.to_string(),
+                }
+            }
+        }
+    };
 }
 
 #[cfg(test)]

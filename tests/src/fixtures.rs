@@ -60,31 +60,14 @@ impl TopicWithQueue {
         prefix: &str,
         filter_policy: Option<&str>,
     ) -> anyhow::Result<TopicWithQueue> {
-        let sns = aws_sdk_sns::Client::new(config);
-        let sqs = aws_sdk_sqs::Client::new(config);
-        let topic_arn = sns
+        let topic_arn = aws_sdk_sns::Client::new(config)
             .create_topic()
             .name(topic_name)
             .send()
             .await?
             .topic_arn
             .ok_or_else(|| anyhow::anyhow!("no topic arn"))?;
-        let (queue_url, queue_arn) = create_queue(&sqs, &unique(prefix)).await?;
-        let mut subscribe = sns
-            .subscribe()
-            .topic_arn(&topic_arn)
-            .protocol("sqs")
-            .endpoint(&queue_arn);
-        if let Some(policy) = filter_policy {
-            subscribe = subscribe.attributes("FilterPolicy", policy);
-        }
-        subscribe.send().await?;
-        Ok(TopicWithQueue {
-            topic_arn,
-            queue_url,
-            queue_arn,
-            sqs,
-        })
+        Self::subscribe_new_queue(config, topic_arn, prefix, filter_policy).await
     }
 
     /// Subscribes one more queue to the same topic, with an optional filter policy.
@@ -94,22 +77,33 @@ impl TopicWithQueue {
         prefix: &str,
         filter_policy: Option<&str>,
     ) -> anyhow::Result<TopicWithQueue> {
-        let sns = aws_sdk_sns::Client::new(config);
-        let (queue_url, queue_arn) = create_queue(&self.sqs, &unique(prefix)).await?;
-        let mut subscribe = sns
+        Self::subscribe_new_queue(config, self.topic_arn.clone(), prefix, filter_policy).await
+    }
+
+    async fn subscribe_new_queue(
+        config: &SdkConfig,
+        topic_arn: String,
+        prefix: &str,
+        filter_policy: Option<&str>,
+    ) -> anyhow::Result<TopicWithQueue> {
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let queue_url = crate::queues::create(&sqs, &unique(prefix), false, None).await?;
+        let queue_arn = crate::queues::queue_arn(&sqs, &queue_url).await?;
+        aws_sdk_sns::Client::new(config)
             .subscribe()
-            .topic_arn(&self.topic_arn)
+            .topic_arn(&topic_arn)
             .protocol("sqs")
-            .endpoint(&queue_arn);
-        if let Some(policy) = filter_policy {
-            subscribe = subscribe.attributes("FilterPolicy", policy);
-        }
-        subscribe.send().await?;
+            .endpoint(&queue_arn)
+            .set_attributes(
+                filter_policy.map(|p| [("FilterPolicy".to_owned(), p.to_owned())].into()),
+            )
+            .send()
+            .await?;
         Ok(TopicWithQueue {
-            topic_arn: self.topic_arn.clone(),
+            topic_arn,
             queue_url,
             queue_arn,
-            sqs: self.sqs.clone(),
+            sqs,
         })
     }
 
@@ -150,28 +144,4 @@ impl TopicWithQueue {
             }
         }
     }
-}
-
-async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> anyhow::Result<(String, String)> {
-    let url = sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await?
-        .queue_url
-        .ok_or_else(|| anyhow::anyhow!("no queue url"))?;
-    let attrs = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await?;
-    let arn = attrs
-        .attributes
-        .and_then(|a| {
-            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                .cloned()
-        })
-        .ok_or_else(|| anyhow::anyhow!("no queue arn"))?;
-    Ok((url, arn))
 }

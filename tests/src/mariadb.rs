@@ -31,7 +31,20 @@ fn find(program: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
+static SHARED: std::sync::OnceLock<Result<MariaDb, String>> = std::sync::OnceLock::new();
+
 impl MariaDb {
+    /// The server shared by every test of this binary, started on first use.
+    ///
+    /// # Panics
+    /// When it cannot start: the tests need it, and saying so beats skipping.
+    pub fn shared() -> &'static MariaDb {
+        match SHARED.get_or_init(|| MariaDb::start().map_err(|e| e.to_string())) {
+            Ok(db) => db,
+            Err(why) => panic!("MariaDB did not start: {why}"),
+        }
+    }
+
     /// Initialises and starts a new server. Blocking (a few seconds).
     pub fn start() -> anyhow::Result<MariaDb> {
         let server_bin = find("mariadbd")

@@ -45,7 +45,20 @@ pub fn bin_dir() -> Option<PathBuf> {
     versions.pop().map(|(_, bin)| bin)
 }
 
+static SHARED: std::sync::OnceLock<Result<Postgres, String>> = std::sync::OnceLock::new();
+
 impl Postgres {
+    /// The server shared by every test of this binary, started on first use.
+    ///
+    /// # Panics
+    /// When it cannot start: the tests need it, and saying so beats skipping.
+    pub fn shared() -> &'static Postgres {
+        match SHARED.get_or_init(|| Postgres::start().map_err(|e| e.to_string())) {
+            Ok(pg) => pg,
+            Err(why) => panic!("PostgreSQL did not start: {why}"),
+        }
+    }
+
     /// Initialises and starts a new server. Blocking (a few seconds).
     pub fn start() -> anyhow::Result<Postgres> {
         let bin = bin_dir().ok_or_else(|| {

@@ -212,7 +212,8 @@ impl QueuePair {
     }
 }
 
-async fn create(
+/// Creates a queue (FIFO, and with a redrive policy, when asked) and returns its URL.
+pub async fn create(
     sqs: &aws_sdk_sqs::Client,
     name: &str,
     fifo: bool,
@@ -232,7 +233,8 @@ async fn create(
         .ok_or_else(|| anyhow::anyhow!("no queue url"))
 }
 
-async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result<String> {
+/// A queue's ARN.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result<String> {
     sqs.get_queue_attributes()
         .queue_url(url)
         .attribute_names(QueueAttributeName::QueueArn)

@@ -1,21 +1,17 @@
 //! Throwaway PostgreSQL and MariaDB servers: password authentication is
 //! enforced and connections use TLS verified against the test CA.
 
-use std::sync::OnceLock;
-
 use harness::mariadb::MariaDb;
 use harness::postgres::Postgres;
 use harness::tls::TestCa;
 use sqlx::{ConnectOptions, Connection, Row};
 
 fn postgres() -> &'static Postgres {
-    static PG: OnceLock<Postgres> = OnceLock::new();
-    PG.get_or_init(|| Postgres::start().unwrap_or_else(|e| panic!("PostgreSQL did not start: {e}")))
+    Postgres::shared()
 }
 
 fn mariadb() -> &'static MariaDb {
-    static DB: OnceLock<MariaDb> = OnceLock::new();
-    DB.get_or_init(|| MariaDb::start().unwrap_or_else(|e| panic!("MariaDB did not start: {e}")))
+    MariaDb::shared()
 }
 
 #[tokio::test]

@@ -25,13 +25,11 @@ use sqlx::{ConnectOptions, Connection};
 const STEPS: [&str; 4] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
 
 fn postgres() -> &'static Postgres {
-    static PG: OnceLock<Postgres> = OnceLock::new();
-    PG.get_or_init(|| Postgres::start().unwrap_or_else(|e| panic!("PostgreSQL did not start: {e}")))
+    Postgres::shared()
 }
 
 fn mariadb() -> &'static MariaDb {
-    static DB: OnceLock<MariaDb> = OnceLock::new();
-    DB.get_or_init(|| MariaDb::start().unwrap_or_else(|e| panic!("MariaDB did not start: {e}")))
+    MariaDb::shared()
 }
 
 /// One PEM file with both test servers' CAs: what DB_CA_BUNDLE points to.

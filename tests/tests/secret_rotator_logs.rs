@@ -3,7 +3,7 @@
 //! A test binary of its own: the log subscriber is global to a process.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use harness::emulator::Emulator;
 use harness::fixtures::TopicWithQueue;
@@ -39,8 +39,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 }
 
 fn postgres() -> &'static Postgres {
-    static PG: OnceLock<Postgres> = OnceLock::new();
-    PG.get_or_init(|| Postgres::start().unwrap_or_else(|e| panic!("PostgreSQL did not start: {e}")))
+    Postgres::shared()
 }
 
 #[tokio::test]

@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
     MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
     SendMessageBatchRequestEntry,
 };
+use shared::aws::failure;
 
 use crate::classify::{Message, REDRIVE_COUNT_ATTRIBUTE};
 
@@ -34,18 +35,6 @@ pub struct Received {
     pub attributes: HashMap<String, MessageAttributeValue>,
 }
 
-fn failure<E, R>(operation: &str, err: aws_sdk_sqs::error::SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{operation} failed: {code}: {message}"),
-        (Some(code), None) => format!("{operation} failed: {code}"),
-        _ => format!("{operation} failed: {}", DisplayErrorContext(&err)),
-    }
-}
-
 /// Finds a queue by name or URL, with its depth and its source queues.
 pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, String> {
     let url = if name_or_url.starts_with("https://") || name_or_url.starts_with("http://") {
@@ -60,7 +49,7 @@ pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, String> {
                 Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist") => {
                     format!("queue {name:?} does not exist in this account and region")
                 }
-                _ => failure("sqs:GetQueueUrl", e),
+                _ => failure("sqs:GetQueueUrl", &e),
             })?
             .queue_url
             .unwrap_or_default()
@@ -71,7 +60,7 @@ pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, String> {
         .attribute_names(QueueAttributeName::All)
         .send()
         .await
-        .map_err(|e| failure("sqs:GetQueueAttributes", e))?
+        .map_err(|e| failure("sqs:GetQueueAttributes", &e))?
         .attributes
         .unwrap_or_default();
     let number =
@@ -81,7 +70,7 @@ pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, String> {
         .queue_url(&url)
         .send()
         .await
-        .map_err(|e| failure("sqs:ListDeadLetterSourceQueues", e))?
+        .map_err(|e| failure("sqs:ListDeadLetterSourceQueues", &e))?
         .queue_urls;
     Ok(Queue {
         name: url.rsplit('/').next().unwrap_or(&url).to_owned(),
@@ -116,7 +105,7 @@ pub async fn receive(
         .message_attribute_names("All")
         .send()
         .await
-        .map_err(|e| failure("sqs:ReceiveMessage", e))?;
+        .map_err(|e| failure("sqs:ReceiveMessage", &e))?;
     Ok(out
         .messages
         .unwrap_or_default()
@@ -176,7 +165,7 @@ pub async fn release(sqs: &Client, url: &str, receipts: &[String]) -> Vec<String
                     .into_iter()
                     .map(|f| format!("release {}: {}", f.id, f.code)),
             ),
-            Err(e) => problems.push(failure("sqs:ChangeMessageVisibilityBatch", e)),
+            Err(e) => problems.push(failure("sqs:ChangeMessageVisibilityBatch", &e)),
         }
     }
     problems
@@ -250,7 +239,7 @@ pub async fn send(
             }
         }
         Err(e) => {
-            let why = failure("sqs:SendMessageBatch", e);
+            let why = failure("sqs:SendMessageBatch", &e);
             for r in &mut results {
                 *r = Err(why.clone());
             }
@@ -303,7 +292,7 @@ pub async fn delete(sqs: &Client, url: &str, receipts: &[&str]) -> Vec<Result<()
             }
         }
         Err(e) => {
-            let why = failure("sqs:DeleteMessageBatch", e);
+            let why = failure("sqs:DeleteMessageBatch", &e);
             for r in &mut results {
                 *r = Err(why.clone());
             }

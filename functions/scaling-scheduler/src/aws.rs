@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_ecs::types::ServiceField;
-use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata};
+use shared::aws::failure;
 
 use crate::config::Config;
 use crate::plan::{Action, Capacity, Kind, OVERRIDE_TAG, Observed, SAVED_TAG, Target};
@@ -58,19 +58,6 @@ pub struct Located {
     pub handle: Handle,
 }
 
-/// Says what failed in words, with the service's error code.
-fn failure<E, R>(operation: &str, err: aws_sdk_sns::error::SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{operation} failed: {code}: {message}"),
-        (Some(code), None) => format!("{operation} failed: {code}"),
-        _ => format!("{operation} failed: {}", DisplayErrorContext(&err)),
-    }
-}
-
 /// Which schedule a resource follows: its tag, else the explicit target list.
 fn schedule_of<'a>(
     config: &'a Config,
@@ -96,7 +83,7 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Loca
         .send()
         .collect::<Result<_, _>>()
         .await
-        .map_err(|e| failure("ecs:ListClusters", e))?;
+        .map_err(|e| failure("ecs:ListClusters", &e))?;
     let mut found = Vec::new();
     for cluster_arn in clusters {
         let cluster = cluster_arn
@@ -113,7 +100,7 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Loca
             .send()
             .collect::<Result<_, _>>()
             .await
-            .map_err(|e| failure("ecs:ListServices", e))?;
+            .map_err(|e| failure("ecs:ListServices", &e))?;
         let mut services = Vec::new();
         for chunk in arns.chunks(10) {
             let out = clients
@@ -124,7 +111,7 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Loca
                 .include(ServiceField::Tags)
                 .send()
                 .await
-                .map_err(|e| failure("ecs:DescribeServices", e))?;
+                .map_err(|e| failure("ecs:DescribeServices", &e))?;
             services.extend(out.services.unwrap_or_default());
         }
         let mut candidates = Vec::new();
@@ -165,7 +152,7 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Loca
                 .set_resource_ids(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(|e| failure("application-autoscaling:DescribeScalableTargets", e))?;
+                .map_err(|e| failure("application-autoscaling:DescribeScalableTargets", &e))?;
             for t in out.scalable_targets.unwrap_or_default() {
                 bounds.insert(t.resource_id, (t.min_capacity, t.max_capacity));
             }
@@ -210,7 +197,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
         .send()
         .collect::<Result<_, _>>()
         .await
-        .map_err(|e| failure("autoscaling:DescribeAutoScalingGroups", e))?;
+        .map_err(|e| failure("autoscaling:DescribeAutoScalingGroups", &e))?;
     let mut found = Vec::new();
     for g in groups {
         let name = g.auto_scaling_group_name.clone().unwrap_or_default();
@@ -261,7 +248,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
         .send()
         .collect::<Result<_, _>>()
         .await
-        .map_err(|e| failure("rds:DescribeDBInstances", e))?;
+        .map_err(|e| failure("rds:DescribeDBInstances", &e))?;
     let mut found = Vec::new();
     for db in instances {
         let id = db.db_instance_identifier.clone().unwrap_or_default();
@@ -300,7 +287,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
         .send()
         .collect::<Result<_, _>>()
         .await
-        .map_err(|e| failure("rds:DescribeDBClusters", e))?;
+        .map_err(|e| failure("rds:DescribeDBClusters", &e))?;
     for c in clusters {
         let id = c.db_cluster_identifier.clone().unwrap_or_default();
         let tags = rds_tags(c.tag_list);
@@ -360,7 +347,7 @@ pub async fn execute(clients: &Clients, handle: &Handle, action: &Action) -> Res
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("rds:StopDBInstance", e)),
+            .map_err(|e| failure("rds:StopDBInstance", &e)),
         (Handle::RdsInstance { id }, Action::Start) => clients
             .rds
             .start_db_instance()
@@ -368,7 +355,7 @@ pub async fn execute(clients: &Clients, handle: &Handle, action: &Action) -> Res
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("rds:StartDBInstance", e)),
+            .map_err(|e| failure("rds:StartDBInstance", &e)),
         (Handle::RdsCluster { id }, Action::Stop) => clients
             .rds
             .stop_db_cluster()
@@ -376,7 +363,7 @@ pub async fn execute(clients: &Clients, handle: &Handle, action: &Action) -> Res
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("rds:StopDBCluster", e)),
+            .map_err(|e| failure("rds:StopDBCluster", &e)),
         (Handle::RdsCluster { id }, Action::Start) => clients
             .rds
             .start_db_cluster()
@@ -384,7 +371,7 @@ pub async fn execute(clients: &Clients, handle: &Handle, action: &Action) -> Res
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("rds:StartDBCluster", e)),
+            .map_err(|e| failure("rds:StartDBCluster", &e)),
         (_, other) => Err(format!("{other} does not apply to a database")),
     }
 }
@@ -412,7 +399,7 @@ async fn ecs(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("application-autoscaling:RegisterScalableTarget", e))
+            .map_err(|e| failure("application-autoscaling:RegisterScalableTarget", &e))
     };
     let set_desired = |desired: i32| async move {
         clients
@@ -424,7 +411,7 @@ async fn ecs(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("ecs:UpdateService", e))
+            .map_err(|e| failure("ecs:UpdateService", &e))
     };
     let forget = || async move {
         clients
@@ -435,7 +422,7 @@ async fn ecs(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("ecs:UntagResource", e))
+            .map_err(|e| failure("ecs:UntagResource", &e))
     };
     match action {
         Action::ScaleDown { save, .. } => {
@@ -450,7 +437,7 @@ async fn ecs(
                 .tags(tag)
                 .send()
                 .await
-                .map_err(|e| failure("ecs:TagResource", e))?;
+                .map_err(|e| failure("ecs:TagResource", &e))?;
             set_bounds(0, 0).await?;
             set_desired(0).await
         }
@@ -483,7 +470,7 @@ async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), Strin
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("autoscaling:UpdateAutoScalingGroup", e))
+            .map_err(|e| failure("autoscaling:UpdateAutoScalingGroup", &e))
     };
     let tag = |value: Option<String>| {
         let mut t = aws_sdk_autoscaling::types::Tag::builder()
@@ -504,7 +491,7 @@ async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), Strin
                 .tags(tag(Some(save.to_tag())))
                 .send()
                 .await
-                .map_err(|e| failure("autoscaling:CreateOrUpdateTags", e))?;
+                .map_err(|e| failure("autoscaling:CreateOrUpdateTags", &e))?;
             update(*to).await
         }
         Action::ScaleUp { to, .. } => {
@@ -526,5 +513,5 @@ async fn forget_asg(clients: &Clients, tag: aws_sdk_autoscaling::types::Tag) -> 
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| failure("autoscaling:DeleteTags", e))
+        .map_err(|e| failure("autoscaling:DeleteTags", &e))
 }

@@ -23,11 +23,4 @@ impl Error {
     }
 }
 
-impl From<Error> for lambda_runtime::Diagnostic {
-    fn from(err: Error) -> Self {
-        lambda_runtime::Diagnostic {
-            error_type: err.kind().to_owned(),
-            error_message: err.to_string(),
-        }
-    }
-}
+shared::lambda_diagnostic!(Error);

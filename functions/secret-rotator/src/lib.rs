@@ -214,14 +214,18 @@ struct Sm<'a> {
 }
 
 impl Sm<'_> {
-    fn fail<E: ProvideErrorMetadata>(&self, operation: &str, e: &E) -> Error {
+    fn fail<E, R>(
+        &self,
+        operation: &str,
+        e: &aws_sdk_secretsmanager::error::SdkError<E, R>,
+    ) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
         Error::SecretsManager {
             step: self.step,
-            problem: format!(
-                "{operation} failed: {}{}",
-                e.code().unwrap_or("error"),
-                e.message().map(|m| format!(": {m}")).unwrap_or_default()
-            ),
+            problem: shared::aws::failure(operation, e),
         }
     }
 
