@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
-    MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
-    SendMessageBatchRequestEntry,
+    BatchResultErrorEntry, ChangeMessageVisibilityBatchRequestEntry,
+    DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName,
+    QueueAttributeName, SendMessageBatchRequestEntry,
 };
 use shared::aws::failure;
 
@@ -209,43 +209,20 @@ pub async fn send(
             entry.build().ok()
         })
         .collect();
-    let mut results: Vec<Result<(), String>> = vec![Err("not in SQS's answer".into()); batch.len()];
-    match sqs
+    let answer = sqs
         .send_message_batch()
         .queue_url(&target.url)
         .set_entries(Some(entries))
         .send()
         .await
-    {
-        Ok(out) => {
-            for ok in out.successful {
-                if let Some(r) = ok.id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
-                    *r = Ok(());
-                }
-            }
-            for failed in out.failed {
-                if let Some(r) = failed
-                    .id
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| results.get_mut(i))
-                {
-                    *r = Err(format!(
-                        "{}: {}",
-                        failed.code,
-                        failed.message.unwrap_or_default()
-                    ));
-                }
-            }
-        }
-        Err(e) => {
-            let why = failure("sqs:SendMessageBatch", &e);
-            for r in &mut results {
-                *r = Err(why.clone());
-            }
-        }
-    }
-    results
+        .map(|out| {
+            (
+                out.successful.into_iter().map(|ok| ok.id).collect(),
+                out.failed,
+            )
+        })
+        .map_err(|e| failure("sqs:SendMessageBatch", &e));
+    per_entry(batch.len(), answer)
 }
 
 /// Deletes received messages (after their copies were confirmed sent).
@@ -261,41 +238,41 @@ pub async fn delete(sqs: &Client, url: &str, receipts: &[&str]) -> Vec<Result<()
                 .ok()
         })
         .collect();
-    let mut results: Vec<Result<(), String>> =
-        vec![Err("not in SQS's answer".into()); receipts.len()];
-    match sqs
+    let answer = sqs
         .delete_message_batch()
         .queue_url(url)
         .set_entries(Some(entries))
         .send()
         .await
-    {
-        Ok(out) => {
-            for ok in out.successful {
-                if let Some(r) = ok.id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
-                    *r = Ok(());
-                }
-            }
-            for failed in out.failed {
-                if let Some(r) = failed
-                    .id
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| results.get_mut(i))
-                {
-                    *r = Err(format!(
-                        "{}: {}",
-                        failed.code,
-                        failed.message.unwrap_or_default()
-                    ));
-                }
-            }
+        .map(|out| {
+            (
+                out.successful.into_iter().map(|ok| ok.id).collect(),
+                out.failed,
+            )
+        })
+        .map_err(|e| failure("sqs:DeleteMessageBatch", &e));
+    per_entry(receipts.len(), answer)
+}
+
+/// One result per entry of a batch call, in entry order (ids are positions):
+/// the call's own failure for all, or each entry's success or failure.
+fn per_entry(
+    len: usize,
+    answer: Result<(Vec<String>, Vec<BatchResultErrorEntry>), String>,
+) -> Vec<Result<(), String>> {
+    let (successful, failed) = match answer {
+        Ok(parts) => parts,
+        Err(why) => return vec![Err(why); len],
+    };
+    let mut results: Vec<Result<(), String>> = vec![Err("not in SQS's answer".into()); len];
+    for id in successful {
+        if let Some(r) = id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
+            *r = Ok(());
         }
-        Err(e) => {
-            let why = failure("sqs:DeleteMessageBatch", &e);
-            for r in &mut results {
-                *r = Err(why.clone());
-            }
+    }
+    for f in failed {
+        if let Some(r) = f.id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
+            *r = Err(format!("{}: {}", f.code, f.message.unwrap_or_default()));
         }
     }
     results
