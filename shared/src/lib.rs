@@ -6,11 +6,14 @@
 //! - [`notification`]: the one [`Notification`] type sent to SNS, and its publisher.
 //! - [`logging`]: JSON logs through `tracing`, and redaction of secret-bearing fields.
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines on stdout.
+//! - `db` (feature `db`): TLS-verified database connections.
 //! - [`events`]: the events the suite itself emits to EventBridge.
 //! - [`report`]: the dry-run convention and the common [`Report`] shape.
 
 pub mod aws;
 pub mod config;
+#[cfg(feature = "db")]
+pub mod db;
 pub mod events;
 pub mod logging;
 pub mod metrics;

@@ -52,8 +52,8 @@ use shared::report::Entry;
 use shared::{Notification, Publisher, Report, Severity};
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::db::Server;
 use crate::secret::{Engine, SecretValue, Tls, original_user, other_user};
+use shared::db::{self as dbconn, Dialect, Server};
 
 /// The name this function goes by: crate, binary, Terraform resources.
 pub const FUNCTION: &str = "secret-rotator";
@@ -371,7 +371,11 @@ fn server<'a>(secret: &'a SecretValue, sm: &Sm<'_>, deps: &'a Deps) -> Result<Se
         warn!("the secret opts out of TLS: this connection is plaintext");
     }
     Ok(Server {
-        engine,
+        dialect: if engine == Engine::Postgres {
+            Dialect::Postgres
+        } else {
+            Dialect::MySql
+        },
         host: secret.host().map_err(|p| sm.bad(p))?,
         port: secret.port(engine).map_err(|p| sm.bad(p))?,
         dbname: secret.dbname(),
@@ -403,7 +407,7 @@ async fn set(
     let password = pending.password().map_err(|p| sm.bad(p))?;
 
     // Set already (a repeated or resumed step)?
-    if let Ok(conn) = db::connect(&target, user, password).await {
+    if let Ok(conn) = dbconn::connect(&target, user, password).await {
         conn.close().await;
         report.skipped(token, "the database already accepts the pending password");
         return Ok(());
@@ -428,7 +432,7 @@ async fn set(
         let master_password = master
             .password()
             .map_err(|p| sm.bad(format!("master secret: {p}")))?;
-        let mut conn = db::connect(&target, master_user, master_password)
+        let mut conn = dbconn::connect(&target, master_user, master_password)
             .await
             .map_err(|p| {
                 db_error(
@@ -439,7 +443,7 @@ async fn set(
                 )
             })?;
         let encrypted = conn.encrypted().await;
-        conn.set_user_password(original_user(user), user, password)
+        db::set_user_password(&mut conn, original_user(user), user, password)
             .await
             .map_err(|p| db_error(sm.step, format!("setting the password of {user}: {p}")))?;
         conn.close().await;
@@ -481,18 +485,20 @@ async fn set(
         let Ok(old) = candidate.password() else {
             continue;
         };
-        match db::connect(&target, user, old).await {
+        match dbconn::connect(&target, user, old).await {
             Ok(mut conn) => {
                 let encrypted = conn.encrypted().await;
-                conn.set_own_password(password).await.map_err(|p| {
-                    db_error(
-                        sm.step,
-                        format!(
-                            "{user} changing its own password: {}",
-                            db::scrub(&p, &[old])
-                        ),
-                    )
-                })?;
+                db::set_own_password(&mut conn, password)
+                    .await
+                    .map_err(|p| {
+                        db_error(
+                            sm.step,
+                            format!(
+                                "{user} changing its own password: {}",
+                                dbconn::scrub(&p, &[old])
+                            ),
+                        )
+                    })?;
                 conn.close().await;
                 report.did(
                     Entry::new(token)
@@ -501,7 +507,7 @@ async fn set(
                 );
                 return Ok(());
             }
-            Err(p) => last = db::scrub(&p, &[old, password]),
+            Err(p) => last = dbconn::scrub(&p, &[old, password]),
         }
     }
     Err(db_error(
@@ -523,12 +529,14 @@ async fn test(sm: &Sm<'_>, token: &str, deps: &Deps, report: &mut Report) -> Res
     let target = server(&pending, sm, deps)?;
     let user = pending.username().map_err(|p| sm.bad(p))?;
     let password = pending.password().map_err(|p| sm.bad(p))?;
-    let mut conn = db::connect(&target, user, password).await.map_err(|p| {
-        db_error(
-            sm.step,
-            format!("logging in as {user} with the pending password: {p}"),
-        )
-    })?;
+    let mut conn = dbconn::connect(&target, user, password)
+        .await
+        .map_err(|p| {
+            db_error(
+                sm.step,
+                format!("logging in as {user} with the pending password: {p}"),
+            )
+        })?;
     conn.ping().await.map_err(|p| db_error(sm.step, p))?;
     let encrypted = conn.encrypted().await;
     conn.close().await;

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
+pub use shared::db::Tls;
 
 /// What kind of secret this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,15 +15,6 @@ pub enum Engine {
     Postgres,
     MySql,
     Token,
-}
-
-/// How a database connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tls {
-    /// Certificate verified against the configured CA bundle, host name checked.
-    VerifyFull,
-    /// Plaintext: only when the secret opts out explicitly.
-    Disabled,
 }
 
 /// A secret's JSON value. Its `Debug` shows the keys, never the values.
