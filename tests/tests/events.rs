@@ -46,6 +46,14 @@ fn every_sample_event_parses_for_its_function() {
                     >(&raw)
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
                 }
+                "backup-verifier" => {
+                    let value: serde_json::Value =
+                        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    assert!(
+                        value.get("detail-type").is_some() || value.get("action").is_some(),
+                        "{name}: an EventBridge event or a command"
+                    );
+                }
                 other => {
                     serde_json::from_str::<serde_json::Value>(&raw)
                         .unwrap_or_else(|e| panic!("{name} ({other}): {e}"));

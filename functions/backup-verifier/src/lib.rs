@@ -1,34 +1,441 @@
-//! backup-verifier: not implemented yet (issue #6).
+//! backup-verifier: proves backups exist, are fresh within the RPO,
+//! encrypted and retained long enough, and validates restore tests.
 //!
-//! Trigger (planned): EventBridge schedule, Backup job and restore job state changes.
+//! **Triggers:** a daily EventBridge schedule (verify every protected
+//! resource), `Backup Job State Change` events (FAILED, ABORTED, EXPIRED:
+//! alert at once), `Restore Job State Change` COMPLETED from a restore
+//! testing plan (run the configured checks on the restored database and
+//! record the result with PutRestoreValidationResult). Commands:
+//! `{"action":"verify","time":"..."}`,
+//! `{"action":"validate","restore_job_id":"...","dry_run":true}`.
 //!
-//! Until it is built, every invocation fails with [`Error::NotImplemented`]
-//! and takes no action, so a deployment that wires it early cannot believe it
-//! worked.
+//! **Protected resources:** RDS instances and EBS volumes tagged
+//! `BACKUP_TAG_KEY` (value: the RPO in hours, or empty for the default), and
+//! any ARN in `RESOURCE_ARNS`. For each: AWS Backup recovery points and, for
+//! RDS and EBS, native snapshots; the newest completed one must be younger
+//! than the RPO, encrypted (with `EXPECTED_KMS_KEY_ARN` when set) and kept at
+//! least `MIN_RETENTION_DAYS`; no backup job of the resource may have failed
+//! within the RPO window. Verdict per resource: OK, VIOLATION (reasons) or
+//! UNKNOWN (why): a lookup that fails is never a false OK.
+//!
+//! **IAM:** `backup:ListRecoveryPointsByResource`, `backup:DescribeRecoveryPoint`,
+//! `backup:ListBackupJobs`, `backup:DescribeRestoreJob`,
+//! `backup:PutRestoreValidationResult`, `rds:DescribeDBInstances`,
+//! `rds:DescribeDBSnapshots`, `ec2:DescribeVolumes`, `ec2:DescribeSnapshots`,
+//! `secretsmanager:GetSecretValue` (validation secrets), `sns:Publish`.
 
-/// Why an invocation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(
-        "backup-verifier is not implemented yet: the event was not processed and no action was taken"
-    )]
-    NotImplemented,
+pub mod check;
+mod config;
+mod error;
+pub mod gather;
+mod validate;
+
+pub use config::{Config, Validation, vars};
+pub use error::Error;
+pub use gather::Clients;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use shared::metrics::Metrics;
+use shared::report::{Entry, dry_run};
+use shared::{Notification, Publisher, Report, Severity};
+use tracing::{info, warn};
+
+use crate::check::{Policy, Verdict, judge};
+
+/// The name this function goes by: crate, binary, Terraform resources.
+pub const FUNCTION: &str = "backup-verifier";
+
+/// What the handler needs, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub config: Config,
+    pub clients: Clients,
+    pub publisher: Publisher,
+    /// Account and region of the function, for EBS volume ARNs.
+    pub account: String,
+    pub region: String,
 }
 
-/// Handles one invocation.
-pub async fn handle(_event: serde_json::Value) -> Result<shared::Report, Error> {
-    Err(Error::NotImplemented)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn every_event_is_refused_with_a_clear_error() {
-        let err = handle(serde_json::json!({}))
-            .await
-            .expect_err("not implemented");
-        assert!(err.to_string().contains("not implemented yet"));
+/// One invocation.
+pub async fn handle(payload: Value, deps: &Deps) -> Result<Report, Error> {
+    let Value::Object(map) = &payload else {
+        return Err(Error::InvalidInput(format!(
+            "expected a JSON object, got {payload}"
+        )));
+    };
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if let Some(action) = map.get("action").and_then(Value::as_str) {
+        let requested = map.get("dry_run").and_then(Value::as_bool);
+        return match action {
+            "verify" => {
+                let at = parse_time(map.get("time"))?;
+                verify(deps, at, dry_run(deps.config.common.dry_run, requested)).await
+            }
+            "validate" => {
+                let job = text(&payload, "restore_job_id");
+                if job.is_empty() {
+                    return Err(Error::InvalidInput(
+                        "validate needs \"restore_job_id\"".into(),
+                    ));
+                }
+                validate(deps, &job, dry_run(deps.config.common.dry_run, requested)).await
+            }
+            other => Err(Error::InvalidInput(format!(
+                "unknown action {other:?}: expected verify or validate"
+            ))),
+        };
     }
+    let detail_type = map
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let detail = map.get("detail").cloned().unwrap_or_default();
+    match detail_type {
+        "Scheduled Event" => {
+            verify(
+                deps,
+                parse_time(map.get("time"))?,
+                deps.config.common.dry_run,
+            )
+            .await
+        }
+        "Backup Job State Change" => job_alert(deps, &payload, &detail).await,
+        "Restore Job State Change" => {
+            let status = text(&detail, "status");
+            if status != "COMPLETED" {
+                let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
+                report.skipped(
+                    text(&detail, "restoreJobId"),
+                    format!("restore job is {status}: only COMPLETED restores are validated"),
+                );
+                return Ok(report);
+            }
+            validate(
+                deps,
+                &text(&detail, "restoreJobId"),
+                deps.config.common.dry_run,
+            )
+            .await
+        }
+        "" => Err(Error::InvalidInput(
+            "not an EventBridge event nor a command: expected \"detail-type\" or \"action\"".into(),
+        )),
+        other => Err(Error::InvalidInput(format!(
+            "events of type {other:?} are not for this function"
+        ))),
+    }
+}
+
+fn parse_time(v: Option<&Value>) -> Result<Timestamp, Error> {
+    match v.and_then(Value::as_str) {
+        None => Ok(Timestamp::now()),
+        Some(t) => t
+            .parse()
+            .map_err(|e| Error::InvalidInput(format!("time {t:?} is not RFC 3339: {e}"))),
+    }
+}
+
+/// Verifies every protected resource at `now`.
+async fn verify(deps: &Deps, now: Timestamp, dry: bool) -> Result<Report, Error> {
+    let config = &deps.config;
+    let mut report = Report::new(FUNCTION, dry);
+    let resources =
+        match gather::protected(&deps.clients, config, &deps.account, &deps.region).await {
+            Ok(r) => r,
+            Err(why) => {
+                // Cannot even list: every resource is unknown; say so loudly.
+                report.failed(Entry::new("discover protected resources").reason(why.clone()));
+                let n = Notification::new(
+                    Severity::Error,
+                    FUNCTION,
+                    &config.common.environment,
+                    "Backups: cannot list the protected resources",
+                )
+                .summary(why);
+                if !dry {
+                    deps.publisher.publish(&n).await?;
+                }
+                return Ok(report);
+            }
+        };
+    let mut counts = (0, 0, 0);
+    let mut lines = Vec::new();
+    for r in &resources {
+        let policy = Policy {
+            rpo_hours: r.rpo_hours,
+            min_retention_days: config.min_retention_days,
+            kms_key: config.kms_key.clone(),
+        };
+        let since =
+            Timestamp::from_second(now.as_second() - r.rpo_hours as i64 * 3600).unwrap_or(now);
+        let use_backup = config.use_aws_backup;
+        let verdict = match tokio::try_join!(
+            async {
+                if use_backup {
+                    gather::recovery_points(&deps.clients, &r.arn).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+            async {
+                if config.use_snapshots {
+                    gather::snapshots(&deps.clients, &r.kind).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+            async {
+                if use_backup {
+                    gather::failed_jobs(&deps.clients, &r.arn, since).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+        ) {
+            Ok((mut backups, snapshots, jobs)) => {
+                backups.extend(snapshots);
+                judge(&policy, now, &backups, &jobs)
+            }
+            Err(why) => Verdict::Unknown { why },
+        };
+        let mut m = Metrics::new(&config.common.metrics_namespace)
+            .dimension("Function", FUNCTION)
+            .dimension("Resource", &r.arn);
+        m.put(
+            "Compliant",
+            shared::metrics::Unit::None,
+            if matches!(verdict, Verdict::Ok { .. }) {
+                1.0
+            } else {
+                0.0
+            },
+        );
+        match &verdict {
+            Verdict::Ok { age_hours, .. }
+            | Verdict::Violation {
+                age_hours: Some(age_hours),
+                ..
+            } => {
+                m.put("BackupAgeHours", shared::metrics::Unit::None, *age_hours);
+            }
+            _ => {}
+        }
+        m.emit();
+        let mut detail = serde_json::to_value(&verdict).unwrap_or_default();
+        detail["rpo_hours"] = json!(r.rpo_hours);
+        if let Some(note) = &r.note {
+            detail["note"] = json!(note);
+        }
+        report.saw(Entry::new(&r.arn).action(verdict.label()).detail(detail));
+        match &verdict {
+            Verdict::Ok { .. } => counts.0 += 1,
+            Verdict::Violation { reasons, .. } => {
+                counts.1 += 1;
+                lines.push((format!("VIOLATION {}", r.arn), reasons.join("; ")));
+            }
+            Verdict::Unknown { why } => {
+                counts.2 += 1;
+                lines.push((format!("UNKNOWN {}", r.arn), why.clone()));
+            }
+        }
+    }
+    info!(
+        ok = counts.0,
+        violations = counts.1,
+        unknown = counts.2,
+        "verification done"
+    );
+    let severity = if counts.1 > 0 {
+        Severity::Error
+    } else if counts.2 > 0 {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    let mut n = Notification::new(
+        severity,
+        FUNCTION,
+        &config.common.environment,
+        format!(
+            "Backups: {} OK, {} violation{}, {} unknown",
+            counts.0,
+            counts.1,
+            if counts.1 == 1 { "" } else { "s" },
+            counts.2
+        ),
+    )
+    .summary(format!(
+        "{} protected resources verified at {now}.",
+        resources.len()
+    ));
+    for (name, why) in lines {
+        n = n.field(name, why);
+    }
+    if dry {
+        report.planned(
+            Entry::new(deps.publisher.topic_arn())
+                .action("publish summary")
+                .detail(serde_json::to_value(&n).unwrap_or_default()),
+        );
+    } else {
+        deps.publisher.publish(&n).await?;
+    }
+    Ok(report)
+}
+
+/// An immediate alert for a backup job that failed, was aborted or expired.
+async fn job_alert(deps: &Deps, event: &Value, detail: &Value) -> Result<Report, Error> {
+    let text = |k: &str| {
+        detail
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
+    let state = text("state");
+    let job = text("backupJobId");
+    if !matches!(state.as_str(), "FAILED" | "ABORTED" | "EXPIRED") {
+        report.skipped(
+            &job,
+            format!("backup job is {state}: only FAILED, ABORTED and EXPIRED are alerts"),
+        );
+        return Ok(report);
+    }
+    let resource = text("resourceArn");
+    let n = Notification::new(
+        Severity::Error,
+        FUNCTION,
+        &deps.config.common.environment,
+        format!(
+            "Backup job {state}: {}",
+            resource.rsplit([':', '/']).next().unwrap_or(&resource)
+        ),
+    )
+    .summary(if text("statusMessage").is_empty() {
+        format!("Backup job {job} ended {state}.")
+    } else {
+        text("statusMessage")
+    })
+    .field("Resource", &resource)
+    .field("Resource type", text("resourceType"))
+    .field("Backup job", &job)
+    .field("Vault", text("backupVaultName"))
+    .field("Started", text("creationDate"))
+    .field(
+        "Account",
+        event
+            .get("account")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    )
+    .field(
+        "Region",
+        event
+            .get("region")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    )
+    .resource(resource.clone());
+    if report.dry_run {
+        report.planned(
+            Entry::new(&job)
+                .action("publish alert")
+                .detail(serde_json::to_value(&n).unwrap_or_default()),
+        );
+    } else {
+        deps.publisher.publish(&n).await?;
+        report.did(Entry::new(&job).action(format!("alerted: job {state}")));
+    }
+    Ok(report)
+}
+
+/// Validates a completed restore job and records the result.
+async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report, Error> {
+    let mut report = Report::new(FUNCTION, dry);
+    let restored = match validate::restore_job(&deps.clients, restore_job_id).await {
+        Ok(r) => r,
+        Err(why) => {
+            report.failed(
+                Entry::new(restore_job_id)
+                    .action("describe restore job")
+                    .reason(why),
+            );
+            return Ok(report);
+        }
+    };
+    let Some(validation) = validate::checks_for(&deps.config, &restored.source_arn) else {
+        report.skipped(
+            restore_job_id,
+            format!(
+                "no checks are configured for {} (RESTORE_VALIDATIONS)",
+                restored.source_arn
+            ),
+        );
+        return Ok(report);
+    };
+    let outcome = validate::run(
+        &deps.clients,
+        &deps.config,
+        validation,
+        &restored.created_arn,
+    )
+    .await;
+    let message: String = outcome.message.chars().take(1000).collect();
+    let entry = Entry::new(restore_job_id)
+        .action(format!("validation {}", outcome.status))
+        .reason(message.clone())
+        .detail(json!({"source": restored.source_arn, "restored": restored.created_arn, "checks": validation.checks.len()}));
+    if dry {
+        report.planned(entry);
+        return Ok(report);
+    }
+    let status = aws_sdk_backup::types::RestoreValidationStatus::from(outcome.status);
+    deps.clients
+        .backup
+        .put_restore_validation_result()
+        .restore_job_id(restore_job_id)
+        .validation_status(status)
+        .validation_status_message(&message)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::RecordValidation(shared::aws::failure(
+                "backup:PutRestoreValidationResult",
+                &e,
+            ))
+        })?;
+    if outcome.status == "SUCCESSFUL" {
+        report.did(entry);
+    } else {
+        warn!(status = outcome.status, "restore validation did not pass");
+        report.failed(entry);
+        let n = Notification::new(
+            Severity::Error,
+            FUNCTION,
+            &deps.config.common.environment,
+            format!(
+                "Restore test {}: {}",
+                outcome.status,
+                restored
+                    .source_arn
+                    .rsplit([':', '/'])
+                    .next()
+                    .unwrap_or_default()
+            ),
+        )
+        .summary(message)
+        .field("Restore job", restore_job_id)
+        .field("Source", &restored.source_arn)
+        .field("Restored", &restored.created_arn)
+        .resource(restored.source_arn.clone());
+        deps.publisher.publish(&n).await?;
+    }
+    Ok(report)
 }

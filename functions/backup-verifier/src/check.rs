@@ -1,0 +1,388 @@
+//! Pure decisions: is this resource protected as its policy asks, and do a
+//! restored database's answers meet their checks. No AWS here.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// What one resource must meet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub rpo_hours: u32,
+    pub min_retention_days: u32,
+    /// When set, backups must be encrypted with exactly this key.
+    pub kms_key: Option<String>,
+}
+
+/// Where a backup was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    AwsBackup,
+    RdsSnapshot,
+    EbsSnapshot,
+}
+
+/// One backup of a resource, whatever made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backup {
+    pub source: Source,
+    pub id: String,
+    pub created: Timestamp,
+    /// Finished and usable (`COMPLETED`, `available`, `completed`).
+    pub completed: bool,
+    pub encrypted: bool,
+    pub kms_key: Option<String>,
+    /// Days it is kept; `None`: until someone deletes it.
+    pub retention_days: Option<u32>,
+}
+
+/// A backup job that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedJob {
+    pub id: String,
+    pub state: String,
+    pub created: Timestamp,
+    pub message: String,
+}
+
+/// The verdict on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "UPPERCASE")]
+pub enum Verdict {
+    Ok {
+        latest: String,
+        source: Source,
+        age_hours: f64,
+    },
+    Violation {
+        reasons: Vec<String>,
+        age_hours: Option<f64>,
+    },
+    Unknown {
+        why: String,
+    },
+}
+
+impl Verdict {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Ok { .. } => "OK",
+            Verdict::Violation { .. } => "VIOLATION",
+            Verdict::Unknown { .. } => "UNKNOWN",
+        }
+    }
+}
+
+/// Judges a resource from its backups and the failed jobs of its window.
+pub fn judge(
+    policy: &Policy,
+    now: Timestamp,
+    backups: &[Backup],
+    failed_jobs: &[FailedJob],
+) -> Verdict {
+    let mut reasons = Vec::new();
+    let latest = backups
+        .iter()
+        .filter(|b| b.completed)
+        .max_by_key(|b| b.created);
+    let age_hours =
+        latest.map(|b| (now.as_second() - b.created.as_second()).max(0) as f64 / 3600.0);
+    match latest {
+        None => reasons.push(if backups.is_empty() {
+            "no backup found".to_owned()
+        } else {
+            format!("none of its {} backups is completed", backups.len())
+        }),
+        Some(b) => {
+            let age = age_hours.unwrap_or_default();
+            if age > policy.rpo_hours as f64 {
+                reasons.push(format!(
+                    "the latest completed backup ({}) is {age:.1} h old: the RPO is {} h",
+                    b.id, policy.rpo_hours
+                ));
+            }
+            if !b.encrypted {
+                reasons.push(format!("the latest backup ({}) is not encrypted", b.id));
+            } else if let Some(expected) = &policy.kms_key
+                && b.kms_key.as_deref() != Some(expected.as_str())
+            {
+                reasons.push(format!(
+                    "the latest backup ({}) is encrypted with {}, not the expected key {expected}",
+                    b.id,
+                    b.kms_key.as_deref().unwrap_or("an unknown key")
+                ));
+            }
+            if let Some(days) = b.retention_days
+                && days < policy.min_retention_days
+            {
+                reasons.push(format!(
+                    "the latest backup ({}) is kept {days} days: at least {} are required",
+                    b.id, policy.min_retention_days
+                ));
+            }
+        }
+    }
+    let window_start = now.as_second() - policy.rpo_hours as i64 * 3600;
+    for job in failed_jobs
+        .iter()
+        .filter(|j| j.created.as_second() >= window_start)
+    {
+        reasons.push(format!(
+            "backup job {} {} at {}{}",
+            job.id,
+            job.state,
+            job.created,
+            if job.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", job.message)
+            }
+        ));
+    }
+    match (reasons.is_empty(), latest) {
+        (true, Some(b)) => Verdict::Ok {
+            latest: b.id.clone(),
+            source: b.source,
+            age_hours: age_hours.unwrap_or_default(),
+        },
+        _ => Verdict::Violation { reasons, age_hours },
+    }
+}
+
+/// One query a restored database must answer well.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqlCheck {
+    /// A name for reports; defaults to the query.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub sql: String,
+    /// At least this many rows.
+    #[serde(default)]
+    pub min_rows: Option<u64>,
+    /// The first column of the first row, as text, equals this.
+    #[serde(default)]
+    pub equals: Option<String>,
+}
+
+impl SqlCheck {
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.sql)
+    }
+}
+
+/// What a check query returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub rows: u64,
+    pub first: Option<String>,
+}
+
+/// Whether an answer meets its check; the reason when it does not.
+pub fn evaluate(check: &SqlCheck, answer: &Answer) -> Result<(), String> {
+    if let Some(min) = check.min_rows
+        && answer.rows < min
+    {
+        return Err(format!(
+            "{}: {} rows, at least {min} expected",
+            check.label(),
+            answer.rows
+        ));
+    }
+    if let Some(expected) = &check.equals
+        && answer.first.as_deref() != Some(expected.as_str())
+    {
+        return Err(format!(
+            "{}: returned {}, {expected:?} expected",
+            check.label(),
+            answer
+                .first
+                .as_deref()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_else(|| "nothing".into())
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("ts")
+    }
+
+    const NOW: &str = "2026-11-23T12:00:00Z";
+
+    fn policy() -> Policy {
+        Policy {
+            rpo_hours: 24,
+            min_retention_days: 7,
+            kms_key: Some("arn:aws:kms:us-east-1:1:key/good".into()),
+        }
+    }
+
+    fn backup(created: &str) -> Backup {
+        Backup {
+            source: Source::AwsBackup,
+            id: format!("rp-{created}"),
+            created: at(created),
+            completed: true,
+            encrypted: true,
+            kms_key: Some("arn:aws:kms:us-east-1:1:key/good".into()),
+            retention_days: Some(35),
+        }
+    }
+
+    #[test]
+    fn a_fresh_encrypted_retained_backup_is_ok() {
+        let v = judge(
+            &policy(),
+            at(NOW),
+            &[
+                backup("2026-11-22T13:00:00Z"),
+                backup("2026-11-21T13:00:00Z"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            v,
+            Verdict::Ok {
+                latest: "rp-2026-11-22T13:00:00Z".into(),
+                source: Source::AwsBackup,
+                age_hours: 23.0
+            }
+        );
+    }
+
+    #[test]
+    fn a_stale_backup_violates_the_rpo() {
+        let v = judge(&policy(), at(NOW), &[backup("2026-11-22T11:00:00Z")], &[]);
+        let Verdict::Violation { reasons, age_hours } = v else {
+            panic!("violation")
+        };
+        assert_eq!(age_hours, Some(25.0));
+        assert!(
+            reasons[0].contains("25.0 h old: the RPO is 24 h"),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn only_completed_backups_count_and_none_at_all_is_a_violation() {
+        let mut running = backup("2026-11-23T11:00:00Z");
+        running.completed = false;
+        let v = judge(&policy(), at(NOW), &[running], &[]);
+        assert!(
+            matches!(&v, Verdict::Violation { reasons, .. } if reasons[0].contains("none of its 1 backups is completed"))
+        );
+        let none = judge(&policy(), at(NOW), &[], &[]);
+        assert!(
+            matches!(&none, Verdict::Violation { reasons, age_hours: None } if reasons == &["no backup found"])
+        );
+    }
+
+    #[test]
+    fn encryption_key_and_retention_are_checked() {
+        let mut b = backup("2026-11-23T06:00:00Z");
+        b.encrypted = false;
+        let v = judge(&policy(), at(NOW), &[b.clone()], &[]);
+        assert!(
+            matches!(&v, Verdict::Violation { reasons, .. } if reasons[0].contains("not encrypted"))
+        );
+        b.encrypted = true;
+        b.kms_key = Some("arn:aws:kms:us-east-1:1:key/other".into());
+        b.retention_days = Some(3);
+        let Verdict::Violation { reasons, .. } = judge(&policy(), at(NOW), &[b], &[]) else {
+            panic!("violation")
+        };
+        assert_eq!(reasons.len(), 2);
+        assert!(
+            reasons[0].contains("not the expected key") && reasons[1].contains("kept 3 days"),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn failed_jobs_in_the_window_are_violations_older_ones_are_not() {
+        let job = |created: &str| FailedJob {
+            id: "job-1".into(),
+            state: "FAILED".into(),
+            created: at(created),
+            message: "Access denied".into(),
+        };
+        let v = judge(
+            &policy(),
+            at(NOW),
+            &[backup("2026-11-23T06:00:00Z")],
+            &[job("2026-11-23T02:00:00Z")],
+        );
+        assert!(
+            matches!(&v, Verdict::Violation { reasons, .. } if reasons[0].starts_with("backup job job-1 FAILED"))
+        );
+        let old = judge(
+            &policy(),
+            at(NOW),
+            &[backup("2026-11-23T06:00:00Z")],
+            &[job("2026-11-20T02:00:00Z")],
+        );
+        assert_eq!(old.label(), "OK");
+    }
+
+    #[test]
+    fn sql_checks_compare_row_counts_and_values() {
+        let rows = SqlCheck {
+            name: Some("orders exist".into()),
+            sql: "SELECT 1".into(),
+            min_rows: Some(2),
+            equals: None,
+        };
+        assert_eq!(
+            evaluate(
+                &rows,
+                &Answer {
+                    rows: 5,
+                    first: None
+                }
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            evaluate(
+                &rows,
+                &Answer {
+                    rows: 1,
+                    first: None
+                }
+            ),
+            Err("orders exist: 1 rows, at least 2 expected".into())
+        );
+        let value = SqlCheck {
+            name: None,
+            sql: "SELECT status".into(),
+            min_rows: None,
+            equals: Some("ok".into()),
+        };
+        assert_eq!(
+            evaluate(
+                &value,
+                &Answer {
+                    rows: 1,
+                    first: Some("ok".into())
+                }
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            evaluate(
+                &value,
+                &Answer {
+                    rows: 0,
+                    first: None
+                }
+            ),
+            Err("SELECT status: returned nothing, \"ok\" expected".into())
+        );
+    }
+}

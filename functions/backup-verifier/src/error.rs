@@ -1,0 +1,25 @@
+use shared::PublishError;
+
+/// Why an invocation failed as a whole. One resource that cannot be checked
+/// is UNKNOWN in the report instead, never a false OK.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("the report could not be published: {0}")]
+    Publish(#[from] PublishError),
+    #[error("the restore validation result could not be recorded: {0}")]
+    RecordValidation(String),
+}
+
+impl Error {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidInput(_) => "InvalidInput",
+            Error::Publish(_) => "PublishFailed",
+            Error::RecordValidation(_) => "RecordValidationFailed",
+        }
+    }
+}
+
+shared::lambda_diagnostic!(Error);

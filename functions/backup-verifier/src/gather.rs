@@ -1,0 +1,380 @@
+//! Finding the protected resources and everything known about their
+//! backups. Any lookup that fails makes the resource UNKNOWN, never OK.
+
+use std::collections::HashMap;
+
+use aws_sdk_backup::types::{BackupJobState, RecoveryPointStatus};
+use aws_sdk_ec2::types::Filter;
+use jiff::Timestamp;
+use shared::aws::failure;
+
+use crate::check::{Backup, FailedJob, Source};
+use crate::config::Config;
+
+/// The SDK clients the verifier uses, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub backup: aws_sdk_backup::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+/// What kind of resource, for the native snapshots to look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    RdsInstance {
+        id: String,
+        retention_days: Option<u32>,
+    },
+    EbsVolume {
+        id: String,
+    },
+    /// Anything else AWS Backup protects: only its recovery points are read.
+    Other,
+}
+
+/// A resource to verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protected {
+    pub arn: String,
+    pub kind: Kind,
+    pub rpo_hours: u32,
+    /// A note about its policy (an RPO tag that could not be read).
+    pub note: Option<String>,
+}
+
+fn ts(dt: Option<&aws_sdk_backup::primitives::DateTime>) -> Option<Timestamp> {
+    dt.and_then(|d| Timestamp::from_second(d.secs()).ok())
+}
+
+/// The RPO a tag value asks for; empty means the default.
+fn rpo_from_tag(value: &str, default: u32) -> (u32, Option<String>) {
+    let v = value.trim();
+    if v.is_empty() || v.eq_ignore_ascii_case("default") {
+        return (default, None);
+    }
+    match v.trim_end_matches(['h', 'H']).parse::<u32>() {
+        Ok(h) if h > 0 => (h, None),
+        _ => (
+            default,
+            Some(format!(
+                "RPO tag value {value:?} is not a number of hours: the default {default} h applies"
+            )),
+        ),
+    }
+}
+
+/// `arn:aws:rds:...:db:<id>` -> `<id>`; `arn:aws:ec2:...:volume/<id>` -> `<id>`.
+fn kind_of(arn: &str) -> Kind {
+    if let Some((_, id)) = arn.split_once(":db:") {
+        Kind::RdsInstance {
+            id: id.to_owned(),
+            retention_days: None,
+        }
+    } else if let Some((_, id)) = arn.split_once(":volume/") {
+        Kind::EbsVolume { id: id.to_owned() }
+    } else {
+        Kind::Other
+    }
+}
+
+/// Tagged RDS instances and EBS volumes, and the explicitly listed ARNs.
+pub async fn protected(
+    clients: &Clients,
+    config: &Config,
+    account: &str,
+    region: &str,
+) -> Result<Vec<Protected>, String> {
+    let mut found: HashMap<String, Protected> = HashMap::new();
+    let instances: Vec<_> = clients
+        .rds
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("rds:DescribeDBInstances", &e))?;
+    for db in instances {
+        let Some(tag) = db
+            .tag_list
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .find(|t| t.key.as_deref() == Some(config.tag_key.as_str()))
+        else {
+            continue;
+        };
+        let (rpo_hours, note) = rpo_from_tag(
+            tag.value.as_deref().unwrap_or_default(),
+            config.default_rpo_hours,
+        );
+        let arn = db.db_instance_arn.clone().unwrap_or_default();
+        found.insert(
+            arn.clone(),
+            Protected {
+                arn,
+                kind: Kind::RdsInstance {
+                    id: db.db_instance_identifier.unwrap_or_default(),
+                    retention_days: db
+                        .backup_retention_period
+                        .and_then(|d| u32::try_from(d).ok()),
+                },
+                rpo_hours,
+                note,
+            },
+        );
+    }
+    let volumes: Vec<_> = clients
+        .ec2
+        .describe_volumes()
+        .filters(
+            Filter::builder()
+                .name("tag-key")
+                .values(&config.tag_key)
+                .build(),
+        )
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("ec2:DescribeVolumes", &e))?;
+    for v in volumes {
+        let id = v.volume_id.unwrap_or_default();
+        let value = v
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .find(|t| t.key.as_deref() == Some(config.tag_key.as_str()))
+            .and_then(|t| t.value)
+            .unwrap_or_default();
+        let (rpo_hours, note) = rpo_from_tag(&value, config.default_rpo_hours);
+        let arn = format!("arn:aws:ec2:{region}:{account}:volume/{id}");
+        found.insert(
+            arn.clone(),
+            Protected {
+                arn,
+                kind: Kind::EbsVolume { id },
+                rpo_hours,
+                note,
+            },
+        );
+    }
+    for arn in &config.resource_arns {
+        found.entry(arn.clone()).or_insert_with(|| Protected {
+            arn: arn.clone(),
+            kind: kind_of(arn),
+            rpo_hours: config.default_rpo_hours,
+            note: None,
+        });
+    }
+    let mut list: Vec<Protected> = found.into_values().collect();
+    list.sort_by(|a, b| a.arn.cmp(&b.arn));
+    Ok(list)
+}
+
+/// AWS Backup recovery points of a resource; the newest completed one is
+/// described for its encryption and retention.
+pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>, String> {
+    let mut points = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = clients
+            .backup
+            .list_recovery_points_by_resource()
+            .resource_arn(arn)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| failure("backup:ListRecoveryPointsByResource", &e))?;
+        points.extend(out.recovery_points.unwrap_or_default());
+        match out.next_token {
+            Some(t) if !t.is_empty() => next = Some(t),
+            _ => break,
+        }
+    }
+    let mut backups: Vec<Backup> = points
+        .iter()
+        .filter_map(|p| {
+            Some(Backup {
+                source: Source::AwsBackup,
+                id: p.recovery_point_arn.clone()?,
+                created: ts(p.creation_date.as_ref())?,
+                completed: p.status == Some(RecoveryPointStatus::Completed),
+                encrypted: p.encryption_key_arn.is_some(),
+                kms_key: p.encryption_key_arn.clone(),
+                retention_days: None,
+            })
+        })
+        .collect();
+    let newest = backups
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.completed)
+        .max_by_key(|(_, b)| b.created)
+        .map(|(i, _)| i);
+    if let Some(i) = newest {
+        let vault = points
+            .iter()
+            .find(|p| p.recovery_point_arn.as_deref() == Some(backups[i].id.as_str()))
+            .and_then(|p| p.backup_vault_name.clone())
+            .unwrap_or_default();
+        let d = clients
+            .backup
+            .describe_recovery_point()
+            .backup_vault_name(vault)
+            .recovery_point_arn(&backups[i].id)
+            .send()
+            .await
+            .map_err(|e| failure("backup:DescribeRecoveryPoint", &e))?;
+        backups[i].encrypted = d.is_encrypted;
+        backups[i].kms_key = d.encryption_key_arn;
+        backups[i].retention_days = d
+            .lifecycle
+            .and_then(|l| l.delete_after_days)
+            .and_then(|d| u32::try_from(d).ok());
+    }
+    Ok(backups)
+}
+
+/// Backup jobs of a resource since `since` that did not succeed.
+pub async fn failed_jobs(
+    clients: &Clients,
+    arn: &str,
+    since: Timestamp,
+) -> Result<Vec<FailedJob>, String> {
+    let mut jobs = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = clients
+            .backup
+            .list_backup_jobs()
+            .by_resource_arn(arn)
+            .by_created_after(aws_sdk_backup::primitives::DateTime::from_secs(
+                since.as_second(),
+            ))
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| failure("backup:ListBackupJobs", &e))?;
+        for j in out.backup_jobs.unwrap_or_default() {
+            let bad = matches!(
+                j.state,
+                Some(BackupJobState::Failed | BackupJobState::Aborted | BackupJobState::Expired)
+            );
+            if let (true, Some(created)) = (bad, ts(j.creation_date.as_ref())) {
+                jobs.push(FailedJob {
+                    id: j.backup_job_id.unwrap_or_default(),
+                    state: j.state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    created,
+                    message: j.status_message.unwrap_or_default(),
+                });
+            }
+        }
+        match out.next_token {
+            Some(t) if !t.is_empty() => next = Some(t),
+            _ => break,
+        }
+    }
+    Ok(jobs)
+}
+
+/// Native snapshots: RDS snapshots of an instance, EBS snapshots of a volume.
+pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, String> {
+    match kind {
+        Kind::RdsInstance { id, retention_days } => {
+            let out: Vec<_> = clients
+                .rds
+                .describe_db_snapshots()
+                .db_instance_identifier(id)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| failure("rds:DescribeDBSnapshots", &e))?;
+            Ok(out
+                .into_iter()
+                .filter_map(|s| {
+                    Some(Backup {
+                        source: Source::RdsSnapshot,
+                        id: s.db_snapshot_identifier.clone()?,
+                        created: Timestamp::from_second(s.snapshot_create_time.as_ref()?.secs())
+                            .ok()?,
+                        completed: s.status.as_deref() == Some("available"),
+                        encrypted: s.encrypted.unwrap_or(false),
+                        kms_key: s.kms_key_id.clone(),
+                        // Automated snapshots live as long as the instance's
+                        // retention period; manual ones until deleted.
+                        retention_days: if s.snapshot_type.as_deref() == Some("automated") {
+                            *retention_days
+                        } else {
+                            None
+                        },
+                    })
+                })
+                .collect())
+        }
+        Kind::EbsVolume { id } => {
+            let out: Vec<_> = clients
+                .ec2
+                .describe_snapshots()
+                .owner_ids("self")
+                .filters(Filter::builder().name("volume-id").values(id).build())
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| failure("ec2:DescribeSnapshots", &e))?;
+            Ok(out
+                .into_iter()
+                .filter_map(|s| {
+                    Some(Backup {
+                        source: Source::EbsSnapshot,
+                        id: s.snapshot_id.clone()?,
+                        created: Timestamp::from_second(s.start_time.as_ref()?.secs()).ok()?,
+                        completed: s.state == Some(aws_sdk_ec2::types::SnapshotState::Completed),
+                        encrypted: s.encrypted.unwrap_or(false),
+                        kms_key: s.kms_key_id.clone(),
+                        retention_days: None,
+                    })
+                })
+                .collect())
+        }
+        Kind::Other => Ok(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rpo_tags_read_hours_or_fall_back_with_a_note() {
+        assert_eq!(rpo_from_tag("12", 24), (12, None));
+        assert_eq!(rpo_from_tag("6h", 24), (6, None));
+        assert_eq!(rpo_from_tag("", 24), (24, None));
+        let (h, note) = rpo_from_tag("daily", 24);
+        assert_eq!(h, 24);
+        assert!(note.is_some_and(|n| n.contains("not a number of hours")));
+    }
+
+    #[test]
+    fn arns_tell_the_kind() {
+        assert_eq!(
+            kind_of("arn:aws:rds:us-east-1:1:db:orders"),
+            Kind::RdsInstance {
+                id: "orders".into(),
+                retention_days: None
+            }
+        );
+        assert_eq!(
+            kind_of("arn:aws:ec2:us-east-1:1:volume/vol-1"),
+            Kind::EbsVolume { id: "vol-1".into() }
+        );
+        assert_eq!(kind_of("arn:aws:dynamodb:us-east-1:1:table/t"), Kind::Other);
+    }
+}
