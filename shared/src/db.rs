@@ -154,32 +154,36 @@ impl Conn {
                     .fetch_all(&mut *c)
                     .await
                     .map_err(|e| describe(&e, &[]))?;
-                let first = rows.first().and_then(|r| {
-                    r.try_get::<String, _>(0)
-                        .ok()
-                        .or_else(|| r.try_get::<i64, _>(0).ok().map(|v| v.to_string()))
-                        .or_else(|| r.try_get::<i32, _>(0).ok().map(|v| v.to_string()))
-                        .or_else(|| r.try_get::<f64, _>(0).ok().map(|v| v.to_string()))
-                        .or_else(|| r.try_get::<bool, _>(0).ok().map(|v| v.to_string()))
-                });
-                Ok((rows.len() as u64, first))
+                Ok((rows.len() as u64, rows.first().and_then(first_as_text)))
             }
             Conn::My(c) => {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
                     .fetch_all(&mut *c)
                     .await
                     .map_err(|e| describe(&e, &[]))?;
-                let first = rows.first().and_then(|r| {
-                    r.try_get::<String, _>(0)
-                        .ok()
-                        .or_else(|| r.try_get::<i64, _>(0).ok().map(|v| v.to_string()))
-                        .or_else(|| r.try_get::<f64, _>(0).ok().map(|v| v.to_string()))
-                        .or_else(|| r.try_get::<bool, _>(0).ok().map(|v| v.to_string()))
-                });
-                Ok((rows.len() as u64, first))
+                Ok((rows.len() as u64, rows.first().and_then(first_as_text)))
             }
         }
     }
+}
+
+/// The first column of a row as text, whichever of the usual types it has.
+fn first_as_text<R>(row: &R) -> Option<String>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i32: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    row.try_get::<String, _>(0)
+        .ok()
+        .or_else(|| row.try_get::<i64, _>(0).ok().map(|v| v.to_string()))
+        .or_else(|| row.try_get::<i32, _>(0).ok().map(|v| v.to_string()))
+        .or_else(|| row.try_get::<f64, _>(0).ok().map(|v| v.to_string()))
+        .or_else(|| row.try_get::<bool, _>(0).ok().map(|v| v.to_string()))
 }
 
 #[cfg(test)]
