@@ -481,3 +481,49 @@ async fn steps_for_a_version_that_is_not_pending_or_a_secret_without_rotation_ar
     let err = handle(event, &s.deps).await.expect_err("rotation off");
     assert!(err.to_string().contains("rotation is not enabled"), "{err}");
 }
+
+#[tokio::test]
+async fn a_dry_run_rotation_says_what_it_would_do_and_changes_nothing() {
+    let mut s = setup("dry").await;
+    let user = unique("app").replace('-', "_");
+    let password = pg_user(&user).await;
+    let secret = RotatedSecret::create(&s.secrets, "dry", &pg_secret(&user, &password).to_string())
+        .await
+        .expect("secret");
+    let token = new_token();
+
+    s.deps.config.common.dry_run = true;
+    let before = secret.stages().await.expect("stages");
+    let report = step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("planned");
+    assert!(report.dry_run && report.done.is_empty());
+    assert_eq!(report.planned.len(), 1);
+    assert_eq!(
+        secret.stages().await.expect("stages"),
+        before,
+        "no pending version was created"
+    );
+
+    // The emulator cannot record a version without a value, as Secrets
+    // Manager does before createSecret: create it for real, then dry-run the rest.
+    s.deps.config.common.dry_run = false;
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("create");
+    s.deps.config.common.dry_run = true;
+    let staged = secret.stages().await.expect("stages");
+    for name in ["setSecret", "testSecret", "finishSecret"] {
+        let report = step(&s.deps, &secret, name, &token).await.expect("planned");
+        assert_eq!(report.planned.len(), 1, "{name}: {report:?}");
+        assert!(report.done.is_empty());
+    }
+    assert_eq!(
+        secret.stages().await.expect("stages"),
+        staged,
+        "AWSCURRENT did not move"
+    );
+    pg_login(&user, &password)
+        .await
+        .expect("the database password is unchanged");
+}

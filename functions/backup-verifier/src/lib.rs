@@ -23,6 +23,9 @@
 //! `backup:PutRestoreValidationResult`, `rds:DescribeDBInstances`,
 //! `rds:DescribeDBSnapshots`, `ec2:DescribeVolumes`, `ec2:DescribeSnapshots`,
 //! `secretsmanager:GetSecretValue` (validation secrets), `sns:Publish`.
+//!
+//! **Try it:** `cargo lambda invoke backup-verifier --data-file
+//! events/backup-verifier/command_verify.json`
 
 pub mod check;
 mod config;
@@ -59,6 +62,21 @@ pub struct Deps {
 
 /// One invocation.
 pub async fn handle(payload: Value, deps: &Deps) -> Result<Report, Error> {
+    let detail_type = payload
+        .get("detail-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let action = payload
+        .get("action")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let span = tracing::info_span!("invocation", %detail_type, %action);
+    tracing::Instrument::instrument(dispatch(payload, deps), span).await
+}
+
+async fn dispatch(payload: Value, deps: &Deps) -> Result<Report, Error> {
     let Value::Object(map) = &payload else {
         return Err(Error::InvalidInput(format!(
             "expected a JSON object, got {payload}"

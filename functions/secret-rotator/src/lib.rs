@@ -19,7 +19,14 @@
 //! name checked; plaintext only when the secret says `"tls": "disable"`, and
 //! the step's log says so.
 //!
-//! **Environment:** `NOTIFY_TOPIC_ARN` (required), `DB_CA_BUNDLE`,
+//! **Dry run:** with `DRY_RUN=true` every step checks the secret and the
+//! version, says what it would do, and changes nothing.
+//!
+//! **Try it:** `cargo lambda invoke secret-rotator --data-file
+//! events/secret-rotator/secretsmanager_create-secret.json` (after creating
+//! the secret the event names).
+//!
+//! **Environment:** `NOTIFY_TOPIC_ARN` (required), `DB_CA_BUNDLE`, `DRY_RUN`,
 //! `PASSWORD_LENGTH` (32), `PASSWORD_EXCLUDE_CHARACTERS`,
 //! `PASSWORD_EXCLUDE_PUNCTUATION` (true), `NOTIFY_ON_SUCCESS` (false),
 //! `ENVIRONMENT`, `METRICS_NAMESPACE`.
@@ -79,7 +86,7 @@ pub async fn handle(
 ) -> Result<Report, Error> {
     let span = info_span!("rotation", secret = %event.secret_id, step = %event.step, token = %event.client_request_token);
     async move {
-        let mut report = Report::new(FUNCTION, false);
+        let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
         let mut metrics =
             Metrics::new(&deps.config.common.metrics_namespace).dimension("Function", FUNCTION);
         let outcome = run_step(&event, deps, &mut report).await;
@@ -197,6 +204,16 @@ async fn run_step(
             });
         }
         _ => {}
+    }
+    if report.dry_run {
+        let plan = match step {
+            "createSecret" => "create a new value staged AWSPENDING",
+            "setSecret" => "give the database the pending password",
+            "testSecret" => "log in with the pending password",
+            _ => "move AWSCURRENT to this version and AWSPREVIOUS to the current one",
+        };
+        report.planned(Entry::new(token).action(format!("{step}: {plan}")));
+        return Ok(());
     }
     match step {
         "createSecret" => create(&sm, token, deps, report).await,
