@@ -17,6 +17,11 @@ sig="$1"; cleanup="$2"; shift 2
 pid=$!
 cat >/dev/null
 kill -"$sig" "$pid" 2>/dev/null
+# A server that does not stop within ten seconds is killed: the guard
+# must never outlive its test binary by more than that.
+i=0
+while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 [ -n "$cleanup" ] && rm -rf "$cleanup"
 exit 0
@@ -61,8 +66,19 @@ impl Guarded {
                     .unwrap_or_default(),
             );
         match spec.run_as {
+            // setpriv execs the server itself (runuser would stay as its
+            // parent and not pass the stop signal on).
             Some(user) if is_root() => {
-                cmd.args(["runuser", "-u", user, "--", spec.program]);
+                cmd.args([
+                    "setpriv",
+                    "--reuid",
+                    user,
+                    "--regid",
+                    user,
+                    "--init-groups",
+                    "--",
+                    spec.program,
+                ]);
             }
             _ => {
                 cmd.arg(spec.program);
