@@ -156,6 +156,18 @@ fn my_secret(user: &str, password: &str) -> Value {
            "password": password, "dbname": user})
 }
 
+/// A master secret holding `master`, and a secret holding `value` whose
+/// `masterarn` names it: the alternating-users strategy.
+async fn with_master(s: &Setup, name: &str, master: Value, mut value: Value) -> RotatedSecret {
+    let master = RotatedSecret::create(&s.secrets, &format!("{name}-master"), &master.to_string())
+        .await
+        .expect("master");
+    value["masterarn"] = json!(master.arn);
+    RotatedSecret::create(&s.secrets, name, &value.to_string())
+        .await
+        .expect("secret")
+}
+
 fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_owned()
 }
@@ -209,18 +221,13 @@ async fn postgres_alternating_users_share_objects_and_come_back_after_two_rotati
     let s = setup("pg-alt").await;
     let user = unique("owner").replace('-', "_");
     let original_password = pg_user(&user).await;
-    let master = RotatedSecret::create(
-        &s.secrets,
-        "pg-master",
-        &pg_secret(&postgres().superuser, postgres().superuser_password()).to_string(),
+    let secret = with_master(
+        &s,
+        "pg-alt",
+        pg_secret(&postgres().superuser, postgres().superuser_password()),
+        pg_secret(&user, &original_password),
     )
-    .await
-    .expect("master");
-    let mut value = pg_secret(&user, &original_password);
-    value["masterarn"] = json!(master.arn);
-    let secret = RotatedSecret::create(&s.secrets, "pg-alt", &value.to_string())
-        .await
-        .expect("secret");
+    .await;
 
     rotate(&s.deps, &secret).await;
     let first = secret.current().await.expect("current");
@@ -289,18 +296,13 @@ async fn mariadb_single_and_alternating_rotations() {
 
     let other = unique("svc").replace('-', "_");
     let other_password = my_user(&other).await;
-    let master = RotatedSecret::create(
-        &s.secrets,
-        "my-master",
-        &my_secret(&mariadb().root_user, mariadb().root_password()).to_string(),
+    let alternating = with_master(
+        &s,
+        "my-alt",
+        my_secret(&mariadb().root_user, mariadb().root_password()),
+        my_secret(&other, &other_password),
     )
-    .await
-    .expect("master");
-    let mut value = my_secret(&other, &other_password);
-    value["masterarn"] = json!(master.arn);
-    let alternating = RotatedSecret::create(&s.secrets, "my-alt", &value.to_string())
-        .await
-        .expect("secret");
+    .await;
     rotate(&s.deps, &alternating).await;
     let first = alternating.current().await.expect("current");
     assert_eq!(text(&first, "username"), format!("{other}_clone"));
@@ -378,18 +380,13 @@ async fn a_wrong_master_secret_fails_clearly_and_awscurrent_still_works() {
     let s = setup("badmaster").await;
     let user = unique("app").replace('-', "_");
     let password = pg_user(&user).await;
-    let master = RotatedSecret::create(
-        &s.secrets,
-        "badmaster",
-        &pg_secret(&postgres().superuser, "not-the-password").to_string(),
+    let secret = with_master(
+        &s,
+        "badmaster-app",
+        pg_secret(&postgres().superuser, "not-the-password"),
+        pg_secret(&user, &password),
     )
-    .await
-    .expect("master");
-    let mut value = pg_secret(&user, &password);
-    value["masterarn"] = json!(master.arn);
-    let secret = RotatedSecret::create(&s.secrets, "badmaster-app", &value.to_string())
-        .await
-        .expect("secret");
+    .await;
 
     let token = new_token();
     step(&s.deps, &secret, "createSecret", &token)
