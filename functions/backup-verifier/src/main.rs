@@ -2,6 +2,7 @@ use backup_verifier::{Clients, Config, Deps, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
 use shared::aws::{AwsSettings, sdk_config};
 use shared::{Env, Publisher};
+use tokio::sync::OnceCell;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -17,26 +18,31 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         ec2: aws_sdk_ec2::Client::new(&sdk),
         secrets: aws_sdk_secretsmanager::Client::new(&sdk),
     };
-    let config = &config;
-    let (clients, publisher, region) = (&clients, &publisher, &region);
+    // The account is only known from the first event's function ARN: the
+    // dependencies are completed then, once.
+    let deps: OnceCell<Deps> = OnceCell::new();
+    let parts = (&config, &clients, &publisher, &region, &deps);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
-            // The account is the one the function runs in: its own ARN names it.
-            let account = event
-                .context
-                .invoked_function_arn
-                .split(':')
-                .nth(4)
-                .unwrap_or_default()
-                .to_owned();
-            let deps = Deps {
-                config: config.clone(),
-                clients: clients.clone(),
-                publisher: publisher.clone(),
-                account,
-                region: region.clone(),
-            };
-            handle(event.payload, &deps).await
+            let (config, clients, publisher, region, deps) = parts;
+            let deps = deps
+                .get_or_init(|| async {
+                    Deps {
+                        config: config.clone(),
+                        clients: clients.clone(),
+                        publisher: publisher.clone(),
+                        account: event
+                            .context
+                            .invoked_function_arn
+                            .split(':')
+                            .nth(4)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        region: region.clone(),
+                    }
+                })
+                .await;
+            handle(event.payload, deps).await
         },
     ))
     .await
