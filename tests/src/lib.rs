@@ -24,6 +24,7 @@ pub mod proxy;
 pub mod queues;
 pub mod rotation;
 pub mod scaling;
+pub mod terraform;
 pub mod tls;
 pub mod webhook;
 

@@ -32,8 +32,8 @@
 //! `ENVIRONMENT`, `METRICS_NAMESPACE`.
 //!
 //! **IAM:** `secretsmanager:DescribeSecret`, `secretsmanager:GetSecretValue`,
-//! `secretsmanager:PutSecretValue`, `secretsmanager:UpdateSecretVersionStage`,
-//! `secretsmanager:ListSecretVersionIds` on the rotated secrets,
+//! `secretsmanager:PutSecretValue`, `secretsmanager:UpdateSecretVersionStage`
+//! on the rotated secrets,
 //! `secretsmanager:GetSecretValue` on master secrets,
 //! `secretsmanager:GetRandomPassword`, `sns:Publish`.
 //!

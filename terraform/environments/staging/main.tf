@@ -1,0 +1,133 @@
+# Staging: cost first. One NAT gateway, only the endpoints the in-VPC
+# functions need, a single-AZ database without deletion protection, and
+# everything (ECS service, database) stopped outside office hours by
+# scaling-scheduler.
+
+locals {
+  name = "ops-staging"
+  tags = {
+    Project     = "ops-automation"
+    Environment = "staging"
+  }
+
+  schedules = {
+    tag_key = "Schedule"
+    schedules = {
+      "office-hours" = {
+        timezone = var.timezone
+        periods  = [{ days = "mon-fri", start = "07:00", stop = "20:00" }]
+      }
+    }
+    targets = []
+  }
+}
+
+module "notifications" {
+  source = "../../modules/notifications"
+
+  name            = local.name
+  email_addresses = var.alert_emails
+  chat_sink       = var.chat_sink
+}
+
+module "network" {
+  source = "../../modules/network"
+
+  name               = local.name
+  cidr_block         = "10.40.0.0/16"
+  azs                = var.azs
+  single_nat_gateway = true
+  # secret-rotator and backup-verifier run in the VPC and call these.
+  interface_endpoints = ["secretsmanager", "sns", "kms", "rds", "backup"]
+}
+
+module "ecs" {
+  source = "../../modules/ecs"
+
+  name                = local.name
+  vpc_id              = module.network.vpc_id
+  public_subnet_ids   = module.network.public_subnet_ids
+  private_subnet_ids  = module.network.private_subnet_ids
+  certificate_arn     = var.certificate_arn
+  min_capacity        = 1
+  max_capacity        = 2
+  schedule_tag        = "office-hours"
+  deletion_protection = false
+  log_retention_days  = 14
+}
+
+module "database" {
+  source = "../../modules/database"
+
+  name                  = "${local.name}-db"
+  vpc_id                = module.network.vpc_id
+  subnet_ids            = module.network.database_subnet_ids
+  instance_class        = "db.t4g.micro"
+  multi_az              = false
+  deletion_protection   = false
+  backup_retention_days = 1
+  schedule_tag          = "office-hours"
+  rotation_lambda_arn   = module.automation.secret_rotator_arn
+  client_security_group_ids = [
+    module.ecs.service_security_group_id,
+    module.automation.functions_security_group_id,
+  ]
+}
+
+module "orders_queue" {
+  source = "../../modules/queue"
+
+  name            = "${local.name}-orders"
+  alarm_topic_arn = module.notifications.alarms_topic_arn
+}
+
+module "backup" {
+  source = "../../modules/backup"
+
+  name                            = local.name
+  schedule_timezone               = var.timezone
+  retention_days                  = 7
+  restore_test_subnet_group       = module.database.subnet_group_name
+  restore_test_security_group_ids = [module.database.security_group_id]
+}
+
+module "automation" {
+  source = "../../modules/automation"
+
+  name              = local.name
+  environment       = "staging"
+  artifacts_dir     = abspath("${path.module}/${var.artifacts_dir}")
+  architecture      = var.architecture
+  dry_run           = var.dry_run
+  log_retention_days = 14
+  notify_topic_arn  = module.notifications.notifications_topic_arn
+  alarm_topic_arn   = module.notifications.alarms_topic_arn
+  topic_kms_key_arn = module.notifications.kms_key_arn
+  schedules         = local.schedules
+
+  dlq_arns            = [module.orders_queue.dlq_arn]
+  redrive_target_arns = [module.orders_queue.queue_arn]
+  queue_kms_key_arns  = [module.orders_queue.kms_key_arn]
+
+  rotated_secret_arns = [module.database.master_secret_arn]
+  secret_kms_key_arns = [module.database.kms_key_arn]
+  vpc_id              = module.network.vpc_id
+  subnet_ids          = module.network.private_subnet_ids
+  vpc_cidr_block      = module.network.vpc_cidr_block
+
+  backup_vault_kms_key_arn = module.backup.kms_key_arn
+  validation_secret_arns   = [module.database.master_secret_arn]
+  schedule_timezone        = var.timezone
+  backup_settings = {
+    RESTORE_VALIDATIONS = jsonencode({
+      (module.database.instance_identifier) = {
+        secret_arn = module.database.master_secret_arn
+        dbname     = "app"
+        checks     = [{ name = "restored database answers", sql = "SELECT 1", equals = "1" }]
+      }
+    })
+  }
+
+  # Staging hears warnings too; production only what needs a human.
+  notifier_settings = { MIN_SEVERITY = "INFO" }
+}

@@ -1,0 +1,55 @@
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "eu-central-1"
+}
+
+variable "azs" {
+  description = "Availability zones (two or more)."
+  type        = list(string)
+  default     = ["eu-central-1a", "eu-central-1b"]
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the load balancer's HTTPS listener."
+  type        = string
+}
+
+variable "alert_emails" {
+  description = "Addresses e-mailed ERROR and CRITICAL notifications."
+  type        = list(string)
+  default     = []
+}
+
+variable "chat_sink" {
+  description = "Optional endpoint receiving every notification (see modules/notifications)."
+  type = object({
+    protocol = string
+    endpoint = string
+  })
+  default = null
+}
+
+variable "artifacts_dir" {
+  description = "Where `make package` put the function zips, relative to this directory."
+  type        = string
+  default     = "../../../target/lambda"
+}
+
+variable "architecture" {
+  description = "Architecture of the zips: arm64 (default) or x86_64."
+  type        = string
+  default     = "arm64"
+}
+
+variable "timezone" {
+  description = "IANA time zone of the office-hours schedule and the daily checks."
+  type        = string
+  default     = "Europe/Berlin"
+}
+
+variable "dry_run" {
+  description = "Functions report what they would do and change nothing."
+  type        = bool
+  default     = false
+}

@@ -1,0 +1,21 @@
+terraform {
+  required_version = ">= 1.6"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.25"
+    }
+  }
+
+  # State: local by default. For a team, add an S3 backend here, e.g.
+  # backend "s3" { bucket = "...", key = "ops-automation/staging.tfstate", region = "...", use_lockfile = true }
+}
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = local.tags
+  }
+}

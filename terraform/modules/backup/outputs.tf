@@ -1,0 +1,24 @@
+output "vault_arn" {
+  description = "ARN of the backup vault."
+  value       = aws_backup_vault.this.arn
+}
+
+output "vault_name" {
+  description = "Name of the backup vault."
+  value       = aws_backup_vault.this.name
+}
+
+output "kms_key_arn" {
+  description = "Key of the vault: backup-verifier's EXPECTED_KMS_KEY_ARN."
+  value       = aws_kms_key.vault.arn
+}
+
+output "plan_id" {
+  description = "ID of the backup plan."
+  value       = aws_backup_plan.this.id
+}
+
+output "restore_testing_plan_name" {
+  description = "Name of the restore testing plan."
+  value       = aws_backup_restore_testing_plan.this.name
+}

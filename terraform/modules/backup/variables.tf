@@ -1,0 +1,56 @@
+variable "name" {
+  description = "Prefix of every name in this module."
+  type        = string
+}
+
+variable "selection_tag_key" {
+  description = "Resources carrying this tag (any value) are backed up; the value is their RPO in hours for backup-verifier."
+  type        = string
+  default     = "backup-rpo-hours"
+}
+
+variable "schedule" {
+  description = "When the daily backup starts (AWS Backup cron, in schedule_timezone)."
+  type        = string
+  default     = "cron(0 3 * * ? *)"
+}
+
+variable "schedule_timezone" {
+  description = "IANA time zone of the backup and restore-test schedules."
+  type        = string
+  default     = "UTC"
+}
+
+variable "retention_days" {
+  description = "Days a recovery point is kept."
+  type        = number
+  default     = 35
+}
+
+variable "restore_test_schedule" {
+  description = "When restore tests run (cron, in schedule_timezone)."
+  type        = string
+  default     = "cron(0 6 ? * SUN *)"
+}
+
+variable "restore_test_subnet_group" {
+  description = "DB subnet group restored RDS instances are placed in."
+  type        = string
+}
+
+variable "restore_test_security_group_ids" {
+  description = "Security groups of restored RDS instances (backup-verifier must reach them)."
+  type        = list(string)
+}
+
+variable "vault_lock_min_retention_days" {
+  description = "Vault Lock (governance mode) minimum retention; null for no lock."
+  type        = number
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,96 @@
+variable "name" {
+  description = "Name of the cluster and prefix of the other names."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the service and load balancer."
+  type        = string
+}
+
+variable "public_subnet_ids" {
+  description = "Subnets of the load balancer."
+  type        = list(string)
+}
+
+variable "private_subnet_ids" {
+  description = "Subnets of the tasks."
+  type        = list(string)
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate of the HTTPS listener."
+  type        = string
+}
+
+variable "allowed_cidrs" {
+  description = "Who may reach the load balancer on 443."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "container_image" {
+  description = "Image of the sample service."
+  type        = string
+  default     = "public.ecr.aws/nginx/nginx:stable-alpine"
+}
+
+variable "container_port" {
+  description = "Port the container listens on."
+  type        = number
+  default     = 8080
+}
+
+variable "cpu" {
+  description = "Task CPU units."
+  type        = number
+  default     = 256
+}
+
+variable "memory" {
+  description = "Task memory (MiB)."
+  type        = number
+  default     = 512
+}
+
+variable "min_capacity" {
+  description = "Fewest tasks Application Auto Scaling keeps (in hours)."
+  type        = number
+  default     = 1
+}
+
+variable "max_capacity" {
+  description = "Most tasks Application Auto Scaling runs."
+  type        = number
+  default     = 4
+}
+
+variable "cpu_target" {
+  description = "Average CPU % the target-tracking policy holds."
+  type        = number
+  default     = 60
+}
+
+variable "schedule_tag" {
+  description = "`Schedule` tag value for scaling-scheduler (off-hours to zero); null for always on."
+  type        = string
+  default     = null
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection of the load balancer."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of the service's log group."
+  type        = number
+  default     = 30
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,57 @@
+variable "name" {
+  description = "Prefix of every name in this module."
+  type        = string
+}
+
+variable "cidr_block" {
+  description = "VPC CIDR; split into /20 subnets: public, private (apps, functions) and database per AZ."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "azs" {
+  description = "Availability zones to span (two or more)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.azs) >= 2
+    error_message = "Give at least two availability zones (RDS subnet groups need two)."
+  }
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for all AZs (cheaper; staging) instead of one per AZ (production)."
+  type        = bool
+  default     = false
+}
+
+variable "interface_endpoints" {
+  description = "AWS services reached through interface endpoints from the private subnets, so in-VPC functions never leave AWS's network. Each costs per AZ per hour."
+  type        = list(string)
+  default = [
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "kms",
+    "rds",
+    "backup",
+    "ec2",
+    "ecs",
+    "autoscaling",
+    "application-autoscaling",
+    "logs",
+    "sts",
+  ]
+}
+
+variable "flow_log_retention_days" {
+  description = "Retention of the VPC flow log group."
+  type        = number
+  default     = 90
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

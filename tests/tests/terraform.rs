@@ -1,0 +1,643 @@
+//! Offline validation of `terraform/` (no Terraform binary or provider
+//! download is needed): the provider schema, checkov, code-vs-IAM, and
+//! EventBridge rules against the sample events. Each validator also has a
+//! test showing it fails on a broken input.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use harness::terraform::schema::{self, Schema};
+use harness::terraform::{Module, iam, module_dirs, pattern, repo_root};
+use serde_json::Value;
+
+const FUNCTIONS: &[&str] = &[
+    "scaling-scheduler",
+    "dlq-processor",
+    "secret-rotator",
+    "backup-verifier",
+    "scaling-notifier",
+];
+
+fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| schema::load(&repo_root()).expect("provider schema"))
+}
+
+fn modules() -> BTreeMap<PathBuf, Module> {
+    module_dirs(&repo_root().join("terraform"))
+        .into_iter()
+        .map(|dir| {
+            let module = Module::load(&dir).expect("parse");
+            (schema::normalize(&dir), module)
+        })
+        .collect()
+}
+
+fn automation() -> Module {
+    Module::load(&repo_root().join("terraform/modules/automation")).expect("automation module")
+}
+
+// --- 1. schema -----------------------------------------------------------
+
+#[test]
+fn every_type_argument_block_and_reference_exists_in_the_provider_schema() {
+    let modules = modules();
+    let expected: BTreeSet<&str> = [
+        "modules/network",
+        "modules/ecs",
+        "modules/database",
+        "modules/queue",
+        "modules/backup",
+        "modules/notifications",
+        "modules/automation",
+        "environments/staging",
+        "environments/production",
+    ]
+    .into();
+    let root = repo_root().join("terraform");
+    let found: BTreeSet<String> = modules
+        .keys()
+        .filter_map(|d| d.strip_prefix(&root).ok())
+        .map(|d| d.display().to_string())
+        .collect();
+    for want in &expected {
+        assert!(found.contains(*want), "terraform/{want} is missing");
+    }
+    let findings = schema::check(schema(), &modules);
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
+
+fn schema_findings(text: &str) -> Vec<String> {
+    let module = Module::from_text("t", text).expect("parse");
+    let mut all = BTreeMap::new();
+    all.insert(PathBuf::from("t"), module);
+    schema::check(schema(), &all)
+}
+
+#[test]
+fn the_schema_check_fails_on_unknown_or_missing_arguments_and_dangling_references() {
+    let good = r#"
+        variable "name" { type = string }
+        resource "aws_sqs_queue" "q" { name = var.name }
+        resource "aws_sns_topic" "t" {}
+        output "arn" { value = aws_sqs_queue.q.arn }
+    "#;
+    assert_eq!(schema_findings(good), Vec::<String>::new());
+
+    let cases = [
+        (
+            r#"resource "aws_sqs_queue" "q" { nmae = "x" }"#,
+            "unknown argument `nmae`",
+        ),
+        (
+            r#"resource "aws_sqs_queues" "q" {}"#,
+            "unknown resource type `aws_sqs_queues`",
+        ),
+        (
+            r#"resource "aws_lambda_function" "f" { function_name = "f" }"#,
+            "required argument `role` is not set",
+        ),
+        (
+            r#"resource "aws_lambda_function" "f" {
+                 function_name = "f"
+                 role = "r"
+                 environment { varz = {} }
+               }"#,
+            "unknown argument `varz`",
+        ),
+        (
+            r#"resource "aws_sqs_queue" "q" { name = var.missing }"#,
+            "undeclared variable `var.missing`",
+        ),
+        (
+            r#"resource "aws_sqs_queue" "q" {}
+               output "x" { value = aws_sqs_queue.q.no_such_attr }"#,
+            "has no attribute `no_such_attr`",
+        ),
+        (
+            r#"output "x" { value = "${aws_sqs_queue.nope.arn}" }"#,
+            "no resource `aws_sqs_queue.nope`",
+        ),
+        (
+            r#"output "x" { value = local.nothing }"#,
+            "undeclared local `local.nothing`",
+        ),
+    ];
+    for (text, want) in cases {
+        let findings = schema_findings(text);
+        assert!(
+            findings.iter().any(|f| f.contains(want)),
+            "expected `{want}` for {text}, got {findings:?}"
+        );
+    }
+}
+
+#[test]
+fn module_calls_must_match_the_module_variables_and_outputs() {
+    let child = Module::from_text(
+        "child",
+        r#"variable "need" {}
+           variable "opt" { default = 1 }
+           output "out" { value = var.need }"#,
+    )
+    .expect("parse");
+    let parent = Module::from_text(
+        "parent",
+        r#"module "c" {
+             source = "../child"
+             opt = 2
+             extra = 3
+           }
+           output "o" { value = module.c.not_an_output }"#,
+    )
+    .expect("parse");
+    let mut all = BTreeMap::new();
+    all.insert(PathBuf::from("child"), child);
+    all.insert(PathBuf::from("parent"), parent);
+    let findings = schema::check(schema(), &all).join("\n");
+    assert!(findings.contains("`extra` is not a variable"), "{findings}");
+    assert!(findings.contains("required variable `need`"), "{findings}");
+    assert!(
+        findings.contains("has no output `not_an_output`"),
+        "{findings}"
+    );
+}
+
+// --- 2. checkov ------------------------------------------------------------
+
+fn checkov() -> PathBuf {
+    repo_root().join(".tools/checkov/bin/checkov")
+}
+
+/// Runs checkov over `dir`; returns the failed checks as `id resource file`.
+fn checkov_failures(dir: &Path) -> Vec<String> {
+    let out = std::process::Command::new(checkov())
+        .args([
+            "--quiet",
+            "--compact",
+            "--output",
+            "json",
+            "--framework",
+            "terraform",
+        ])
+        .arg("--directory")
+        .arg(dir)
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("CHECKOV_RUN_SCA_PACKAGE_SCAN_V2", "false")
+        .output()
+        .expect("run checkov (make setup installs it in .tools/checkov)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "checkov output is not JSON ({e}): {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    // One report, or one per framework.
+    let reports = match report {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    let mut failures = Vec::new();
+    for r in reports {
+        for f in r["results"]["failed_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            failures.push(format!(
+                "{} {} {}: {}",
+                f["check_id"].as_str().unwrap_or_default(),
+                f["resource"].as_str().unwrap_or_default(),
+                f["file_path"].as_str().unwrap_or_default(),
+                f["check_name"].as_str().unwrap_or_default(),
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn checkov_finds_no_failed_check_and_every_skip_says_why() {
+    let failures = checkov_failures(&repo_root().join("terraform"));
+    assert!(failures.is_empty(), "checkov:\n{}", failures.join("\n"));
+
+    let mut unexplained = Vec::new();
+    for dir in module_dirs(&repo_root().join("terraform")) {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|x| x != "tf") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            for (n, line) in text.lines().enumerate() {
+                if let Some(rest) = line.split("checkov:skip=").nth(1) {
+                    let reason = rest.split_once(':').map(|(_, r)| r.trim()).unwrap_or("");
+                    if reason.len() < 10 {
+                        unexplained.push(format!("{}:{}: {line}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "skips without a reason:\n{}",
+        unexplained.join("\n")
+    );
+}
+
+#[test]
+fn checkov_fails_an_unencrypted_public_queue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"resource "aws_sqs_queue" "q" {
+             name                    = "plain"
+             sqs_managed_sse_enabled = false
+           }"#,
+    )
+    .expect("write");
+    let failures = checkov_failures(dir.path());
+    assert!(
+        failures.iter().any(|f| f.contains("aws_sqs_queue.q")),
+        "checkov should fail an unencrypted queue: {failures:?}"
+    );
+}
+
+// --- 3. code and IAM ---------------------------------------------------------
+
+fn iam_findings(module: &Module, ops: &iam::Operations) -> Vec<String> {
+    let root = repo_root();
+    let mut findings = Vec::new();
+    for function in FUNCTIONS {
+        let calls = iam::code_actions(&root, function, ops).expect("scan code");
+        assert!(
+            !calls.is_empty(),
+            "{function}: no SDK call found in its code"
+        );
+        let doc = iam::document_name(function);
+        let code_policy = iam::policy(module, &doc).expect("code policy");
+        // One `runtime` document (for_each over the functions) for all.
+        let runtime = iam::policy(module, "runtime").expect("runtime policy");
+        findings.extend(iam::compare(function, &calls, &code_policy, &runtime));
+    }
+    findings
+}
+
+fn sdk_ops() -> &'static iam::Operations {
+    static OPS: OnceLock<iam::Operations> = OnceLock::new();
+    OPS.get_or_init(|| iam::sdk_operations(&repo_root()).expect("SDK operations"))
+}
+
+#[test]
+fn each_function_is_granted_exactly_the_operations_its_code_calls() {
+    let module = automation();
+    let findings = iam_findings(&module, sdk_ops());
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+    // Only the policies checked above reach the function roles.
+    assert!(
+        module.blocks("resource").all(|(_, b)| {
+            b.labels.first().map(|l| l.as_str()) != Some("aws_iam_role_policy_attachment")
+        }),
+        "managed policy attachments would bypass the code-vs-IAM check"
+    );
+}
+
+#[test]
+fn the_iam_check_fails_on_a_missing_an_extra_or_a_wildcard_action() {
+    let calls = vec![
+        iam::Call {
+            action: "sqs:SendMessage".into(),
+            at: "a.rs:1".into(),
+        },
+        iam::Call {
+            action: "sqs:DeleteMessage".into(),
+            at: "a.rs:2".into(),
+        },
+    ];
+    let st = |actions: &[&str], wildcard: bool| iam::Statement {
+        actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+        wildcard_resource: wildcard,
+    };
+    assert!(
+        iam::compare(
+            "f",
+            &calls,
+            &[st(&["sqs:SendMessage", "sqs:DeleteMessage"], false)],
+            &[]
+        )
+        .is_empty()
+    );
+    let missing = iam::compare("f", &calls, &[st(&["sqs:SendMessage"], false)], &[]);
+    assert!(
+        missing.iter().any(|f| f.contains("does not grant it")),
+        "{missing:?}"
+    );
+    let extra = iam::compare(
+        "f",
+        &calls,
+        &[st(
+            &["sqs:SendMessage", "sqs:DeleteMessage", "sqs:PurgeQueue"],
+            false,
+        )],
+        &[],
+    );
+    assert!(
+        extra.iter().any(|f| f.contains("never calls it")),
+        "{extra:?}"
+    );
+    let star = iam::compare("f", &calls, &[st(&["sqs:*"], false)], &[]);
+    assert!(
+        star.iter().any(|f| f.contains("wildcard action")),
+        "{star:?}"
+    );
+    let unscoped = iam::compare(
+        "f",
+        &calls,
+        &[st(&["sqs:SendMessage", "sqs:DeleteMessage"], true)],
+        &[],
+    );
+    assert!(
+        unscoped.iter().any(|f| f.contains("can be scoped")),
+        "{unscoped:?}"
+    );
+    let runtime = iam::compare(
+        "f",
+        &calls,
+        &[st(&["sqs:SendMessage", "sqs:DeleteMessage"], false)],
+        &[st(&["s3:GetObject"], false)],
+    );
+    assert!(
+        runtime.iter().any(|f| f.contains("not something Lambda")),
+        "{runtime:?}"
+    );
+}
+
+#[test]
+fn removing_a_grant_from_the_real_policy_is_caught() {
+    let root = repo_root();
+    let dir = root.join("terraform/modules/automation");
+    let text: String = std::fs::read_dir(&dir)
+        .expect("read")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "tf"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let broken = text.replacen("\"sqs:ChangeMessageVisibility\",", "", 1);
+    assert_ne!(
+        broken, text,
+        "the dlq-processor policy grants sqs:ChangeMessageVisibility"
+    );
+    let module = Module::from_text("automation", &broken).expect("parse");
+    let findings = iam_findings(&module, sdk_ops());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("dlq-processor") && f.contains("ChangeMessageVisibility")),
+        "{findings:?}"
+    );
+}
+
+// --- 4. EventBridge rules and sample events --------------------------------
+
+/// Which rules (keys of `local.event_rules` in the automation module) each
+/// EventBridge-shaped sample event must reach; it must reach no other.
+/// Every such sample in `events/` must be listed, so a new one forces a
+/// decision.
+const ROUTES: &[(&str, &[&str])] = &[
+    ("backup-verifier/backup_job-completed.json", &[]),
+    (
+        "backup-verifier/backup_job-failed.json",
+        &["backup-job-failed"],
+    ),
+    (
+        "backup-verifier/restore_job-completed.json",
+        &["restore-job-completed"],
+    ),
+    // Scheduled runs come from EventBridge Scheduler, not from rules.
+    ("backup-verifier/eventbridge_scheduled-daily.json", &[]),
+    (
+        "scaling-scheduler/eventbridge_scheduled-off-hours.json",
+        &[],
+    ),
+    ("scaling-scheduler/eventbridge_scheduled-on-hours.json", &[]),
+    ("dlq-processor/eventbridge_scheduled-auto-redrive.json", &[]),
+    // dlq-processor hears DLQ alarms through the alarm topic (SNS); the
+    // notifier reports every alarm change.
+    (
+        "dlq-processor/eventbridge_alarm-dlq.json",
+        &["alarm-state-change"],
+    ),
+    (
+        "dlq-processor/eventbridge_alarm-not-sqs.json",
+        &["alarm-state-change"],
+    ),
+    (
+        "scaling-notifier/cloudwatch_alarm-state-alarm.json",
+        &["alarm-state-change"],
+    ),
+    (
+        "scaling-notifier/cloudwatch_alarm-state-ok.json",
+        &["alarm-state-change"],
+    ),
+    (
+        "scaling-notifier/application-autoscaling_scaled-to-max.json",
+        &["application-autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_launch-successful.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_launch-unsuccessful.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_lifecycle-launch.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_lifecycle-terminate.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_refresh-cancelled.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_refresh-failed.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_refresh-started.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_refresh-succeeded.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_terminate-successful.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_terminate-unsuccessful.json",
+        &["autoscaling"],
+    ),
+    ("scaling-notifier/ecs_deployment-completed.json", &["ecs"]),
+    ("scaling-notifier/ecs_deployment-failed.json", &["ecs"]),
+    ("scaling-notifier/ecs_deployment-in-progress.json", &["ecs"]),
+    ("scaling-notifier/ecs_deployment-rolled-back.json", &["ecs"]),
+    (
+        "scaling-notifier/ecs_service-placement-failure.json",
+        &["ecs"],
+    ),
+    ("scaling-notifier/ecs_service-steady-state.json", &["ecs"]),
+    (
+        "scaling-notifier/ecs_service-task-start-impaired.json",
+        &["ecs"],
+    ),
+    (
+        "scaling-notifier/ecs_task-stopped-essential-exit.json",
+        &["ecs"],
+    ),
+    (
+        "scaling-notifier/ecs_task-stopped-health-check.json",
+        &["ecs"],
+    ),
+    ("scaling-notifier/ecs_task-stopped-oom.json", &["ecs"]),
+    ("scaling-notifier/ecs_task-stopped-scale-in.json", &["ecs"]),
+    (
+        "scaling-notifier/scheduler_scale-down-done.json",
+        &["scaling-scheduler-actions"],
+    ),
+    (
+        "scaling-notifier/scheduler_start-failed.json",
+        &["scaling-scheduler-actions"],
+    ),
+];
+
+/// `local.event_rules` of a module, evaluated: rule key to (target, pattern).
+fn event_rules(module: &Module) -> BTreeMap<String, (String, Value)> {
+    let expr = module
+        .locals()
+        .get("event_rules")
+        .copied()
+        .expect("local.event_rules in the automation module");
+    let value = hcl::eval::Evaluate::evaluate(expr, &hcl::eval::Context::new())
+        .expect("local.event_rules is a literal (no references)");
+    let json = serde_json::to_value(&value).expect("to json");
+    json.as_object()
+        .expect("event_rules is a map")
+        .iter()
+        .map(|(k, v)| {
+            let target = v["function"].as_str().expect("rule.function").to_owned();
+            (k.clone(), (target, v["pattern"].clone()))
+        })
+        .collect()
+}
+
+/// Every sample event with EventBridge's envelope.
+fn eventbridge_samples() -> BTreeMap<String, Value> {
+    let root = repo_root().join("events");
+    let mut out = BTreeMap::new();
+    for function in FUNCTIONS {
+        for entry in std::fs::read_dir(root.join(function))
+            .expect("events dir")
+            .flatten()
+        {
+            let text = std::fs::read_to_string(entry.path()).expect("read");
+            let event: Value = serde_json::from_str(&text).expect("json");
+            if event.get("detail-type").is_some() && event.get("source").is_some() {
+                let name = format!("{function}/{}", entry.file_name().to_string_lossy());
+                out.insert(name, event);
+            }
+        }
+    }
+    out
+}
+
+fn routing_findings(rules: &BTreeMap<String, (String, Value)>) -> Vec<String> {
+    let samples = eventbridge_samples();
+    let routes: BTreeMap<&str, &[&str]> = ROUTES.iter().copied().collect();
+    let mut findings = Vec::new();
+    for name in samples.keys() {
+        if !routes.contains_key(name.as_str()) {
+            findings.push(format!("{name}: not in ROUTES: say which rules it is for"));
+        }
+    }
+    let mut used = BTreeSet::new();
+    for (name, want) in &routes {
+        let Some(event) = samples.get(*name) else {
+            findings.push(format!("{name}: listed in ROUTES but not in events/"));
+            continue;
+        };
+        for (rule, (target, pattern)) in rules {
+            let hit = match pattern::matches(pattern, event) {
+                Ok(hit) => hit,
+                Err(e) => {
+                    findings.push(format!("rule {rule}: {e}"));
+                    continue;
+                }
+            };
+            let should = want.contains(&rule.as_str());
+            if hit && !should {
+                findings.push(format!(
+                    "rule {rule} (to {target}) matches {name}, meant for {want:?}"
+                ));
+            }
+            if !hit && should {
+                findings.push(format!("rule {rule} (to {target}) misses {name}"));
+            }
+            // A rule is for the function it targets: it must match at least
+            // one sample of that function's own.
+            if hit && name.starts_with(&format!("{target}/")) {
+                used.insert(rule.clone());
+            }
+        }
+    }
+    for (rule, (target, _)) in rules {
+        if !used.contains(rule) {
+            findings.push(format!(
+                "rule {rule} matches no sample in events/{target}/: add one"
+            ));
+        }
+    }
+    findings
+}
+
+#[test]
+fn each_rule_matches_the_sample_events_meant_for_it_and_no_others() {
+    let rules = event_rules(&automation());
+    let findings = routing_findings(&rules);
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
+
+#[test]
+fn a_rule_that_misses_its_event_or_catches_another_is_caught() {
+    let mut rules = event_rules(&automation());
+    let (_, pattern) = rules
+        .get_mut("backup-job-failed")
+        .expect("backup-job-failed rule");
+    // Too narrow: drops FAILED.
+    pattern["detail"]["state"] = serde_json::json!(["ABORTED"]);
+    let narrow = routing_findings(&rules);
+    assert!(
+        narrow
+            .iter()
+            .any(|f| f.contains("misses backup-verifier/backup_job-failed.json")),
+        "{narrow:?}"
+    );
+    // Too wide: every Backup job event.
+    let (_, pattern) = rules.get_mut("backup-job-failed").expect("rule");
+    pattern.as_object_mut().expect("object").remove("detail");
+    let wide = routing_findings(&rules);
+    assert!(
+        wide.iter()
+            .any(|f| f.contains("matches backup-verifier/backup_job-completed.json")),
+        "{wide:?}"
+    );
+}
