@@ -641,3 +641,26 @@ fn a_rule_that_misses_its_event_or_catches_another_is_caught() {
         "{wide:?}"
     );
 }
+
+// --- documentation -------------------------------------------------------------
+
+#[test]
+fn each_module_readme_lists_its_variables_and_outputs() {
+    let root = repo_root().join("terraform/modules");
+    let mut missing = Vec::new();
+    for dir in module_dirs(&root) {
+        let module = Module::load(&dir).expect("parse");
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+        for name in module.variables().keys().chain(module.outputs().iter()) {
+            if !readme.contains(&format!("`{name}`")) {
+                missing.push(format!("{}/README.md: `{name}`", dir.display()));
+            }
+        }
+        for file in ["main.tf", "variables.tf", "outputs.tf", "versions.tf"] {
+            if !dir.join(file).exists() {
+                missing.push(format!("{}: no {file}", dir.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}

@@ -37,7 +37,7 @@ module "network" {
   cidr_block         = "10.40.0.0/16"
   azs                = var.azs
   single_nat_gateway = true
-  # secret-rotator and backup-verifier run in the VPC and call these.
+  # What secret-rotator and backup-verifier call most; the rest goes through NAT.
   interface_endpoints = ["secretsmanager", "sns", "kms", "rds", "backup"]
 }
 
@@ -63,6 +63,7 @@ module "database" {
   vpc_id                = module.network.vpc_id
   subnet_ids            = module.network.database_subnet_ids
   instance_class        = "db.t4g.micro"
+  performance_insights  = false
   multi_az              = false
   deletion_protection   = false
   backup_retention_days = 1

@@ -12,11 +12,10 @@ locals {
   region    = data.aws_region.current.region
 
   common_env = {
-    NOTIFY_TOPIC_ARN    = var.notify_topic_arn
-    ENVIRONMENT         = var.environment
-    DRY_RUN             = tostring(var.dry_run)
-    METRICS_NAMESPACE   = var.metrics_namespace
-    AWS_LAMBDA_LOG_LEVEL = var.log_level
+    NOTIFY_TOPIC_ARN  = var.notify_topic_arn
+    ENVIRONMENT       = var.environment
+    DRY_RUN           = tostring(var.dry_run)
+    METRICS_NAMESPACE = var.metrics_namespace
   }
 
   # memory (MB), timeout (s), reserved concurrency, in the VPC or not, and
@@ -165,9 +164,13 @@ resource "aws_lambda_function" "this" {
     variables = merge(local.common_env, each.value.env)
   }
 
+  # Lambda passes the level to the function as AWS_LAMBDA_LOG_LEVEL, which
+  # the functions' logging honours.
   logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.function[each.key].name
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.function[each.key].name
+    application_log_level = var.log_level
+    system_log_level      = "WARN"
   }
 
   tracing_config {

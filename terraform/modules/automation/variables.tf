@@ -31,7 +31,7 @@ variable "dry_run" {
 }
 
 variable "log_level" {
-  description = "Log level of the functions (AWS_LAMBDA_LOG_LEVEL)."
+  description = "Log level of the functions: TRACE, DEBUG, INFO, WARN or ERROR (set as the log group's application log level)."
   type        = string
   default     = "INFO"
 }

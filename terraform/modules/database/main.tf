@@ -138,9 +138,9 @@ resource "aws_db_instance" "this" {
   enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
   monitoring_interval                   = 60
   monitoring_role_arn                   = aws_iam_role.monitoring.arn
-  performance_insights_enabled          = true
-  performance_insights_kms_key_id       = aws_kms_key.db.arn
-  performance_insights_retention_period = 7
+  performance_insights_enabled          = var.performance_insights
+  performance_insights_kms_key_id       = var.performance_insights ? aws_kms_key.db.arn : null
+  performance_insights_retention_period = var.performance_insights ? 7 : null
   tags                                  = local.instance_tags
 
   lifecycle {

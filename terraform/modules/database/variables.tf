@@ -43,6 +43,12 @@ variable "max_allocated_storage" {
   default     = 100
 }
 
+variable "performance_insights" {
+  description = "Performance Insights (7 days, KMS-encrypted). The smallest burstable classes (db.t*.micro) may not support it."
+  type        = bool
+  default     = true
+}
+
 variable "multi_az" {
   description = "Standby in a second AZ (production)."
   type        = bool
