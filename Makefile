@@ -3,7 +3,22 @@ SHELL := /bin/bash
 # cargo-lambda and the emulator live in the project venv made by scripts/setup.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup test demo build fmt lint unit clean
+.PHONY: setup test demo build package bench fmt lint unit clean
+
+# make package ARCH=x86_64 for x86_64; arm64 (Graviton) by default.
+ARCH ?= arm64
+ifeq ($(ARCH),arm64)
+  ARCH_FLAG := --arm64
+  TRIPLE := aarch64-unknown-linux-gnu
+else ifeq ($(ARCH),x86_64)
+  ARCH_FLAG := --x86-64
+  TRIPLE := x86_64-unknown-linux-gnu
+else
+  $(error ARCH must be arm64 or x86_64)
+endif
+# The Amazon RDS CA bundle goes into every zip when present at the root
+# (secret-rotator and backup-verifier read /var/task/rds-global-bundle.pem).
+CA_BUNDLE := $(wildcard rds-global-bundle.pem)
 
 setup:
 	@bash scripts/setup
@@ -22,6 +37,20 @@ demo: setup
 ## make build: every function as a Lambda bootstrap (target/lambda/<function>/).
 build: setup
 	cargo lambda build --release
+
+## make package: every function as target/lambda/<function>/bootstrap.zip for
+## provided.al2023, the paths terraform/modules/automation deploys.
+## AWS_LC_SYS_NO_JITTER_ENTROPY drops aws-lc's 10-50 ms first-randomness cost.
+package: setup
+	rustup target add $(TRIPLE)
+	AWS_LC_SYS_NO_JITTER_ENTROPY=1 cargo lambda build --release $(ARCH_FLAG) --output-format zip $(if $(CA_BUNDLE),--include $(CA_BUNDLE))
+	@ls -l target/lambda/*/bootstrap.zip
+	@$(if $(CA_BUNDLE),,echo "note: no rds-global-bundle.pem at the root: secret-rotator and backup-verifier need DB_CA_BUNDLE or the bundle in the zip")
+
+## make bench: size, cold start, memory, warm latency and redrive throughput,
+## side by side with Python (awslambdaric + boto3); writes bench/RESULTS.md.
+bench: setup
+	bash scripts/bench
 
 fmt:
 	cargo fmt --all

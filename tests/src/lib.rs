@@ -23,6 +23,7 @@ pub mod process;
 pub mod proxy;
 pub mod queues;
 pub mod rotation;
+pub mod runtime_api;
 pub mod scaling;
 pub mod terraform;
 pub mod tls;

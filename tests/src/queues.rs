@@ -139,24 +139,7 @@ impl QueuePair {
 
     /// Visible plus in-flight messages.
     pub async fn depth(&self, url: &str) -> anyhow::Result<i64> {
-        let attrs = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await?
-            .attributes
-            .unwrap_or_default();
-        let n = |k: QueueAttributeName| {
-            attrs
-                .get(&k)
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0)
-        };
-        Ok(n(QueueAttributeName::ApproximateNumberOfMessages)
-            + n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+        approximate_depth(&self.sqs, url).await
     }
 
     /// Receives and deletes everything visible, in the order SQS gives it.
@@ -243,4 +226,25 @@ pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result<S
         .attributes
         .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
         .ok_or_else(|| anyhow::anyhow!("no queue arn"))
+}
+
+/// Visible plus in-flight messages of any queue.
+pub async fn approximate_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> anyhow::Result<i64> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await?
+        .attributes
+        .unwrap_or_default();
+    let n = |k: A| {
+        attrs
+            .get(&k)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    Ok(n(A::ApproximateNumberOfMessages) + n(A::ApproximateNumberOfMessagesNotVisible))
 }

@@ -74,7 +74,6 @@ locals {
 
 resource "aws_cloudwatch_log_group" "function" {
   # checkov:skip=CKV_AWS_158: the functions never log secrets (tested); CloudWatch Logs encrypts at rest, a CMK adds cost, not control
-  # checkov:skip=CKV_AWS_338: retention is var.log_retention_days, a per-environment choice
   for_each = local.functions
 
   name              = "/aws/lambda/${var.name}-${each.key}"
@@ -142,7 +141,6 @@ resource "aws_vpc_security_group_egress_rule" "functions_databases" {
 
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_116: failures go to an on-failure destination (aws_lambda_function_event_invoke_config), which keeps the request and the error; a DLQ too would deliver each twice
-  # checkov:skip=CKV_AWS_117: only secret-rotator and backup-verifier reach databases and run in the VPC; the others call public AWS APIs only
   # checkov:skip=CKV_AWS_173: the environment holds settings and ARNs, never a secret (secrets are read from Secrets Manager)
   # checkov:skip=CKV_AWS_272: the zips are built from source by `make package`; code signing needs a Signer profile of the user's
   for_each = local.functions

@@ -130,7 +130,6 @@ resource "aws_vpc_security_group_egress_rule" "service_https" {
 resource "aws_lb" "this" {
   # checkov:skip=CKV_AWS_91: access logs need an S3 bucket with a bucket policy for the ELB account; that bucket is the user's (see README)
   # checkov:skip=CKV2_AWS_28: a WAF web ACL is an account-wide choice with its own cost; attach one with aws_wafv2_web_acl_association
-  # checkov:skip=CKV2_AWS_20: there is no HTTP listener at all, only HTTPS
   # checkov:skip=CKV_AWS_150: deletion protection is var.deletion_protection: on in production, off in staging so it can be torn down
   name                       = var.name
   load_balancer_type         = "application"
