@@ -141,3 +141,66 @@ async fn query_protocol_faults_are_understood_by_the_sdk() {
         .expect("throttling is retried");
     assert_eq!(proxy.calls("CreateTopic"), 3);
 }
+
+/// One raw HTTP/1.1 exchange (`Connection: close`, read to the end): what
+/// lambda_runtime does, without it.
+async fn http(address: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.expect("read");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn the_runtime_api_serves_events_with_lambda_headers_and_records_responses() {
+    let api =
+        harness::runtime_api::RuntimeApi::start("arn:aws:lambda:us-east-1:123456789012:function:f")
+            .await
+            .expect("start");
+    let next = format!(
+        "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        api.address()
+    );
+    // /next waits for an event rather than failing (lambda_runtime panics on errors).
+    let waiting = tokio::spawn({
+        let address = api.address().to_owned();
+        async move { http(&address, &next).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        !waiting.is_finished(),
+        "/next answered with no event queued"
+    );
+    let id = api.push(r#"{"hello":"world"}"#);
+    let served = waiting.await.expect("join").to_ascii_lowercase();
+    assert!(served.starts_with("http/1.1 200"), "{served}");
+    for header in [
+        format!("lambda-runtime-aws-request-id: {id}"),
+        "lambda-runtime-deadline-ms: ".to_owned(),
+        "lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:f"
+            .to_owned(),
+        "lambda-runtime-trace-id: root=".to_owned(),
+    ] {
+        assert!(served.contains(&header), "missing {header}: {served}");
+    }
+    assert!(served.ends_with(r#"{"hello":"world"}"#), "{served}");
+
+    let body = r#"{"ok":true}"#;
+    let post = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = http(api.address(), &post).await;
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    let outcome = api
+        .outcome(std::time::Duration::from_secs(5))
+        .await
+        .expect("outcome");
+    assert_eq!(outcome.request_id, id);
+    assert_eq!(outcome.kind, "response");
+    assert_eq!(&outcome.body[..], body.as_bytes());
+}
