@@ -16,6 +16,7 @@
 
 pub mod emulator;
 pub mod fixtures;
+pub mod http;
 pub mod mariadb;
 pub mod names;
 pub mod postgres;

@@ -7,14 +7,12 @@
 //! answers an error.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -67,20 +65,9 @@ impl RuntimeApi {
         let outcome_ready = Arc::new(Notify::new());
         let arn: Arc<str> = Arc::from(function_arn);
         let (st, er, or) = (state.clone(), event_ready.clone(), outcome_ready.clone());
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                let (st, er, or, arn) = (st.clone(), er.clone(), or.clone(), arn.clone());
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let (st, er, or, arn) = (st.clone(), er.clone(), or.clone(), arn.clone());
-                        async move { Ok::<_, Infallible>(route(req, &st, &er, &or, &arn).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+        let task = crate::http::serve(listener, move |req| {
+            let (st, er, or, arn) = (st.clone(), er.clone(), or.clone(), arn.clone());
+            async move { route(req, &st, &er, &or, &arn).await }
         });
         Ok(RuntimeApi {
             address,

@@ -1,14 +1,12 @@
 //! A local HTTP endpoint standing in for a chat webhook: it records every
 //! JSON body posted to it and answers with the status a test chose.
 
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -39,36 +37,23 @@ impl WebhookServer {
         let received = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(AtomicU16::new(status));
         let (rx, st) = (received.clone(), status.clone());
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                let (rx, st) = (rx.clone(), st.clone());
-                tokio::spawn(async move {
-                    let service =
-                        hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                            let (rx, st) = (rx.clone(), st.clone());
-                            async move {
-                                let body = req
-                                    .into_body()
-                                    .collect()
-                                    .await
-                                    .map(|b| b.to_bytes())
-                                    .unwrap_or_default();
-                                let json = serde_json::from_slice(&body).unwrap_or(Value::String(
-                                    String::from_utf8_lossy(&body).into_owned(),
-                                ));
-                                rx.lock().unwrap_or_else(|p| p.into_inner()).push(json);
-                                let code = StatusCode::from_u16(st.load(Ordering::Relaxed))
-                                    .unwrap_or(StatusCode::OK);
-                                let mut resp = Response::new(Full::new(Bytes::from_static(b"ok")));
-                                *resp.status_mut() = code;
-                                Ok::<_, Infallible>(resp)
-                            }
-                        });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        let task = crate::http::serve(listener, move |req: Request<hyper::body::Incoming>| {
+            let (rx, st) = (rx.clone(), st.clone());
+            async move {
+                let body = req
+                    .into_body()
+                    .collect()
+                    .await
+                    .map(|b| b.to_bytes())
+                    .unwrap_or_default();
+                let json = serde_json::from_slice(&body)
+                    .unwrap_or(Value::String(String::from_utf8_lossy(&body).into_owned()));
+                rx.lock().unwrap_or_else(|p| p.into_inner()).push(json);
+                let code =
+                    StatusCode::from_u16(st.load(Ordering::Relaxed)).unwrap_or(StatusCode::OK);
+                let mut resp = Response::new(Full::new(Bytes::from_static(b"ok")));
+                *resp.status_mut() = code;
+                resp
             }
         });
         Ok(WebhookServer {

@@ -51,6 +51,7 @@ fn every_type_argument_block_and_reference_exists_in_the_provider_schema() {
         "modules/backup",
         "modules/notifications",
         "modules/automation",
+        "modules/kms-key",
         "environments/staging",
         "environments/production",
     ]

@@ -1,4 +1,3 @@
-data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
@@ -7,32 +6,16 @@ locals {
   restore_plan_name = replace("${var.name}_restore_tests", "-", "_")
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_111: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_356: in a key policy "*" is this key, nothing else
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-}
+module "key" {
+  source = "../kms-key"
 
-resource "aws_kms_key" "vault" {
-  description             = "${var.name}: AWS Backup vault"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
-  tags                    = var.tags
+  description = "${var.name}: AWS Backup vault"
+  tags        = var.tags
 }
 
 resource "aws_backup_vault" "this" {
   name        = var.name
-  kms_key_arn = aws_kms_key.vault.arn
+  kms_key_arn = module.key.arn
   tags        = var.tags
 }
 

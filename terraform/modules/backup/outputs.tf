@@ -10,7 +10,7 @@ output "vault_name" {
 
 output "kms_key_arn" {
   description = "Key of the vault: backup-verifier's EXPECTED_KMS_KEY_ARN."
-  value       = aws_kms_key.vault.arn
+  value       = module.key.arn
 }
 
 output "plan_id" {

@@ -1,4 +1,3 @@
-data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
@@ -10,32 +9,12 @@ locals {
   )
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_111: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_356: in a key policy "*" is this key, nothing else
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-}
+module "key" {
+  source = "../kms-key"
 
-resource "aws_kms_key" "db" {
-  description             = "${var.name}: RDS storage, Performance Insights and the credentials secret"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
-  tags                    = var.tags
-}
-
-resource "aws_kms_alias" "db" {
-  name          = "alias/${var.name}-db"
-  target_key_id = aws_kms_key.db.key_id
+  description = "${var.name}: RDS storage, Performance Insights and the credentials secret"
+  alias       = "${var.name}-db"
+  tags        = var.tags
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -119,7 +98,7 @@ resource "aws_db_instance" "this" {
   max_allocated_storage                 = var.max_allocated_storage
   storage_type                          = "gp3"
   storage_encrypted                     = true
-  kms_key_id                            = aws_kms_key.db.arn
+  kms_key_id                            = module.key.arn
   db_name                               = var.database_name
   username                              = var.master_username
   password                              = data.aws_secretsmanager_random_password.initial.random_password
@@ -139,7 +118,7 @@ resource "aws_db_instance" "this" {
   monitoring_interval                   = 60
   monitoring_role_arn                   = aws_iam_role.monitoring.arn
   performance_insights_enabled          = var.performance_insights
-  performance_insights_kms_key_id       = var.performance_insights ? aws_kms_key.db.arn : null
+  performance_insights_kms_key_id       = var.performance_insights ? module.key.arn : null
   performance_insights_retention_period = var.performance_insights ? 7 : null
   tags                                  = local.instance_tags
 
@@ -151,7 +130,7 @@ resource "aws_db_instance" "this" {
 resource "aws_secretsmanager_secret" "master" {
   name                    = "${var.name}/master"
   description             = "Master credentials of ${var.name}; rotated by secret-rotator"
-  kms_key_id              = aws_kms_key.db.arn
+  kms_key_id              = module.key.arn
   recovery_window_in_days = 30
   tags                    = var.tags
 }

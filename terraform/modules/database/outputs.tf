@@ -25,7 +25,7 @@ output "master_secret_arn" {
 
 output "kms_key_arn" {
   description = "Key of the storage and the secret: secret-rotator needs kms:Decrypt and kms:GenerateDataKey on it."
-  value       = aws_kms_key.db.arn
+  value       = module.key.arn
 }
 
 output "security_group_id" {

@@ -15,54 +15,25 @@ locals {
   account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_111: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_356: in a key policy "*" is this key, nothing else
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_root]
-    }
-  }
+# CloudWatch alarms and EventBridge publish to the encrypted topics.
+module "key" {
+  source = "../kms-key"
 
-  # CloudWatch alarms and EventBridge publish to the encrypted topics.
-  statement {
-    sid       = "ServicesPublish"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_kms_key" "topics" {
-  description             = "${var.name}: SNS notification and alarm topics"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
-  tags                    = var.tags
-}
-
-resource "aws_kms_alias" "topics" {
-  name          = "alias/${var.name}-topics"
-  target_key_id = aws_kms_key.topics.key_id
+  description        = "${var.name}: SNS notification and alarm topics"
+  alias              = "${var.name}-topics"
+  service_principals = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+  tags               = var.tags
 }
 
 resource "aws_sns_topic" "notifications" {
   name              = "${var.name}-notifications"
-  kms_master_key_id = aws_kms_key.topics.arn
+  kms_master_key_id = module.key.arn
   tags              = var.tags
 }
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
-  kms_master_key_id = aws_kms_key.topics.arn
+  kms_master_key_id = module.key.arn
   tags              = var.tags
 }
 

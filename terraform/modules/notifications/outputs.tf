@@ -10,5 +10,5 @@ output "alarms_topic_arn" {
 
 output "kms_key_arn" {
   description = "Key encrypting both topics: publishers need kms:GenerateDataKey and kms:Decrypt on it."
-  value       = aws_kms_key.topics.arn
+  value       = module.key.arn
 }

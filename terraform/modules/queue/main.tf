@@ -1,33 +1,14 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-
 locals {
   suffix   = var.fifo ? ".fifo" : ""
   name     = "${var.name}${local.suffix}"
   dlq_name = "${var.name}-dlq${local.suffix}"
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_111: in a key policy "*" is this key, nothing else
-  # checkov:skip=CKV_AWS_356: in a key policy "*" is this key, nothing else
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-}
+module "key" {
+  source = "../kms-key"
 
-resource "aws_kms_key" "queue" {
-  description             = "${var.name}: SQS queue and its DLQ"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
-  tags                    = var.tags
+  description = "${var.name}: SQS queue and its DLQ"
+  tags        = var.tags
 }
 
 resource "aws_sqs_queue" "dlq" {
@@ -35,7 +16,7 @@ resource "aws_sqs_queue" "dlq" {
   fifo_queue                        = var.fifo
   content_based_deduplication       = var.fifo ? false : null
   message_retention_seconds         = var.dlq_retention_seconds
-  kms_master_key_id                 = aws_kms_key.queue.arn
+  kms_master_key_id                 = module.key.arn
   kms_data_key_reuse_period_seconds = 300
   tags                              = var.tags
 }
@@ -45,7 +26,7 @@ resource "aws_sqs_queue" "main" {
   fifo_queue                        = var.fifo
   visibility_timeout_seconds        = var.visibility_timeout_seconds
   message_retention_seconds         = var.message_retention_seconds
-  kms_master_key_id                 = aws_kms_key.queue.arn
+  kms_master_key_id                 = module.key.arn
   kms_data_key_reuse_period_seconds = 300
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dlq.arn

@@ -30,7 +30,7 @@ output "dlq_name" {
 
 output "kms_key_arn" {
   description = "Key of both queues: dlq-processor needs kms:Decrypt and kms:GenerateDataKey on it."
-  value       = aws_kms_key.queue.arn
+  value       = module.key.arn
 }
 
 output "alarm_arn" {
