@@ -155,7 +155,7 @@ resource "aws_lambda_function" "this" {
   source_code_hash               = filebase64sha256("${var.artifacts_dir}/${each.key}/bootstrap.zip")
   memory_size                    = each.value.memory
   timeout                        = each.value.timeout
-  reserved_concurrent_executions = each.value.concurrency
+  reserved_concurrent_executions = var.reserve_concurrency ? each.value.concurrency : -1
   tags                           = var.tags
 
   environment {

@@ -42,6 +42,12 @@ variable "log_retention_days" {
   default     = 30
 }
 
+variable "reserve_concurrency" {
+  description = "Reserve each function's concurrency (scaling-scheduler: one, so runs never overlap). Set false on accounts whose concurrency quota is 10 (new accounts), where nothing can be reserved."
+  type        = bool
+  default     = true
+}
+
 variable "tracing_mode" {
   description = "X-Ray tracing of the functions: Active or PassThrough."
   type        = string

@@ -58,12 +58,18 @@ resource "aws_ecs_task_definition" "web" {
     cpu_architecture        = "ARM64"
   }
 
+  # The root file system is read-only; /tmp is the task's scratch volume.
+  volume {
+    name = "tmp"
+  }
+
   container_definitions = jsonencode([{
     name                   = "web"
     image                  = var.container_image
     essential              = true
     readonlyRootFilesystem = true
     portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
+    mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
     logConfiguration = {
       logDriver = "awslogs"
       options = {

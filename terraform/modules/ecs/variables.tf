@@ -30,9 +30,9 @@ variable "allowed_cidrs" {
 }
 
 variable "container_image" {
-  description = "Image of the sample service."
+  description = "Image of the sample service: it must listen on container_port as a non-root user and write only to /tmp (the root file system is read-only)."
   type        = string
-  default     = "public.ecr.aws/nginx/nginx:stable-alpine"
+  default     = "docker.io/nginxinc/nginx-unprivileged:stable-alpine"
 }
 
 variable "container_port" {

@@ -10,12 +10,12 @@ variable "cidr_block" {
 }
 
 variable "azs" {
-  description = "Availability zones to span (two or more)."
+  description = "Availability zones to span (two to four)."
   type        = list(string)
 
   validation {
-    condition     = length(var.azs) >= 2
-    error_message = "Give at least two availability zones (RDS subnet groups need two)."
+    condition     = length(var.azs) >= 2 && length(var.azs) <= 4
+    error_message = "Give two to four availability zones (RDS subnet groups need two; each tier has room for four /20 subnets)."
   }
 }
 
