@@ -1,5 +1,5 @@
-//! The local test environment: everything the integration tests and
-//! `make demo` run against, on 127.0.0.1 only.
+//! The local test environment: everything the integration tests,
+//! `make demo` and `make bench` run against, on 127.0.0.1 only.
 //!
 //! - [`emulator`]: one moto server per test binary, and SDK configs for it.
 //! - [`proxy`]: a fault-injecting HTTP proxy in front of the emulator.
@@ -10,6 +10,10 @@
 //! - [`queues`]: SQS queues with a dead-letter queue, filled the way failures fill them.
 //! - [`rotation`]: secrets rotated step by step, as Secrets Manager does.
 //! - [`names`]: unique resource names, so tests sharing an emulator never collide.
+//! - [`runtime_api`]: a local Lambda Runtime API, to run a release bootstrap
+//!   as Lambda does (`make bench`); [`http`]: the accept loop of the servers.
+//! - [`terraform`]: offline validation of `terraform/` (provider schema,
+//!   code-vs-IAM, EventBridge patterns).
 //!
 //! Nothing here skips quietly: a missing tool is a failure that says to run
 //! `scripts/setup`.
