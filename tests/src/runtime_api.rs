@@ -26,6 +26,9 @@ pub struct Outcome {
     /// `response` or `error` (an invocation error or an init error).
     pub kind: &'static str,
     pub body: Bytes,
+    /// When `/next` handed the event out: for a new process, the end of its
+    /// initialisation (what Lambda reports as Init Duration).
+    pub served_at: Option<Instant>,
     pub at: Instant,
 }
 
@@ -34,6 +37,7 @@ struct State {
     events: VecDeque<(String, Bytes)>,
     outcomes: VecDeque<Outcome>,
     served: u64,
+    served_at: std::collections::HashMap<String, Instant>,
 }
 
 /// A running Runtime API on 127.0.0.1; it stops when dropped.
@@ -129,7 +133,15 @@ async fn route(
     if req.method() == Method::GET && rest == "/invocation/next" {
         let (id, event) = loop {
             let notified = event_ready.notified();
-            if let Some(next) = lock(state).events.pop_front() {
+            let popped = {
+                let mut s = lock(state);
+                let next = s.events.pop_front();
+                if let Some((id, _)) = &next {
+                    s.served_at.insert(id.clone(), Instant::now());
+                }
+                next
+            };
+            if let Some(next) = popped {
                 break next;
             }
             notified.await;
@@ -179,12 +191,17 @@ async fn route(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let at = Instant::now();
-    lock(state).outcomes.push_back(Outcome {
-        request_id,
-        kind,
-        body,
-        at,
-    });
+    {
+        let mut s = lock(state);
+        let served_at = s.served_at.remove(&request_id);
+        s.outcomes.push_back(Outcome {
+            request_id,
+            kind,
+            body,
+            served_at,
+            at,
+        });
+    }
     outcome_ready.notify_one();
     reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
 }

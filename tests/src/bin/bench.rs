@@ -44,12 +44,13 @@ struct Case {
 #[derive(Default)]
 struct Row {
     sizes: BTreeMap<&'static str, (u64, u64)>,
+    init: Vec<f64>,
     cold: Vec<f64>,
     rss_kib: Vec<u64>,
     warm: Vec<f64>,
+    py_init: Vec<f64>,
     py_cold: Vec<f64>,
     py_rss_kib: Vec<u64>,
-    py_warm: Vec<f64>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -110,9 +111,13 @@ fn arn(function: &str) -> String {
     format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}")
 }
 
-/// One invocation in a new process: milliseconds from spawn to response,
-/// and the process's peak RSS.
-async fn cold(mut command: Command, api: &RuntimeApi, event: &str) -> anyhow::Result<(f64, u64)> {
+/// One invocation in a new process: milliseconds from spawn to the first
+/// `/next` (initialisation) and to the response, and the peak RSS.
+async fn cold(
+    mut command: Command,
+    api: &RuntimeApi,
+    event: &str,
+) -> anyhow::Result<(f64, f64, u64)> {
     api.push(event.to_owned());
     let start = Instant::now();
     let child = Killed(
@@ -127,7 +132,8 @@ async fn cold(mut command: Command, api: &RuntimeApi, event: &str) -> anyhow::Re
         bail!("{}", String::from_utf8_lossy(&outcome.body));
     }
     let rss = peak_rss_kib(child.0.id());
-    Ok((ms(outcome.at - start), rss))
+    let init = outcome.served_at.map(|t| ms(t - start)).unwrap_or(f64::NAN);
+    Ok((init, ms(outcome.at - start), rss))
 }
 
 /// `runs` invocations of one warm process; milliseconds each.
@@ -390,7 +396,14 @@ fn mb(bytes: u64) -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let root = repo_root();
-    let bench_dir = root.join("target/bench");
+    // Overridable to compare builds (e.g. another opt-level in its own target dir).
+    let target = std::env::var_os("BENCH_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let results = std::env::var_os("BENCH_OUT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("bench/RESULTS.md"));
+    let bench_dir = target.join("bench");
     let py = root.join(".tools/bench-python/bin/python");
     anyhow::ensure!(py.exists(), "{} is missing: run `make bench`", py.display());
     let load_before = load();
@@ -406,11 +419,11 @@ async fn main() -> anyhow::Result<()> {
             ("arm64", "aarch64-unknown-linux-gnu"),
             ("x86_64", "x86_64-unknown-linux-gnu"),
         ] {
-            let bin = file_size(&root.join(format!("target/{triple}/release/{f}")));
+            let bin = file_size(&target.join(format!("{triple}/release/{f}")));
             let zip = file_size(&bench_dir.join(format!("{arch}/{f}/bootstrap.zip")));
             row.sizes.insert(arch, (bin, zip));
         }
-        let bin = root.join(format!("target/x86_64-unknown-linux-gnu/release/{f}"));
+        let bin = target.join(format!("x86_64-unknown-linux-gnu/release/{f}"));
         anyhow::ensure!(
             bin.exists(),
             "{} is missing: run `make bench`",
@@ -430,33 +443,38 @@ async fn main() -> anyhow::Result<()> {
             };
             // Warm-up: page cache, the emulator's first-request costs.
             cold(command(), &api, &case.event).await?;
-            let (times, rss) = if python {
-                (&mut row.py_cold, &mut row.py_rss_kib)
-            } else {
-                (&mut row.cold, &mut row.rss_kib)
-            };
             for _ in 0..COLD_RUNS {
-                let (t, r) = cold(command(), &api, &case.event).await?;
-                times.push(t);
-                rss.push(r);
+                let (i, t, r) = cold(command(), &api, &case.event).await?;
+                if python {
+                    row.py_init.push(i);
+                    row.py_cold.push(t);
+                    row.py_rss_kib.push(r);
+                } else {
+                    row.init.push(i);
+                    row.cold.push(t);
+                    row.rss_kib.push(r);
+                }
             }
-            let w = warm(command(), &api, &case.event, WARM_RUNS).await?;
-            if python {
-                row.py_warm = w;
-            } else {
-                row.warm = w;
+            // The Python handler makes only the first call: its warm
+            // latency would not compare with the whole job's.
+            if !python {
+                row.warm = warm(command(), &api, &case.event, WARM_RUNS).await?;
             }
         }
     }
 
-    eprintln!("[bench] redrive throughput");
-    let dlq_bin = root.join("target/x86_64-unknown-linux-gnu/release/dlq-processor");
-    let topic_env: Vec<(String, String)> = cases
-        .iter()
-        .find(|c| c.function == "dlq-processor")
-        .map(|c| c.env.clone())
-        .unwrap_or_default();
-    let (rust_rate, python_rate) = redrive(&emulator, &root, &dlq_bin, &py, &topic_env).await?;
+    let redrive_rates = if std::env::var("BENCH_REDRIVE").as_deref() == Ok("0") {
+        None
+    } else {
+        eprintln!("[bench] redrive throughput");
+        let dlq_bin = target.join("x86_64-unknown-linux-gnu/release/dlq-processor");
+        let topic_env: Vec<(String, String)> = cases
+            .iter()
+            .find(|c| c.function == "dlq-processor")
+            .map(|c| c.env.clone())
+            .unwrap_or_default();
+        Some(redrive(&emulator, &root, &dlq_bin, &py, &topic_env).await?)
+    };
     let load_after = load();
 
     let mut out = String::new();
@@ -471,40 +489,65 @@ async fn main() -> anyhow::Result<()> {
         jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC"),
         machine(),
     ));
-    out.push_str("| function | bootstrap arm64 | zip arm64 | bootstrap x86_64 | zip x86_64 | cold min / median / max ms | Python cold median ms | Python / Rust | peak RSS MiB | Python RSS MiB | warm p50 / p99 ms | Python warm p50 / p99 ms |\n");
-    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    out.push_str(
+        "## Size\n\n| function | bootstrap arm64 | zip arm64 | bootstrap x86_64 | zip x86_64 |\n",
+    );
+    out.push_str("| --- | --- | --- | --- | --- |\n");
     for f in FUNCTIONS {
         let Some(r) = rows.get(f) else { continue };
         let (ab, az) = r.sizes.get("arm64").copied().unwrap_or_default();
         let (xb, xz) = r.sizes.get("x86_64").copied().unwrap_or_default();
-        let cold_med = percentile(&r.cold, 0.5);
-        let py_med = percentile(&r.py_cold, 0.5);
-        let rss = percentile(
-            &r.rss_kib.iter().map(|k| *k as f64).collect::<Vec<_>>(),
-            0.5,
-        ) / 1024.0;
-        let py_rss = percentile(
-            &r.py_rss_kib.iter().map(|k| *k as f64).collect::<Vec<_>>(),
-            0.5,
-        ) / 1024.0;
         out.push_str(&format!(
-            "| {f} | {} | {} | {} | {} | {:.1} / {:.1} / {:.1} | {:.1} | {:.1}x | {:.1} | {:.1} | {:.2} / {:.2} | {:.2} / {:.2} |\n",
-            mb(ab), mb(az), mb(xb), mb(xz),
-            percentile(&r.cold, 0.0), cold_med, percentile(&r.cold, 1.0),
-            py_med, py_med / cold_med, rss, py_rss,
-            percentile(&r.warm, 0.5), percentile(&r.warm, 0.99),
-            percentile(&r.py_warm, 0.5), percentile(&r.py_warm, 0.99),
+            "| {f} | {} | {} | {} | {} |\n",
+            mb(ab),
+            mb(az),
+            mb(xb),
+            mb(xz)
         ));
     }
-    out.push_str(&format!(
-        "\nRedrive throughput at a DLQ depth of {REDRIVE_DEPTH} (standard queues): dlq-processor \
-         {rust_rate:.0} messages/s; boto3 making the same calls back to back (receive 10, send batch, \
-         delete batch) {python_rate:.0} messages/s; ratio {:.0} %.\n",
-        100.0 * rust_rate / python_rate
-    ));
+    out.push_str(
+        "\n## Start, memory, latency\n\n\
+         *init*: spawn to the runtime's first `/next` (Lambda's Init Duration: runtime, \
+         configuration, SDK clients). *cold*: spawn to the response posted, the handler's \
+         whole job included (several emulator calls for most functions; one for Python).\n\n\
+         | function | Rust init min / median / max ms | Python init median ms | init Python / Rust | \
+         Rust cold min / median / max ms | Python cold median ms | cold Python / Rust | \
+         Rust peak RSS MiB | Python peak RSS MiB | Rust warm p50 / p99 ms |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    let med =
+        |v: &[u64]| percentile(&v.iter().map(|k| *k as f64).collect::<Vec<_>>(), 0.5) / 1024.0;
+    for f in FUNCTIONS {
+        let Some(r) = rows.get(f) else { continue };
+        let (init, py_init) = (percentile(&r.init, 0.5), percentile(&r.py_init, 0.5));
+        let (cold, py_cold) = (percentile(&r.cold, 0.5), percentile(&r.py_cold, 0.5));
+        out.push_str(&format!(
+            "| {f} | {:.1} / {init:.1} / {:.1} | {py_init:.1} | {:.1}x | {:.1} / {cold:.1} / {:.1} | {py_cold:.1} | {:.1}x | {:.1} | {:.1} | {:.2} / {:.2} |\n",
+            percentile(&r.init, 0.0),
+            percentile(&r.init, 1.0),
+            py_init / init,
+            percentile(&r.cold, 0.0),
+            percentile(&r.cold, 1.0),
+            py_cold / cold,
+            med(&r.rss_kib),
+            med(&r.py_rss_kib),
+            percentile(&r.warm, 0.5),
+            percentile(&r.warm, 0.99),
+        ));
+    }
+    if let Some((rust_rate, python_rate)) = redrive_rates {
+        out.push_str(&format!(
+            "\n## Redrive throughput\n\nAt a DLQ depth of {REDRIVE_DEPTH} (standard queues): dlq-processor \
+             {rust_rate:.0} messages/s; boto3 making the same calls back to back (receive 10, send \
+             batch, delete batch) {python_rate:.0} messages/s; ratio {:.0} %.\n",
+            100.0 * rust_rate / python_rate
+        ));
+    }
     print!("{out}");
-    std::fs::create_dir_all(root.join("bench"))?;
-    std::fs::write(root.join("bench/RESULTS.md"), &out)?;
-    eprintln!("[bench] written to bench/RESULTS.md");
+    if let Some(dir) = results.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&results, &out)?;
+    eprintln!("[bench] written to {}", results.display());
     Ok(())
 }
