@@ -665,3 +665,38 @@ fn each_module_readme_lists_its_variables_and_outputs() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+#[test]
+fn the_environments_deploy_the_zips_make_package_writes() {
+    let root = repo_root();
+    for env in ["staging", "production"] {
+        let dir = root.join("terraform/environments").join(env);
+        let module = Module::load(&dir).expect("parse");
+        let block = module
+            .find("variable", &["artifacts_dir"])
+            .expect("variable artifacts_dir");
+        let default = block
+            .body
+            .attributes()
+            .find(|a| a.key.as_str() == "default")
+            .and_then(|a| match &a.expr {
+                hcl::Expression::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .expect("a literal default");
+        assert_eq!(
+            schema::normalize(&dir.join(default)),
+            schema::normalize(&root.join("target/lambda")),
+            "{env}: artifacts_dir must be where `make package` writes"
+        );
+    }
+    let makefile = std::fs::read_to_string(root.join("Makefile")).expect("Makefile");
+    assert!(
+        makefile.contains("--output-format zip")
+            && makefile.contains("target/lambda/*/bootstrap.zip"),
+        "make package writes target/lambda/<function>/bootstrap.zip"
+    );
+    let main =
+        std::fs::read_to_string(root.join("terraform/modules/automation/main.tf")).expect("read");
+    assert!(main.contains(r#""${var.artifacts_dir}/${each.key}/bootstrap.zip""#));
+}
