@@ -55,30 +55,47 @@ impl Emulator {
                 moto.display()
             );
         }
-        let dir = tempfile::Builder::new().prefix("moto-").tempdir()?.keep();
-        let port = free_port()?;
-        let log = dir.join("moto.log");
-        let moto = moto.display().to_string();
-        let mut server = Guarded::spawn(Spec {
-            program: &moto,
-            args: vec![
-                "-H".into(),
-                "127.0.0.1".into(),
-                "-p".into(),
-                port.to_string(),
-            ],
-            run_as: None,
-            stop_signal: "TERM",
-            cleanup: Some(&dir),
-            log: &log,
-            cwd: None,
-        })?;
-        wait_for_port(port, Duration::from_secs(60), &mut server)?;
-        Ok(Emulator {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            _server: server,
-            _dir: dir,
-        })
+        // A free port can be taken by another server of the same test binary
+        // before moto binds it; then moto exits and something else answers.
+        // So the server must answer HTTP as moto, or it starts again elsewhere.
+        let mut last = String::new();
+        for _ in 0..3 {
+            let dir = tempfile::Builder::new().prefix("moto-").tempdir()?.keep();
+            let port = free_port()?;
+            let log = dir.join("moto.log");
+            let program = moto.display().to_string();
+            let mut server = Guarded::spawn(Spec {
+                program: &program,
+                args: vec![
+                    "-H".into(),
+                    "127.0.0.1".into(),
+                    "-p".into(),
+                    port.to_string(),
+                ],
+                run_as: None,
+                stop_signal: "TERM",
+                cleanup: Some(&dir),
+                log: &log,
+                cwd: None,
+            })?;
+            match wait_for_port(port, Duration::from_secs(60), &mut server) {
+                Ok(()) if answers_as_moto(port) && !server.has_exited() => {
+                    return Ok(Emulator {
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        _server: server,
+                        _dir: dir,
+                    });
+                }
+                Ok(()) => {
+                    last = format!(
+                        "port {port} answered, but not as moto:\n{}",
+                        server.log_tail()
+                    );
+                }
+                Err(e) => last = e.to_string(),
+            }
+        }
+        anyhow::bail!("the emulator did not start: {last}")
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -97,6 +114,23 @@ impl Emulator {
         let url = format!("{}/moto-api/reset", self.endpoint);
         crate::proxy::post_empty(&url).await
     }
+}
+
+/// Whether `GET /moto-api/` on the port gets moto's HTTP answer.
+fn answers_as_moto(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    if stream
+        .write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
 }
 
 /// An SDK config for any endpoint on loopback (the emulator or a proxy in
