@@ -88,23 +88,36 @@ impl Drop for Killed {
     }
 }
 
-fn base_env(emulator: &Emulator, api: &str, function: &str) -> Vec<(String, String)> {
+/// The emulator's endpoint, region and test credentials, for any client.
+fn aws_env(emulator: &Emulator) -> Vec<(String, String)> {
     [
-        ("AWS_LAMBDA_RUNTIME_API", api.to_owned()),
-        ("AWS_ENDPOINT_URL", emulator.endpoint().to_owned()),
-        ("AWS_REGION", REGION.to_owned()),
-        ("AWS_DEFAULT_REGION", REGION.to_owned()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_NAME", function.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        ("AWS_LAMBDA_LOG_LEVEL", "WARN".to_owned()),
-        ("BENCH_FUNCTION", function.to_owned()),
+        ("AWS_ENDPOINT_URL", emulator.endpoint()),
+        ("AWS_REGION", REGION),
+        ("AWS_DEFAULT_REGION", REGION),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
+}
+
+/// What Lambda gives a function process: the emulator, and the Runtime API.
+fn base_env(emulator: &Emulator, api: &str, function: &str) -> Vec<(String, String)> {
+    let mut env = aws_env(emulator);
+    env.extend(
+        [
+            ("AWS_LAMBDA_RUNTIME_API", api),
+            ("AWS_LAMBDA_FUNCTION_NAME", function),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            ("AWS_LAMBDA_LOG_LEVEL", "WARN"),
+            ("BENCH_FUNCTION", function),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    env
 }
 
 fn arn(function: &str) -> String {
@@ -184,7 +197,7 @@ fn python_command(py: &Path, root: &Path, function: &str, env: &[(String, String
     c
 }
 
-async fn setup(emulator: &Emulator, root: &Path) -> anyhow::Result<(Vec<Case>, String)> {
+async fn setup(emulator: &Emulator, root: &Path) -> anyhow::Result<Vec<Case>> {
     let config = emulator.sdk_config().await;
     let topic =
         TopicWithQueue::create_named(&config, "bench-notifications", "bench-sink", None).await?;
@@ -257,7 +270,7 @@ async fn setup(emulator: &Emulator, root: &Path) -> anyhow::Result<(Vec<Case>, S
             env: common(&[]),
         },
     ];
-    Ok((cases, dlq_url))
+    Ok(cases)
 }
 
 fn file_size(p: &Path) -> u64 {
@@ -345,7 +358,7 @@ async fn redrive(
                 .arg(&dlq_url)
                 .arg(&target_url)
                 .env_clear()
-                .envs(base_env(emulator, "unused", "redrive"))
+                .envs(aws_env(emulator))
                 .output()?;
             let text = String::from_utf8_lossy(&out.stdout);
             let mut parts = text.split_whitespace();
@@ -408,7 +421,7 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(py.exists(), "{} is missing: run `make bench`", py.display());
     let load_before = load();
     let emulator = Emulator::start()?;
-    let (cases, _) = setup(&emulator, &root).await?;
+    let cases = setup(&emulator, &root).await?;
     let mut rows: BTreeMap<&str, Row> = BTreeMap::new();
 
     for case in &cases {

@@ -58,10 +58,22 @@ const AUTHORISED_BY: &[(&str, &str)] = &[
     ),
 ];
 
-/// Actions with no resource-level permissions (the Service Authorization
-/// Reference lists no resource type for them), so `"*"` is the only
-/// resource they can be granted on. Any other action on `"*"` is a finding.
-pub const WILDCARD_ONLY: &[&str] = &[
+/// What Lambda itself does with a function's role and that has no
+/// resource-level permissions: attach to the VPC, write traces.
+const LAMBDA_SERVICE_UNSCOPED: &[&str] = &[
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+];
+
+/// Actions the functions' code calls that have no resource-level
+/// permissions (the Service Authorization Reference lists no resource type
+/// for them), so `"*"` is the only resource they can be granted on.
+const CODE_UNSCOPED: &[&str] = &[
     "ecs:ListClusters",
     "ecs:ListServices",
     "application-autoscaling:DescribeScalableTargets",
@@ -74,34 +86,34 @@ pub const WILDCARD_ONLY: &[&str] = &[
     "backup:PutRestoreValidationResult",
     "secretsmanager:GetRandomPassword",
     "sqs:ListQueues",
-    "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DeleteNetworkInterface",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
 ];
 
+/// Whether `"*"` is the only resource `action` can be granted on. Any other
+/// action on `"*"` is a finding.
+pub fn wildcard_only(action: &str) -> bool {
+    CODE_UNSCOPED
+        .iter()
+        .chain(LAMBDA_SERVICE_UNSCOPED)
+        .any(|w| w.eq_ignore_ascii_case(action))
+}
+
 /// What the Lambda service itself does with a function's role, apart from
-/// the function's code: write its logs and traces, attach to the VPC, send failed
-/// asynchronous events to the on-failure queue, and use the KMS keys of the
-/// queues, topics and secrets the code touches. Only these may appear in a
-/// function's `runtime` policy document.
-pub const RUNTIME_ACTIONS: &[&str] = &[
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-    "sqs:SendMessage",
-    "kms:Decrypt",
-    "kms:GenerateDataKey",
-    "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DeleteNetworkInterface",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-];
+/// the function's code: write its logs and traces, attach to the VPC, send
+/// failed asynchronous events to the on-failure queue, and use the KMS keys
+/// of the queues, topics and secrets the code touches. Only these may appear
+/// in a function's `runtime` policy document.
+pub fn runtime_action(action: &str) -> bool {
+    [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:SendMessage",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    ]
+    .iter()
+    .chain(LAMBDA_SERVICE_UNSCOPED)
+    .any(|r| r.eq_ignore_ascii_case(action))
+}
 
 /// One SDK call found in source.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -427,6 +439,19 @@ pub fn policy(module: &Module, name: &str) -> Result<Vec<Statement>, String> {
     Ok(out)
 }
 
+/// A finding for each action a statement grants on `"*"` that could be
+/// scoped to resources.
+fn unscoped(function: &str, statement: &Statement, what: &str, findings: &mut Vec<String>) {
+    if !statement.wildcard_resource {
+        return;
+    }
+    for action in statement.actions.iter().filter(|a| !wildcard_only(a)) {
+        findings.push(format!(
+            "{function}: {what}`{action}` is granted on \"*\" but can be scoped to resources"
+        ));
+    }
+}
+
 /// Everything wrong with one function's grants, compared with its calls.
 pub fn compare(
     function: &str,
@@ -446,14 +471,8 @@ pub fn compare(
                 findings.push(format!("{function}: wildcard action `{action}`"));
             }
             granted.insert(action.to_ascii_lowercase(), action.clone());
-            if statement.wildcard_resource
-                && !WILDCARD_ONLY.iter().any(|w| w.eq_ignore_ascii_case(action))
-            {
-                findings.push(format!(
-                    "{function}: `{action}` is granted on \"*\" but can be scoped to resources"
-                ));
-            }
         }
+        unscoped(function, statement, "", &mut findings);
     }
     for (lower, call) in &called {
         if !granted.contains_key(lower) {
@@ -471,23 +490,12 @@ pub fn compare(
         }
     }
     for statement in runtime {
-        for action in &statement.actions {
-            if !RUNTIME_ACTIONS
-                .iter()
-                .any(|r| r.eq_ignore_ascii_case(action))
-            {
-                findings.push(format!(
-                    "{function}: `{action}` in the runtime policy is not something Lambda itself needs"
-                ));
-            }
-            if statement.wildcard_resource
-                && !WILDCARD_ONLY.iter().any(|w| w.eq_ignore_ascii_case(action))
-            {
-                findings.push(format!(
-                    "{function}: runtime `{action}` is granted on \"*\" but can be scoped"
-                ));
-            }
+        for action in statement.actions.iter().filter(|a| !runtime_action(a)) {
+            findings.push(format!(
+                "{function}: `{action}` in the runtime policy is not something Lambda itself needs"
+            ));
         }
+        unscoped(function, statement, "runtime ", &mut findings);
     }
     findings
 }
