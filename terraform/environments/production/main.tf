@@ -90,16 +90,16 @@ module "backup" {
 module "automation" {
   source = "../../modules/automation"
 
-  name              = local.name
-  environment       = "production"
-  artifacts_dir     = abspath("${path.module}/${var.artifacts_dir}")
-  architecture      = var.architecture
-  dry_run           = var.dry_run
+  name               = local.name
+  environment        = "production"
+  artifacts_dir      = abspath("${path.module}/${var.artifacts_dir}")
+  architecture       = var.architecture
+  dry_run            = var.dry_run
   log_retention_days = 90
-  notify_topic_arn  = module.notifications.notifications_topic_arn
-  alarm_topic_arn   = module.notifications.alarms_topic_arn
-  topic_kms_key_arn = module.notifications.kms_key_arn
-  schedules         = local.schedules
+  notify_topic_arn   = module.notifications.notifications_topic_arn
+  alarm_topic_arn    = module.notifications.alarms_topic_arn
+  topic_kms_key_arn  = module.notifications.kms_key_arn
+  schedules          = local.schedules
 
   dlq_arns            = [module.orders_queue.dlq_arn]
   redrive_target_arns = [module.orders_queue.queue_arn]

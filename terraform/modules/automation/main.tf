@@ -9,7 +9,7 @@ data "aws_region" "current" {}
 locals {
   account   = data.aws_caller_identity.current.account_id
   partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.region
+  region    = data.aws_region.current.id
 
   common_env = {
     NOTIFY_TOPIC_ARN  = var.notify_topic_arn

@@ -218,7 +218,9 @@ resource "aws_scheduler_schedule" "this" {
   target {
     arn      = aws_lambda_function.this[each.value.function].arn
     role_arn = aws_iam_role.scheduler.arn
-    input    = jsonencode(each.value.input)
+    # jsonencode writes < and > as \u003c and \u003e; Scheduler substitutes
+    # only the literal <aws.scheduler.scheduled-time>.
+    input = replace(replace(jsonencode(each.value.input), "\\u003c", "<"), "\\u003e", ">")
 
     retry_policy {
       maximum_retry_attempts       = 3

@@ -111,9 +111,11 @@ resource "aws_backup_restore_testing_selection" "rds" {
   restore_testing_plan_name = aws_backup_restore_testing_plan.this.name
   protected_resource_type   = "RDS"
   iam_role_arn              = aws_iam_role.backup.arn
-  protected_resource_arns   = ["*"]
   validation_window_hours   = 2
 
+  # The API takes `["*"]` together with conditions, but the provider accepts
+  # exactly one of the two (5.100 refuses both at validate): conditions alone
+  # select every tagged RDS instance, which is what "*" plus them means.
   protected_resource_conditions {
     string_equals {
       key   = "aws:ResourceTag/restore-test"

@@ -74,7 +74,7 @@ resource "aws_ecs_task_definition" "web" {
       logDriver = "awslogs"
       options = {
         awslogs-group         = aws_cloudwatch_log_group.service.name
-        awslogs-region        = data.aws_region.current.region
+        awslogs-region        = data.aws_region.current.id
         awslogs-stream-prefix = "web"
       }
     }

@@ -1,7 +1,7 @@
 data "aws_region" "current" {}
 
 locals {
-  az_count = length(var.azs)
+  az_count  = length(var.azs)
   nat_count = var.single_nat_gateway ? 1 : local.az_count
   # /20 subnets: 0..n-1 public, 4..4+n-1 private, 8..8+n-1 database.
   public_cidrs   = [for i in range(local.az_count) : cidrsubnet(var.cidr_block, 4, i)]
@@ -118,7 +118,7 @@ resource "aws_route_table_association" "database" {
 
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
+  service_name      = "com.amazonaws.${data.aws_region.current.id}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = concat(aws_route_table.private[*].id, [aws_route_table.database.id])
   tags              = merge(var.tags, { Name = "${var.name}-s3" })
@@ -144,7 +144,7 @@ resource "aws_vpc_endpoint" "interface" {
   for_each = toset(var.interface_endpoints)
 
   vpc_id              = aws_vpc.this.id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.${each.value}"
+  service_name        = "com.amazonaws.${data.aws_region.current.id}.${each.value}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = aws_subnet.private[*].id
   security_group_ids  = [aws_security_group.endpoints.id]

@@ -134,8 +134,13 @@ pub type Operations = BTreeMap<String, BTreeMap<String, String>>;
 
 pub fn sdk_operations(root: &Path) -> Result<Operations, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Without a platform filter, `--offline` resolves crates for every
+    // target (android_system_properties, ...), which a fresh cargo home has
+    // never downloaded; the build only fetched the host's.
+    let host = host_triple()?;
     let out = std::process::Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(root)
         .output()
         .map_err(|e| format!("cargo metadata: {e}"))?;
@@ -172,6 +177,20 @@ pub fn sdk_operations(root: &Path) -> Result<Operations, String> {
         ops.insert(name.to_owned(), names);
     }
     Ok(ops)
+}
+
+/// The triple rustc builds for here (`x86_64-unknown-linux-gnu`).
+fn host_triple() -> Result<String, String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .map_err(|e| format!("rustc -vV: {e}"))?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_owned())
+        .ok_or_else(|| "rustc -vV printed no host triple".to_owned())
 }
 
 /// The API name in the operation's `Metadata::new("DescribeDBInstances", ...)`.
