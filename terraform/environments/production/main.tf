@@ -45,6 +45,7 @@ module "ecs" {
   vpc_id              = module.network.vpc_id
   public_subnet_ids   = module.network.public_subnet_ids
   private_subnet_ids  = module.network.private_subnet_ids
+  vpc_cidr_block      = module.network.vpc_cidr_block
   certificate_arn     = var.certificate_arn
   min_capacity        = 2
   max_capacity        = 10
@@ -90,16 +91,17 @@ module "backup" {
 module "automation" {
   source = "../../modules/automation"
 
-  name               = local.name
-  environment        = "production"
-  artifacts_dir      = abspath("${path.module}/${var.artifacts_dir}")
-  architecture       = var.architecture
-  dry_run            = var.dry_run
-  log_retention_days = 90
-  notify_topic_arn   = module.notifications.notifications_topic_arn
-  alarm_topic_arn    = module.notifications.alarms_topic_arn
-  topic_kms_key_arn  = module.notifications.kms_key_arn
-  schedules          = local.schedules
+  name                = local.name
+  environment         = "production"
+  artifacts_dir       = abspath("${path.module}/${var.artifacts_dir}")
+  architecture        = var.architecture
+  dry_run             = var.dry_run
+  reserve_concurrency = var.reserve_concurrency
+  log_retention_days  = 90
+  notify_topic_arn    = module.notifications.notifications_topic_arn
+  alarm_topic_arn     = module.notifications.alarms_topic_arn
+  topic_kms_key_arn   = module.notifications.kms_key_arn
+  schedules           = local.schedules
 
   dlq_arns            = [module.orders_queue.dlq_arn]
   redrive_target_arns = [module.orders_queue.queue_arn]
@@ -111,9 +113,11 @@ module "automation" {
   subnet_ids          = module.network.private_subnet_ids
   vpc_cidr_block      = module.network.vpc_cidr_block
 
-  backup_vault_kms_key_arn = module.backup.kms_key_arn
-  validation_secret_arns   = [module.database.master_secret_arn]
-  schedule_timezone        = var.timezone
+  # The database is what AWS Backup protects here, and RDS snapshots keep
+  # the instance's key (the vault's key applies to fully managed types only).
+  backup_kms_key_arn     = module.database.kms_key_arn
+  validation_secret_arns = [module.database.master_secret_arn]
+  schedule_timezone      = var.timezone
   backup_settings = {
     RESTORE_VALIDATIONS = jsonencode({
       (module.database.instance_identifier) = {

@@ -48,12 +48,14 @@ module "ecs" {
   vpc_id              = module.network.vpc_id
   public_subnet_ids   = module.network.public_subnet_ids
   private_subnet_ids  = module.network.private_subnet_ids
+  vpc_cidr_block      = module.network.vpc_cidr_block
   certificate_arn     = var.certificate_arn
   min_capacity        = 1
   max_capacity        = 2
   schedule_tag        = "office-hours"
   deletion_protection = false
   log_retention_days  = 14
+  container_insights  = "disabled"
 }
 
 module "database" {
@@ -68,7 +70,18 @@ module "database" {
   deletion_protection   = false
   backup_retention_days = 1
   schedule_tag          = "office-hours"
-  rotation_lambda_arn   = module.automation.secret_rotator_arn
+  # The instance runs 07:00-20:00 local time on weekdays only (UTC+1/+2):
+  # its backup and maintenance windows, the AWS Backup job and the rotation
+  # all fall inside those hours, never while it is stopped.
+  backup_window      = "15:00-15:30"
+  maintenance_window = "tue:14:00-tue:14:30"
+  rotation_schedule  = "cron(0 10 ? * TUE *)"
+  rotation_window    = "2h"
+  # Backups on weekdays only: Friday's is 67 hours old when Monday's check
+  # runs, so 72 hours is the RPO that holds (a failed Friday backup still
+  # shows on Monday).
+  backup_tag          = { key = "backup-rpo-hours", value = "72" }
+  rotation_lambda_arn = module.automation.secret_rotator_arn
   client_security_group_ids = [
     module.ecs.service_security_group_id,
     module.automation.functions_security_group_id,
@@ -88,6 +101,8 @@ module "backup" {
   name                            = local.name
   schedule_timezone               = var.timezone
   retention_days                  = 7
+  schedule                        = "cron(0 12 ? * MON-FRI *)"
+  force_destroy                   = true
   restore_test_subnet_group       = module.database.subnet_group_name
   restore_test_security_group_ids = [module.database.security_group_id]
 }
@@ -95,16 +110,17 @@ module "backup" {
 module "automation" {
   source = "../../modules/automation"
 
-  name               = local.name
-  environment        = "staging"
-  artifacts_dir      = abspath("${path.module}/${var.artifacts_dir}")
-  architecture       = var.architecture
-  dry_run            = var.dry_run
-  log_retention_days = 14
-  notify_topic_arn   = module.notifications.notifications_topic_arn
-  alarm_topic_arn    = module.notifications.alarms_topic_arn
-  topic_kms_key_arn  = module.notifications.kms_key_arn
-  schedules          = local.schedules
+  name                = local.name
+  environment         = "staging"
+  artifacts_dir       = abspath("${path.module}/${var.artifacts_dir}")
+  architecture        = var.architecture
+  dry_run             = var.dry_run
+  reserve_concurrency = var.reserve_concurrency
+  log_retention_days  = 14
+  notify_topic_arn    = module.notifications.notifications_topic_arn
+  alarm_topic_arn     = module.notifications.alarms_topic_arn
+  topic_kms_key_arn   = module.notifications.kms_key_arn
+  schedules           = local.schedules
 
   dlq_arns            = [module.orders_queue.dlq_arn]
   redrive_target_arns = [module.orders_queue.queue_arn]
@@ -116,9 +132,11 @@ module "automation" {
   subnet_ids          = module.network.private_subnet_ids
   vpc_cidr_block      = module.network.vpc_cidr_block
 
-  backup_vault_kms_key_arn = module.backup.kms_key_arn
-  validation_secret_arns   = [module.database.master_secret_arn]
-  schedule_timezone        = var.timezone
+  # The database is what AWS Backup protects here, and RDS snapshots keep
+  # the instance's key (the vault's key applies to fully managed types only).
+  backup_kms_key_arn     = module.database.kms_key_arn
+  validation_secret_arns = [module.database.master_secret_arn]
+  schedule_timezone      = var.timezone
   backup_settings = {
     RESTORE_VALIDATIONS = jsonencode({
       (module.database.instance_identifier) = {

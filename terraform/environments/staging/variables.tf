@@ -53,3 +53,9 @@ variable "dry_run" {
   type        = bool
   default     = false
 }
+
+variable "reserve_concurrency" {
+  description = "Reserve each function's concurrency (scaling-scheduler one, so runs never overlap). Set false on an account whose concurrency quota is 10 (new accounts), where nothing can be reserved and apply fails."
+  type        = bool
+  default     = true
+}

@@ -54,7 +54,7 @@ locals {
       vpc         = true
       env = merge(
         { BACKUP_TAG_KEY = var.backup_tag_key },
-        var.backup_vault_kms_key_arn == null ? {} : { EXPECTED_KMS_KEY_ARN = var.backup_vault_kms_key_arn },
+        var.backup_kms_key_arn == null ? {} : { EXPECTED_KMS_KEY_ARN = var.backup_kms_key_arn },
         var.backup_settings,
       )
     }

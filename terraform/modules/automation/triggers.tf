@@ -3,7 +3,8 @@
 #    backup-verifier (daily verification, in a time zone), dlq-processor
 #    (optional automatic redrive);
 #  - EventBridge rules (local.event_rules): Auto Scaling, ECS, Application
-#    Auto Scaling, alarm and scaling-scheduler events to scaling-notifier;
+#    Auto Scaling and alarm events to scaling-notifier (a rule for
+#    scaling-scheduler's own events comes with the scheduler emitting them);
 #    failed backup jobs and completed restore tests to backup-verifier;
 #  - SNS: the alarm topic to dlq-processor (SQS alarms only);
 #  - Secrets Manager: rotation of the secrets, by secret-rotator.
@@ -29,6 +30,10 @@ locals {
           "EC2 Auto Scaling Instance Refresh Succeeded",
           "EC2 Auto Scaling Instance Refresh Failed",
           "EC2 Auto Scaling Instance Refresh Cancelled",
+          "EC2 Auto Scaling Instance Refresh Checkpoint Reached",
+          "EC2 Auto Scaling Instance Refresh Rollback Started",
+          "EC2 Auto Scaling Instance Refresh Rollback Succeeded",
+          "EC2 Auto Scaling Instance Refresh Rollback Failed",
         ]
       }
     }
@@ -57,14 +62,6 @@ locals {
       pattern = {
         source        = ["aws.cloudwatch"]
         "detail-type" = ["CloudWatch Alarm State Change"]
-      }
-    }
-    "scaling-scheduler-actions" = {
-      function    = "scaling-notifier"
-      description = "What scaling-scheduler did"
-      pattern = {
-        source        = ["ops-automation.scaling-scheduler"]
-        "detail-type" = ["Scheduled Scaling Action"]
       }
     }
     "backup-job-failed" = {

@@ -170,8 +170,8 @@ variable "backup_tag_key" {
   default     = "backup-rpo-hours"
 }
 
-variable "backup_vault_kms_key_arn" {
-  description = "Key every recovery point must be encrypted with (EXPECTED_KMS_KEY_ARN); null to accept any."
+variable "backup_kms_key_arn" {
+  description = "Key every recovery point must be encrypted with (EXPECTED_KMS_KEY_ARN); null to accept any. RDS, Aurora and EBS recovery points keep their source's key, not the vault's: give the key of the resources backed up."
   type        = string
   default     = null
 }

@@ -14,9 +14,10 @@ module "key" {
 }
 
 resource "aws_backup_vault" "this" {
-  name        = var.name
-  kms_key_arn = module.key.arn
-  tags        = var.tags
+  name          = var.name
+  kms_key_arn   = module.key.arn
+  force_destroy = var.force_destroy
+  tags          = var.tags
 }
 
 resource "aws_backup_vault_lock_configuration" "this" {

@@ -9,7 +9,7 @@ output "vault_name" {
 }
 
 output "kms_key_arn" {
-  description = "Key of the vault: backup-verifier's EXPECTED_KMS_KEY_ARN."
+  description = "Key of the vault: what recovery points of fully managed resource types (not RDS, Aurora or EBS, which keep their own key) are encrypted with."
   value       = module.key.arn
 }
 

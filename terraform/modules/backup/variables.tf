@@ -43,6 +43,12 @@ variable "restore_test_security_group_ids" {
   type        = list(string)
 }
 
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the vault with its recovery points (staging); false keeps a vault that holds any."
+  type        = bool
+  default     = false
+}
+
 variable "vault_lock_min_retention_days" {
   description = "Vault Lock (governance mode) minimum retention; null for no lock."
   type        = number

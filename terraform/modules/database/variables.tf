@@ -67,6 +67,28 @@ variable "backup_retention_days" {
   default     = 7
 }
 
+variable "backup_window" {
+  description = "Daily RDS automated backup window, UTC (hh24:mi-hh24:mi). Keep it an hour or more away from the AWS Backup schedule (backups near it fail or wait) and inside hours the instance runs."
+  type        = string
+  default     = "21:00-21:30"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_window))
+    error_message = "backup_window is hh24:mi-hh24:mi in UTC, e.g. 21:00-21:30."
+  }
+}
+
+variable "maintenance_window" {
+  description = "Weekly maintenance window, UTC (ddd:hh24:mi-ddd:hh24:mi); must not overlap backup_window and, like it, should stay clear of the AWS Backup schedule."
+  type        = string
+  default     = "sun:22:00-sun:22:30"
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", lower(var.maintenance_window)))
+    error_message = "maintenance_window is ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:22:00-sun:22:30."
+  }
+}
+
 variable "database_name" {
   description = "Initial database."
   type        = string
@@ -88,6 +110,12 @@ variable "rotation_schedule" {
   description = "When the master secret rotates (Secrets Manager schedule expression)."
   type        = string
   default     = "rate(30 days)"
+}
+
+variable "rotation_window" {
+  description = "How long after each scheduled start Secrets Manager may rotate (e.g. `2h`), so a cron schedule lands in hours the instance runs; null for Secrets Manager's default."
+  type        = string
+  default     = null
 }
 
 variable "backup_tag" {

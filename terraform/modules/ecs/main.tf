@@ -6,12 +6,13 @@ locals {
 }
 
 resource "aws_ecs_cluster" "this" {
+  # checkov:skip=CKV_AWS_65: Container Insights is var.container_insights, on by default; staging turns it off to save its per-metric cost
   name = var.name
   tags = var.tags
 
   setting {
     name  = "containerInsights"
-    value = "enabled"
+    value = var.container_insights
   }
 }
 
@@ -131,6 +132,17 @@ resource "aws_vpc_security_group_egress_rule" "service_https" {
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
+}
+
+resource "aws_vpc_security_group_egress_rule" "service_databases" {
+  for_each = toset([for p in var.database_ports : tostring(p)])
+
+  security_group_id = aws_security_group.service.id
+  description       = "To databases inside the VPC"
+  cidr_ipv4         = var.vpc_cidr_block
+  ip_protocol       = "tcp"
+  from_port         = tonumber(each.value)
+  to_port           = tonumber(each.value)
 }
 
 resource "aws_lb" "this" {

@@ -8,6 +8,28 @@ variable "vpc_id" {
   type        = string
 }
 
+variable "vpc_cidr_block" {
+  description = "CIDR of the VPC: the tasks may reach database_ports inside it."
+  type        = string
+}
+
+variable "database_ports" {
+  description = "Ports the tasks may open inside the VPC besides HTTPS out (the database the service uses)."
+  type        = list(number)
+  default     = [5432]
+}
+
+variable "container_insights" {
+  description = "Container Insights on the cluster: enabled, enhanced or disabled (it bills per metric)."
+  type        = string
+  default     = "enabled"
+
+  validation {
+    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
+    error_message = "container_insights must be enabled, enhanced or disabled."
+  }
+}
+
 variable "public_subnet_ids" {
   description = "Subnets of the load balancer."
   type        = list(string)

@@ -29,6 +29,12 @@ data "aws_iam_policy_document" "key" {
         type        = "Service"
         identifiers = var.service_principals
       }
+      # Only on behalf of this account's own resources (confused deputy).
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
     }
   }
 }

@@ -10,7 +10,7 @@ variable "alias" {
 }
 
 variable "service_principals" {
-  description = "AWS services that must use the key themselves (e.g. `cloudwatch.amazonaws.com` publishing to an encrypted topic)."
+  description = "AWS services that must use the key themselves on behalf of this account's resources (e.g. `cloudwatch.amazonaws.com` publishing alarms to an encrypted topic); their use is conditioned on aws:SourceAccount. Not for EventBridge targets: EventBridge's KMS requests carry no aws:SourceAccount."
   type        = list(string)
   default     = []
 }

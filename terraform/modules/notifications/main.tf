@@ -15,13 +15,14 @@ locals {
   account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
 }
 
-# CloudWatch alarms and EventBridge publish to the encrypted topics.
+# CloudWatch alarms publish to the encrypted alarm topic; nothing publishes
+# to either topic through EventBridge, so events.amazonaws.com gets no use.
 module "key" {
   source = "../kms-key"
 
   description        = "${var.name}: SNS notification and alarm topics"
   alias              = "${var.name}-topics"
-  service_principals = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+  service_principals = ["cloudwatch.amazonaws.com"]
   tags               = var.tags
 }
 

@@ -1,6 +1,7 @@
-//! Offline validation of `terraform/`: there is no Terraform binary and no
-//! provider download on our machines, so the stack is checked here instead.
+//! Validation of `terraform/`, offline:
 //!
+//! - [`cli`]: the real `terraform` binary and the AWS provider from the
+//!   machine's filesystem mirror (fmt, validate, `terraform test`).
 //! - [`schema`]: every resource, data source, argument and nested block
 //!   exists in the pinned AWS provider schema, required arguments are set,
 //!   and references (`var.`, `local.`, `module.`, `data.`, resources) resolve.
@@ -9,6 +10,7 @@
 //! - [`pattern`]: EventBridge pattern matching, to prove each rule matches the
 //!   sample events meant for it and no others.
 
+pub mod cli;
 pub mod iam;
 pub mod pattern;
 pub mod schema;
@@ -19,6 +21,15 @@ use std::path::{Path, PathBuf};
 use hcl::expr::{Expression, ObjectKey, TemplateExpr, TraversalOperator};
 use hcl::template::{Directive, Element, Template};
 use hcl::{Block, Body, Structure};
+
+/// The five functions, as their crates, zips and Terraform keys name them.
+pub const FUNCTIONS: &[&str] = &[
+    "scaling-scheduler",
+    "dlq-processor",
+    "secret-rotator",
+    "backup-verifier",
+    "scaling-notifier",
+];
 
 /// The repository root (the parent of the `tests` crate).
 pub fn repo_root() -> PathBuf {

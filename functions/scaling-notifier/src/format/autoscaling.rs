@@ -364,6 +364,16 @@ mod tests {
                 Severity::Warning,
                 "was cancelled",
             ),
+            (
+                "autoscaling_refresh-checkpoint-reached.json",
+                Severity::Info,
+                "reached a checkpoint",
+            ),
+            (
+                "autoscaling_refresh-rollback-started.json",
+                Severity::Warning,
+                "is rolling back",
+            ),
         ] {
             let n = format(&sample(file), "p").notification;
             assert_eq!(n.severity, severity, "{file}");
