@@ -48,6 +48,12 @@ impl Emulator {
 
     /// Starts a new moto server on a free loopback port.
     pub fn start() -> anyhow::Result<Emulator> {
+        Emulator::start_with(&[])
+    }
+
+    /// Starts a new moto server with these variables in its environment
+    /// (moto's own settings, e.g. `MOTO_IAM_LOAD_MANAGED_POLICIES`).
+    pub fn start_with(env: &[(&str, &str)]) -> anyhow::Result<Emulator> {
         let moto = moto_server_path();
         if !moto.exists() {
             anyhow::bail!(
@@ -77,6 +83,7 @@ impl Emulator {
                 cleanup: Some(&dir),
                 log: &log,
                 cwd: None,
+                env,
             })?;
             match wait_for_port(port, Duration::from_secs(60), &mut server) {
                 Ok(()) if answers_as_moto(port) && !server.has_exited() => {

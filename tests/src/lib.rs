@@ -27,6 +27,7 @@ pub mod postgres;
 pub mod process;
 pub mod proxy;
 pub mod queues;
+pub mod raw_aws;
 pub mod rotation;
 pub mod runtime_api;
 pub mod scaling;

@@ -119,6 +119,7 @@ impl MariaDb {
             cleanup: Some(&dir),
             log: &dir.join("server.log"),
             cwd: None,
+            env: &[],
         })?;
         wait_for_port(port, Duration::from_secs(60), &mut server)?;
         Ok(MariaDb {

@@ -135,6 +135,7 @@ impl Postgres {
             cleanup: Some(&dir),
             log: &dir.join("server.log"),
             cwd: None,
+            env: &[],
         })?;
         wait_for_port(port, Duration::from_secs(60), &mut server)?;
         Ok(Postgres {

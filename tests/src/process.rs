@@ -42,6 +42,8 @@ pub struct Spec<'a> {
     pub log: &'a Path,
     /// Working directory (default: this process's).
     pub cwd: Option<&'a Path>,
+    /// Variables added to the server's environment.
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 /// A running server; stopping it is dropping this.
@@ -88,6 +90,7 @@ impl Guarded {
             cmd.current_dir(dir);
         }
         cmd.args(&spec.args)
+            .envs(spec.env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(log.try_clone()?)
             .stderr(log);

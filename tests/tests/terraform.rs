@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use harness::emulator::Emulator;
 use harness::terraform::cli::{Terraform, Workspace};
 use harness::terraform::schema::{self, Schema};
 use harness::terraform::{FUNCTIONS, Module, iam, module_dirs, pattern, repo_root};
@@ -666,7 +667,7 @@ fn each_module_readme_lists_its_variables_and_outputs() {
 #[test]
 fn the_environments_deploy_the_zips_make_package_writes() {
     let root = repo_root();
-    for env in ["staging", "production"] {
+    for env in ["staging", "production", "local"] {
         let dir = root.join("terraform/environments").join(env);
         let module = Module::load(&dir).expect("parse");
         let block = module
@@ -695,7 +696,7 @@ fn the_environments_deploy_the_zips_make_package_writes() {
     );
     let main =
         std::fs::read_to_string(root.join("terraform/modules/automation/main.tf")).expect("read");
-    assert!(main.contains(r#""${var.artifacts_dir}/${each.key}/bootstrap.zip""#));
+    assert!(main.contains(r#""${var.artifacts_dir}/${k}/bootstrap.zip""#));
 }
 
 // --- the real terraform binary and provider ------------------------------------
@@ -933,4 +934,236 @@ fn an_environment_test_fails_when_backups_are_expected_under_the_vault_key() {
     .expect("plant");
     let err = terraform_test(&ws, "environments/staging").expect_err("should fail");
     assert!(err.contains("EXPECTED_KMS_KEY_ARN must be"), "{err}");
+}
+
+// --- the local environment, applied into the emulator ---------------------------
+
+/// The emulator of this test binary: the modules attach AWS managed
+/// policies, which moto has only when asked to load them.
+fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        Emulator::start_with(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")])
+            .expect("the AWS emulator")
+    })
+}
+
+#[test]
+fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
+    let endpoint = emulator().endpoint().to_owned();
+    // A clean checkout: no zips, so the placeholder is deployed.
+    let ws = Workspace::without_zips().expect("workspace");
+    let dir = ws.path("environments/local");
+    terraform().init(&dir).expect("terraform init");
+    let var = format!("endpoint={endpoint}");
+    terraform()
+        .ok(
+            &dir,
+            &[
+                "apply",
+                "-auto-approve",
+                "-no-color",
+                "-parallelism=10",
+                "-var",
+                &var,
+            ],
+        )
+        .expect("terraform apply of environments/local");
+    let state = terraform()
+        .ok(&dir, &["state", "list"])
+        .expect("state list");
+    let outputs: Value = serde_json::from_str(
+        &terraform()
+            .ok(&dir, &["output", "-json"])
+            .expect("terraform output"),
+    )
+    .expect("outputs are JSON");
+    let out = |name: &str| {
+        outputs[name]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    println!(
+        "applied {} resources into the emulator",
+        state.lines().count()
+    );
+
+    // Lambda: the five functions, publishing to the notifications topic;
+    // backup-verifier expects the key the database is encrypted with.
+    let functions = harness::raw_aws::get(&endpoint, "lambda", "/2015-03-31/functions/")
+        .expect("ListFunctions");
+    let by_name: BTreeMap<String, &Value> = functions["Functions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| Some((f["FunctionName"].as_str()?.to_owned(), f)))
+        .collect();
+    let arn_of = |function: &str| {
+        by_name
+            .get(&format!("ops-local-{function}"))
+            .and_then(|f| f["FunctionArn"].as_str())
+            .unwrap_or_else(|| panic!("function ops-local-{function} was not created"))
+            .to_owned()
+    };
+    for function in FUNCTIONS {
+        let f = by_name[&format!("ops-local-{function}")];
+        assert_eq!(
+            f["Environment"]["Variables"]["NOTIFY_TOPIC_ARN"].as_str(),
+            Some(out("notifications_topic_arn").as_str()),
+            "{function} publishes to the notifications topic"
+        );
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sdk = rt.block_on(harness::emulator::sdk_config_for(&endpoint));
+    let db = rt
+        .block_on(
+            aws_sdk_rds::Client::new(&sdk)
+                .describe_db_instances()
+                .db_instance_identifier("ops-local-db")
+                .send(),
+        )
+        .expect("DescribeDBInstances");
+    let db_key = db.db_instances()[0]
+        .kms_key_id()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!db_key.is_empty(), "the database is encrypted with a key");
+    assert_eq!(
+        by_name["ops-local-backup-verifier"]["Environment"]["Variables"]["EXPECTED_KMS_KEY_ARN"]
+            .as_str(),
+        Some(db_key.as_str()),
+        "backup-verifier expects the key the database (and so its snapshots) is encrypted with"
+    );
+
+    // EventBridge: every rule targets its function and dead-letters.
+    let listed = harness::raw_aws::json(
+        &endpoint,
+        "events",
+        "AWSEvents.ListRules",
+        &serde_json::json!({ "NamePrefix": "ops-local-" }),
+    )
+    .expect("ListRules");
+    let rules = event_rules(&automation());
+    assert_eq!(
+        listed["Rules"].as_array().map(Vec::len),
+        Some(rules.len()),
+        "every rule of local.event_rules exists: {listed}"
+    );
+    for (key, (function, _)) in &rules {
+        let targets = harness::raw_aws::json(
+            &endpoint,
+            "events",
+            "AWSEvents.ListTargetsByRule",
+            &serde_json::json!({ "Rule": format!("ops-local-{key}") }),
+        )
+        .unwrap_or_else(|e| panic!("rule ops-local-{key}: {e}"));
+        let target = &targets["Targets"][0];
+        assert_eq!(
+            target["Arn"].as_str(),
+            Some(arn_of(function).as_str()),
+            "rule {key}"
+        );
+        assert!(
+            target["DeadLetterConfig"]["Arn"]
+                .as_str()
+                .is_some_and(|a| a.ends_with(":ops-local-function-failures")),
+            "rule {key} dead-letters to the failures queue: {target}"
+        );
+    }
+
+    // Scheduler: the reconcile carries the placeholder Scheduler substitutes.
+    let schedule = harness::raw_aws::get(
+        &endpoint,
+        "scheduler",
+        "/schedules/scaling-scheduler?groupName=ops-local",
+    )
+    .expect("GetSchedule");
+    assert_eq!(
+        schedule["Target"]["Arn"].as_str(),
+        Some(arn_of("scaling-scheduler").as_str())
+    );
+    assert!(
+        schedule["Target"]["Input"]
+            .as_str()
+            .is_some_and(|i| i.contains("\"<aws.scheduler.scheduled-time>\"")),
+        "{}",
+        schedule["Target"]
+    );
+
+    // SNS: dlq-processor hears the alarm topic, SQS alarms only.
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let subs = rt
+        .block_on(
+            sns.list_subscriptions_by_topic()
+                .topic_arn(out("alarms_topic_arn"))
+                .send(),
+        )
+        .expect("ListSubscriptionsByTopic");
+    let sub = subs
+        .subscriptions()
+        .iter()
+        .find(|s| s.endpoint() == Some(arn_of("dlq-processor").as_str()))
+        .expect("dlq-processor subscribes to the alarm topic");
+    let attrs = rt
+        .block_on(
+            sns.get_subscription_attributes()
+                .subscription_arn(sub.subscription_arn().unwrap_or_default())
+                .send(),
+        )
+        .expect("GetSubscriptionAttributes");
+    let attrs = attrs.attributes().cloned().unwrap_or_default();
+    let policy: Value = serde_json::from_str(
+        attrs
+            .get("FilterPolicy")
+            .map(String::as_str)
+            .unwrap_or("{}"),
+    )
+    .expect("filter policy JSON");
+    assert_eq!(
+        policy,
+        serde_json::json!({ "Trigger": { "Namespace": ["AWS/SQS"] } })
+    );
+    assert_eq!(
+        attrs.get("FilterPolicyScope").map(String::as_str),
+        Some("MessageBody")
+    );
+
+    // CloudWatch: the DLQ alarm's action is the alarm topic.
+    let alarms = harness::raw_aws::query(
+        &endpoint,
+        "monitoring",
+        &[
+            ("Action", "DescribeAlarms"),
+            ("Version", "2010-08-01"),
+            ("AlarmNames.member.1", &out("orders_dlq_alarm_name")),
+        ],
+    )
+    .expect("DescribeAlarms");
+    let actions = alarms
+        .split("<AlarmActions>")
+        .nth(1)
+        .and_then(|a| a.split("</AlarmActions>").next())
+        .unwrap_or_default();
+    assert!(
+        actions.contains(&format!("<member>{}</member>", out("alarms_topic_arn"))),
+        "the DLQ alarm notifies the alarm topic: {alarms}"
+    );
+
+    // Secrets Manager: the master secret rotates with secret-rotator.
+    let secret = rt
+        .block_on(
+            aws_sdk_secretsmanager::Client::new(&sdk)
+                .describe_secret()
+                .secret_id(out("database_secret_arn"))
+                .send(),
+        )
+        .expect("DescribeSecret");
+    // moto 5.2.5 keeps the rotation function but reports neither
+    // RotationEnabled (false) nor the schedule expression it was given;
+    // AWS reports both.
+    assert_eq!(
+        secret.rotation_lambda_arn(),
+        Some(arn_of("secret-rotator").as_str())
+    );
 }

@@ -13,6 +13,12 @@ variable "artifacts_dir" {
   type        = string
 }
 
+variable "placeholder_zip" {
+  description = "Zip deployed for a function whose `make package` zip is missing; null (the default) to require every zip. For the local emulator only, which never runs the code."
+  type        = string
+  default     = null
+}
+
 variable "architecture" {
   description = "Lambda architecture the artifacts were built for: arm64 (`make package`) or x86_64 (`make package ARCH=x86_64`)."
   type        = string

@@ -75,6 +75,8 @@ resource "aws_backup_plan" "this" {
 
 # Everything tagged with the key, whatever its value.
 resource "aws_backup_selection" "tagged" {
+  count = var.create_selection ? 1 : 0
+
   name         = "${var.name}-tagged"
   plan_id      = aws_backup_plan.this.id
   iam_role_arn = aws_iam_role.backup.arn
@@ -93,6 +95,8 @@ resource "aws_backup_selection" "tagged" {
 # COMPLETED, checks the restored database and reports the result with
 # PutRestoreValidationResult within the validation window.
 resource "aws_backup_restore_testing_plan" "this" {
+  count = var.create_restore_testing ? 1 : 0
+
   name                         = local.restore_plan_name
   schedule_expression          = var.restore_test_schedule
   schedule_expression_timezone = var.schedule_timezone
@@ -108,8 +112,10 @@ resource "aws_backup_restore_testing_plan" "this" {
 }
 
 resource "aws_backup_restore_testing_selection" "rds" {
+  count = var.create_restore_testing ? 1 : 0
+
   name                      = "rds"
-  restore_testing_plan_name = aws_backup_restore_testing_plan.this.name
+  restore_testing_plan_name = aws_backup_restore_testing_plan.this[0].name
   protected_resource_type   = "RDS"
   iam_role_arn              = aws_iam_role.backup.arn
   validation_window_hours   = 2

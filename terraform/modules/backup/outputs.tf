@@ -19,6 +19,6 @@ output "plan_id" {
 }
 
 output "restore_testing_plan_name" {
-  description = "Name of the restore testing plan."
-  value       = aws_backup_restore_testing_plan.this.name
+  description = "Name of the restore testing plan (null without one)."
+  value       = one(aws_backup_restore_testing_plan.this[*].name)
 }

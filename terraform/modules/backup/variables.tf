@@ -60,3 +60,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "create_selection" {
+  description = "Create the selection by tag. False only for the local emulator, which has no backup selections (the provider waits until it gives up)."
+  type        = bool
+  default     = true
+}
+
+variable "create_restore_testing" {
+  description = "Create the restore testing plan and its RDS selection. False only for the local emulator, which has no restore testing."
+  type        = bool
+  default     = true
+}

@@ -177,6 +177,8 @@ resource "aws_lb_target_group" "web" {
 }
 
 resource "aws_lb_listener" "https" {
+  count = var.create_https_listener ? 1 : 0
+
   load_balancer_arn = aws_lb.this.arn
   port              = 443
   protocol          = "HTTPS"
@@ -226,6 +228,8 @@ resource "aws_ecs_service" "web" {
 }
 
 resource "aws_appautoscaling_target" "web" {
+  count = var.create_autoscaling ? 1 : 0
+
   service_namespace  = "ecs"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.web.name}"
   scalable_dimension = "ecs:service:DesiredCount"
@@ -239,11 +243,13 @@ resource "aws_appautoscaling_target" "web" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
+  count = var.create_autoscaling ? 1 : 0
+
   name               = "${var.name}-web-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.web.service_namespace
-  resource_id        = aws_appautoscaling_target.web.resource_id
-  scalable_dimension = aws_appautoscaling_target.web.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.web[0].service_namespace
+  resource_id        = aws_appautoscaling_target.web[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.web[0].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.cpu_target

@@ -116,3 +116,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "create_https_listener" {
+  description = "Create the HTTPS listener. False only where certificate_arn names no real certificate (the local emulator): the service then has no way in."
+  type        = bool
+  default     = true
+}
+
+variable "create_autoscaling" {
+  description = "Create the Application Auto Scaling target and CPU policy. False only for the local emulator, which cannot list a scalable target's tags (the provider retries until it gives up)."
+  type        = bool
+  default     = true
+}

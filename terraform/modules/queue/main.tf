@@ -37,6 +37,8 @@ resource "aws_sqs_queue" "main" {
 
 # Only the main queue may dead-letter into the DLQ.
 resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count = var.create_redrive_allow_policy ? 1 : 0
+
   queue_url = aws_sqs_queue.dlq.id
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"

@@ -49,3 +49,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "create_redrive_allow_policy" {
+  description = "Let only the main queue dead-letter into the DLQ. False only for the local emulator, which never reports the policy back (the provider waits for it until it gives up)."
+  type        = bool
+  default     = true
+}

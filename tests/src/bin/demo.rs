@@ -116,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
         cleanup: None,
         log: &logs,
         cwd: Some(&root),
+        env: &[],
     })?;
     wait_for_port(port, Duration::from_secs(300), &mut watch)?;
     println!("   function logs: {}", logs.display());

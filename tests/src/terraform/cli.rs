@@ -104,17 +104,24 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new() -> Result<Workspace, String> {
+        let ws = Workspace::without_zips()?;
+        for function in FUNCTIONS {
+            let zip = ws.dir.path().join("target/lambda").join(function);
+            std::fs::create_dir_all(&zip).map_err(|e| format!("{}: {e}", zip.display()))?;
+            std::fs::write(zip.join("bootstrap.zip"), function.as_bytes())
+                .map_err(|e| format!("{}: {e}", zip.display()))?;
+        }
+        Ok(ws)
+    }
+
+    /// The copy of `terraform/` alone, as in a clone where `make package`
+    /// has not run.
+    pub fn without_zips() -> Result<Workspace, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
         copy_dir(
             &repo_root().join("terraform"),
             &dir.path().join("terraform"),
         )?;
-        for function in FUNCTIONS {
-            let zip = dir.path().join("target/lambda").join(function);
-            std::fs::create_dir_all(&zip).map_err(|e| format!("{}: {e}", zip.display()))?;
-            std::fs::write(zip.join("bootstrap.zip"), function.as_bytes())
-                .map_err(|e| format!("{}: {e}", zip.display()))?;
-        }
         Ok(Workspace { dir })
     }
 

@@ -1,0 +1,29 @@
+output "function_arns" {
+  description = "The five functions."
+  value       = module.automation.function_arns
+}
+
+output "notifications_topic_arn" {
+  description = "Where the functions publish."
+  value       = module.notifications.notifications_topic_arn
+}
+
+output "alarms_topic_arn" {
+  description = "The alarm topic dlq-processor subscribes to."
+  value       = module.notifications.alarms_topic_arn
+}
+
+output "database_secret_arn" {
+  description = "Master credentials of the database (rotated by secret-rotator)."
+  value       = module.database.master_secret_arn
+}
+
+output "orders_dlq_url" {
+  description = "The sample queue's DLQ, watched by dlq-processor."
+  value       = module.orders_queue.dlq_url
+}
+
+output "orders_dlq_alarm_name" {
+  description = "The DLQ depth alarm, whose action is the alarm topic."
+  value       = "${local.name}-orders-dlq-not-empty"
+}
