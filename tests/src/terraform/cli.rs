@@ -78,8 +78,12 @@ impl Terraform {
         if out.status.success() {
             return Ok(stdout);
         }
+        // Terraform writes its errors to stderr; of stdout (a plan can run
+        // to megabytes) the end is enough to see where it stopped.
+        let lines: Vec<&str> = stdout.lines().collect();
+        let tail = lines[lines.len().saturating_sub(20)..].join("\n");
         Err(format!(
-            "terraform {} in {} failed:\n{stdout}\n{}",
+            "terraform {} in {} failed:\n...\n{tail}\n{}",
             args.join(" "),
             dir.display(),
             String::from_utf8_lossy(&out.stderr)
