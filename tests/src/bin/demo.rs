@@ -213,7 +213,9 @@ async fn main() -> anyhow::Result<()> {
     on_call.drain(Duration::from_secs(1)).await?;
 
     // Part 3: a database password rotation.
-    step("Rotating the password of PostgreSQL user app, four steps as Secrets Manager runs them");
+    step(&format!(
+        "{ROTATOR} rotates the password of PostgreSQL user app: cargo lambda invoke {ROTATOR} once per step, as Secrets Manager runs them"
+    ));
     let old_password = random_alnum(24);
     let mut admin = pg.connect_superuser().await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -244,7 +246,7 @@ async fn main() -> anyhow::Result<()> {
             .flatten()
             .filter_map(|e| e["action"].as_str())
             .collect();
-        println!("   {name:<13} {}", did.join("; "));
+        println!("   {ROTATOR} {name:<13} {}", did.join("; "));
     }
     println!("   after:");
     print_stages(&secret).await?;
