@@ -1,63 +1,37 @@
 //! The real `terraform` binary with the AWS provider from the machine's
-//! filesystem mirror: nothing is downloaded, and the user's own CLI
-//! configuration (`~/.terraformrc`, `TF_CLI_CONFIG_FILE`) is never read or
-//! touched. Every run works on a copy of `terraform/` in a temporary
-//! directory, so `.terraform/`, lock files and state never land in the
-//! repository.
+//! filesystem mirror, through the CLI configuration `scripts/setup` writes
+//! (`.tools/terraform/cli.tfrc`): nothing is downloaded, and the user's own
+//! `~/.terraformrc` is never read or touched. Every run works on a copy of
+//! `terraform/` in a temporary directory, so `.terraform/`, lock files and
+//! state never land in the repository.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::{FUNCTIONS, repo_root};
 
-/// Where a provider mirror may be named explicitly; otherwise it is found.
-pub const MIRROR_VAR: &str = "TF_PROVIDER_MIRROR";
-
-/// The `terraform` binary and a CLI configuration of our own.
+/// The `terraform` on PATH with the CLI configuration of `scripts/setup`.
 #[derive(Debug)]
 pub struct Terraform {
-    bin: PathBuf,
     config: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
 impl Terraform {
-    /// Finds `terraform` on PATH and the directory holding
-    /// `registry.terraform.io/hashicorp/aws`, and writes a CLI configuration
-    /// that installs the AWS provider from there only.
+    /// Fails when `scripts/setup` has not found terraform and the mirror.
     pub fn new() -> Result<Terraform, String> {
-        let bin = which("terraform").ok_or_else(|| {
-            "terraform is not on PATH: this machine image carries it in /usr/local/bin; \
-             install Terraform 1.6 or later"
-                .to_owned()
-        })?;
-        let mirror = find_mirror()?;
-        let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
-        let config = dir.path().join("cli.tfrc");
-        let text = format!(
-            r#"provider_installation {{
-  filesystem_mirror {{
-    path    = "{}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }}
-}}
-"#,
-            mirror.display()
-        );
-        std::fs::write(&config, text).map_err(|e| format!("{}: {e}", config.display()))?;
-        Ok(Terraform {
-            bin,
-            config,
-            _dir: dir,
-        })
+        let config = repo_root().join(".tools/terraform/cli.tfrc");
+        if !config.is_file() {
+            return Err(format!(
+                "{} is missing: run scripts/setup (or `make setup`), which finds terraform and the AWS provider mirror",
+                config.display()
+            ));
+        }
+        Ok(Terraform { config })
     }
 
     /// Runs `terraform args...` in `dir`, without colour or prompts.
     pub fn run(&self, dir: &Path, args: &[&str]) -> Result<Output, String> {
-        Command::new(&self.bin)
+        Command::new("terraform")
             .args(args)
             .current_dir(dir)
             .env("TF_CLI_CONFIG_FILE", &self.config)
@@ -67,7 +41,7 @@ impl Terraform {
             .env_remove("TF_DATA_DIR")
             .env_remove("TF_WORKSPACE")
             .output()
-            .map_err(|e| format!("terraform {}: {e}", args.join(" ")))
+            .map_err(|e| format!("terraform {} (is terraform on PATH?): {e}", args.join(" ")))
     }
 
     /// Runs and requires success; returns stdout, or an error with both
@@ -168,63 +142,4 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-/// The parent of a `registry.terraform.io` directory that holds
-/// `hashicorp/aws`: `TF_PROVIDER_MIRROR` if set, else the usual plugin
-/// directories, else a search of the root file system five levels deep.
-fn find_mirror() -> Result<PathBuf, String> {
-    let holds_aws = |dir: &Path| dir.join("registry.terraform.io/hashicorp/aws").is_dir();
-    if let Some(dir) = std::env::var_os(MIRROR_VAR) {
-        let dir = PathBuf::from(dir);
-        return if holds_aws(&dir) {
-            Ok(dir)
-        } else {
-            Err(format!(
-                "{MIRROR_VAR}={} holds no registry.terraform.io/hashicorp/aws",
-                dir.display()
-            ))
-        };
-    }
-    let mut candidates = vec![
-        PathBuf::from("/opt/tf-plugins"),
-        PathBuf::from("/usr/local/share/terraform/plugins"),
-        PathBuf::from("/usr/share/terraform/plugins"),
-    ];
-    if let Some(home) = std::env::var_os("HOME") {
-        candidates.push(PathBuf::from(home).join(".terraform.d/plugins"));
-    }
-    if let Some(dir) = candidates.into_iter().find(|d| holds_aws(d)) {
-        return Ok(dir);
-    }
-    let out = Command::new("find")
-        .args([
-            "/",
-            "-xdev",
-            "-maxdepth",
-            "5",
-            "-type",
-            "d",
-            "-name",
-            "registry.terraform.io",
-        ])
-        .output()
-        .map_err(|e| format!("find: {e}"))?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| Path::new(l).parent().map(Path::to_path_buf))
-        .find(|d| holds_aws(d))
-        .ok_or_else(|| {
-            format!(
-                "no filesystem mirror of the hashicorp/aws provider was found (a directory \
-                 registry.terraform.io/hashicorp/aws): set {MIRROR_VAR} to its parent"
-            )
-        })
 }
