@@ -48,6 +48,7 @@ fn every_type_argument_block_and_reference_exists_in_the_provider_schema() {
         "modules/kms-key",
         "environments/staging",
         "environments/production",
+        "environments/local",
     ]
     .into();
     let root = repo_root().join("terraform");
@@ -667,8 +668,8 @@ fn each_module_readme_lists_its_variables_and_outputs() {
 #[test]
 fn the_environments_deploy_the_zips_make_package_writes() {
     let root = repo_root();
-    for env in ["staging", "production", "local"] {
-        let dir = root.join("terraform/environments").join(env);
+    for env in environments() {
+        let dir = root.join("terraform").join(&env);
         let module = Module::load(&dir).expect("parse");
         let block = module
             .find("variable", &["artifacts_dir"])
