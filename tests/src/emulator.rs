@@ -8,7 +8,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sqs::config::Credentials;
 
+use crate::contract;
 use crate::process::{Guarded, Spec, free_port, wait_for_port};
+use crate::proxy::FaultProxy;
 use crate::repo_root;
 
 /// The region every emulator resource lives in.
@@ -16,10 +18,12 @@ pub const REGION: &str = "us-east-1";
 /// The account id moto reports.
 pub const ACCOUNT: &str = "123456789012";
 
-/// A running moto server on 127.0.0.1.
+/// A running moto server on 127.0.0.1, reached through a proxy that holds
+/// every request to AWS's API contract ([`crate::contract`]).
 #[derive(Debug)]
 pub struct Emulator {
-    endpoint: String,
+    front: FaultProxy,
+    upstream: String,
     _server: Guarded,
     _dir: PathBuf,
 }
@@ -87,8 +91,13 @@ impl Emulator {
             })?;
             match wait_for_port(port, Duration::from_secs(60), &mut server) {
                 Ok(()) if answers_as_moto(port) && !server.has_exited() => {
+                    let upstream = format!("http://127.0.0.1:{port}");
+                    let ledger = contract::process_ledger();
+                    contract::fail_process_on_violations();
+                    let front = FaultProxy::start_checking(&upstream, ledger)?;
                     return Ok(Emulator {
-                        endpoint: format!("http://127.0.0.1:{port}"),
+                        front,
+                        upstream,
                         _server: server,
                         _dir: dir,
                     });
@@ -105,20 +114,27 @@ impl Emulator {
         anyhow::bail!("the emulator did not start: {last}")
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` of the contract-checking front: what every
+    /// SDK client, function and demo step is given.
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        self.front.endpoint()
+    }
+
+    /// moto itself, unchecked: for moto's own API (reset) and for readers
+    /// that are not AWS clients.
+    pub fn upstream(&self) -> &str {
+        &self.upstream
     }
 
     /// An SDK config for this emulator: test credentials, fast retries.
     pub async fn sdk_config(&self) -> SdkConfig {
-        sdk_config_for(&self.endpoint).await
+        sdk_config_for(self.endpoint()).await
     }
 
     /// Clears every resource in the emulator (tests that need an empty
     /// account call this; most use unique names instead).
     pub async fn reset(&self) -> anyhow::Result<()> {
-        let url = format!("{}/moto-api/reset", self.endpoint);
+        let url = format!("{}/moto-api/reset", self.upstream);
         crate::proxy::post_empty(&url).await
     }
 }

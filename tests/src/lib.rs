@@ -3,6 +3,8 @@
 //!
 //! - [`emulator`]: one moto server per test binary, and SDK configs for it.
 //! - [`proxy`]: a fault-injecting HTTP proxy in front of the emulator.
+//! - [`contract`]: every request held to AWS's API models and documented
+//!   limits, by the proxy the emulator is reached through.
 //! - [`postgres`] and [`mariadb`]: throwaway database servers with password
 //!   authentication and TLS signed by a CA made for the test ([`tls`]).
 //! - [`webhook`]: a local stand-in for a chat webhook.
@@ -18,6 +20,7 @@
 //! Nothing here skips quietly: a missing tool is a failure that says to run
 //! `scripts/setup`.
 
+pub mod contract;
 pub mod emulator;
 pub mod fixtures;
 pub mod http;

@@ -6,6 +6,10 @@
 //! header (JSON protocols: SQS, Secrets Manager, ECS, ...) or the `Action`
 //! form field (query protocols: SNS, RDS, Auto Scaling, ...).
 //!
+//! A proxy may also hold every request to AWS's API contract
+//! ([`crate::contract`]): the emulator's own front proxy does, so every
+//! test and the demo go through it.
+//!
 //! Sockets are set TCP_NODELAY on both sides: without it every proxied call
 //! costs ~40 ms of Nagle/delayed-ACK stall.
 
@@ -21,6 +25,8 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+use crate::contract::{self, Ledger, Verdict};
 
 /// What an injected failure looks like to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +60,8 @@ struct State {
     rules: Vec<Rule>,
     calls: HashMap<String, usize>,
     faults_served: usize,
+    /// Where contract violations go, when this proxy checks the contract.
+    contract: Option<Arc<Ledger>>,
 }
 
 /// A running proxy; it stops when dropped.
@@ -62,11 +70,16 @@ pub struct FaultProxy {
     endpoint: String,
     state: Arc<Mutex<State>>,
     task: JoinHandle<()>,
+    /// The proxy's own runtime, when it outlives any test's runtime.
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -74,6 +87,43 @@ impl FaultProxy {
     /// Starts a proxy on a free 127.0.0.1 port forwarding to `upstream`
     /// (`http://127.0.0.1:PORT`), on the current tokio runtime.
     pub async fn start(upstream: &str) -> anyhow::Result<FaultProxy> {
+        FaultProxy::start_with(upstream, None).await
+    }
+
+    /// Starts a proxy that holds every request to AWS's API contract and
+    /// records violations in `ledger`, on a runtime of its own (it serves
+    /// every test of the binary, each on its own runtime).
+    pub fn start_checking(upstream: &str, ledger: Arc<Ledger>) -> anyhow::Result<FaultProxy> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("contract-proxy")
+            .enable_all()
+            .build()?;
+        // Callers may be inside a runtime already, where `block_on` panics:
+        // start the proxy from a thread of its own.
+        let mut proxy = std::thread::scope(|scope| {
+            scope
+                .spawn(|| runtime.block_on(FaultProxy::start_with(upstream, Some(ledger))))
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the contract proxy did not start")))
+        })?;
+        proxy.runtime = Some(runtime);
+        Ok(proxy)
+    }
+
+    /// A contract-checking proxy on the current runtime, for tests of the
+    /// layer itself.
+    pub async fn start_checking_here(
+        upstream: &str,
+        ledger: Arc<Ledger>,
+    ) -> anyhow::Result<FaultProxy> {
+        FaultProxy::start_with(upstream, Some(ledger)).await
+    }
+
+    async fn start_with(
+        upstream: &str,
+        contract: Option<Arc<Ledger>>,
+    ) -> anyhow::Result<FaultProxy> {
         let upstream_addr = upstream
             .strip_prefix("http://")
             .ok_or_else(|| anyhow::anyhow!("upstream must be http://host:port, got {upstream}"))?
@@ -81,7 +131,10 @@ impl FaultProxy {
             .to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let endpoint = format!("http://{}", listener.local_addr()?);
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State {
+            contract,
+            ..State::default()
+        }));
         let task_state = state.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -105,6 +158,7 @@ impl FaultProxy {
             endpoint,
             state,
             task,
+            runtime: None,
         })
     }
 
@@ -184,7 +238,52 @@ async fn handle(
         parts.method.as_str(),
         parts.uri.path(),
     );
-    let json_protocol = parts.headers.contains_key("x-amz-target");
+    let json_protocol = !parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let ledger = state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .contract
+        .clone();
+    if let Some(ledger) = ledger {
+        let wire = contract::Wire {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or_default(),
+            headers: &parts.headers,
+            body: &body,
+        };
+        let refused = match contract::check(&wire) {
+            Verdict::Valid { .. } => None,
+            Verdict::Invalid(found) => {
+                let lines: Vec<String> = found.iter().map(ToString::to_string).collect();
+                for line in &lines {
+                    ledger.record(line.clone());
+                }
+                Some(lines.join("; "))
+            }
+            Verdict::Unreadable(why) => {
+                let line = format!(
+                    "{} {} ({operation}) cannot be read against any AWS API model: {why}",
+                    parts.method,
+                    parts.uri.path()
+                );
+                ledger.record(line.clone());
+                Some(line)
+            }
+        };
+        if let Some(message) = refused {
+            let code = if json_protocol {
+                "ValidationException"
+            } else {
+                "ValidationError"
+            };
+            return Ok(error_response(json_protocol, 400, code, &message));
+        }
+    }
     let fault = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         *s.calls.entry(operation.clone()).or_default() += 1;

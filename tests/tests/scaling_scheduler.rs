@@ -122,13 +122,13 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
     );
     assert_eq!(
         tags.get("schedule:saved").map(String::as_str),
-        Some(r#"{"desired":3,"min":2,"max":6}"#)
+        Some("desired=3 min=2 max=6")
     );
     let ((gmin, gmax, gdesired), gtags) = fleet.asg_state(&group).await.expect("asg");
     assert_eq!((gmin, gmax, gdesired), (0, 0, 0));
     assert_eq!(
         gtags.get("schedule:saved").map(String::as_str),
-        Some(r#"{"desired":2,"min":1,"max":4}"#)
+        Some("desired=2 min=1 max=4")
     );
     assert_eq!(fleet.rds_status(&db).await.expect("db"), "stopped");
     let ((untouched, _, _), _) = fleet.ecs_state(&untagged).await.expect("state");
@@ -279,7 +279,7 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
     assert_eq!((desired, min, max), (4, Some(0), Some(0)));
     assert_eq!(
         tags.get("schedule:saved").map(String::as_str),
-        Some(r#"{"desired":4,"min":1,"max":8}"#)
+        Some("desired=4 min=1 max=8")
     );
 
     let second = handle(reconcile_at(NIGHT), &deps).await.expect("retry run");
@@ -288,7 +288,7 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
     assert_eq!(desired, 0);
     assert_eq!(
         tags.get("schedule:saved").map(String::as_str),
-        Some(r#"{"desired":4,"min":1,"max":8}"#),
+        Some("desired=4 min=1 max=8"),
         "the first saved capacity survives the interruption"
     );
     handle(reconcile_at(MORNING), &deps).await.expect("morning");
@@ -555,4 +555,34 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     proxy.fail_next("DescribeDBInstances", 1, denied_query());
     let err = handle(reconcile_at(NIGHT), &deps).await.expect_err("blind");
     assert!(matches!(err, Error::NothingEvaluated(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_group_saved_by_an_earlier_version_in_json_restores_to_what_it_saved() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "office-json").await;
+    // Earlier versions wrote JSON; Auto Scaling tag values allow it, so
+    // groups scaled down by them hold it when this version starts them.
+    let group = fleet
+        .asg(
+            0,
+            0,
+            0,
+            &[
+                ("Schedule", schedule.as_str()),
+                ("schedule:saved", r#"{"desired":2,"min":1,"max":4}"#),
+            ],
+        )
+        .await
+        .expect("group");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    let morning = handle(reconcile_at(MORNING), &deps).await.expect("morning");
+    assert_eq!(done(&morning, &format!("asg/{group}")), 1, "{morning:#?}");
+    let ((min, max, desired), tags) = fleet.asg_state(&group).await.expect("asg");
+    assert_eq!((min, max, desired), (1, 4, 2), "restored to the saved JSON");
+    assert!(!tags.contains_key("schedule:saved"), "saved tag removed");
 }

@@ -58,13 +58,48 @@ impl Capacity {
         self.desired == 0 && self.min.unwrap_or(0) == 0 && self.max.unwrap_or(0) == 0
     }
 
-    /// What the saved tag holds, compact enough for a tag value (256 chars).
+    /// What the saved tag holds: `desired=3 min=2 max=6`. Letters, digits,
+    /// `=` and spaces only, because ECS and RDS accept no other characters
+    /// in tag values than `[\p{L}\p{Z}\p{N}_.:/=+\-@]` (a JSON form was
+    /// refused by ECS's TagResource).
     pub fn to_tag(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let mut tag = format!("desired={}", self.desired);
+        if let Some(min) = self.min {
+            tag.push_str(&format!(" min={min}"));
+        }
+        if let Some(max) = self.max {
+            tag.push_str(&format!(" max={max}"));
+        }
+        tag
     }
 
+    /// Reads a saved tag; the JSON form earlier versions wrote
+    /// (`{"desired":3,"min":2,"max":6}`) too, so what they saved restores.
     pub fn from_tag(value: &str) -> Option<Capacity> {
-        serde_json::from_str(value).ok()
+        let value = value.trim();
+        if value.starts_with('{') {
+            return serde_json::from_str(value).ok();
+        }
+        let mut capacity = Capacity {
+            desired: -1,
+            min: None,
+            max: None,
+        };
+        for field in value.split_whitespace() {
+            let (name, number) = field.split_once('=')?;
+            let number: i32 = number.parse().ok().filter(|n: &i32| *n >= 0)?;
+            let slot = match name {
+                "desired" => {
+                    capacity.desired = number;
+                    continue;
+                }
+                "min" => &mut capacity.min,
+                "max" => &mut capacity.max,
+                _ => return None,
+            };
+            *slot = Some(number);
+        }
+        (capacity.desired >= 0).then_some(capacity)
     }
 
     /// The same capacity with zero bounds where bounds exist.
@@ -623,10 +658,54 @@ mod tests {
     }
 
     #[test]
-    fn saved_capacity_round_trips_through_a_tag() {
-        let c = cap(3, 2, 6);
-        assert_eq!(c.to_tag(), r#"{"desired":3,"min":2,"max":6}"#);
-        assert_eq!(Capacity::from_tag(&c.to_tag()), Some(c));
-        assert_eq!(Capacity::from_tag("garbage"), None);
+    fn the_saved_tag_is_readable_and_within_every_tag_pattern() {
+        let saved = Capacity {
+            desired: 3,
+            min: Some(2),
+            max: Some(6),
+        };
+        let tag = saved.to_tag();
+        assert_eq!(tag, "desired=3 min=2 max=6");
+        // ECS and RDS: [\p{L}\p{Z}\p{N}_.:/=+\-@]* only.
+        assert!(
+            tag.chars()
+                .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)),
+            "{tag}"
+        );
+        assert_eq!(Capacity::from_tag(&tag), Some(saved));
+        let bare = Capacity {
+            desired: 2,
+            min: None,
+            max: None,
+        };
+        assert_eq!(bare.to_tag(), "desired=2");
+        assert_eq!(Capacity::from_tag("desired=2"), Some(bare));
+    }
+
+    #[test]
+    fn a_saved_tag_in_the_old_json_form_still_restores() {
+        assert_eq!(
+            Capacity::from_tag(r#"{"desired":3,"min":2,"max":6}"#),
+            Some(Capacity {
+                desired: 3,
+                min: Some(2),
+                max: Some(6),
+            })
+        );
+    }
+
+    #[test]
+    fn a_malformed_saved_tag_is_not_read_as_a_capacity() {
+        for bad in [
+            "",
+            "min=1",
+            "desired=x",
+            "desired=-1",
+            "desired=3 size=4",
+            "3",
+            "{",
+        ] {
+            assert_eq!(Capacity::from_tag(bad), None, "{bad:?}");
+        }
     }
 }
