@@ -257,8 +257,12 @@ async fn handle(
             body: &body,
         };
         let refused = match contract::check(&wire) {
-            Verdict::Valid { .. } => None,
+            Verdict::Valid { service, .. } => {
+                ledger.checked(&service);
+                None
+            }
             Verdict::Invalid(found) => {
+                ledger.checked(found.first().map_or("?", |v| v.service.as_str()));
                 let lines: Vec<String> = found.iter().map(ToString::to_string).collect();
                 for line in &lines {
                     ledger.record(line.clone());

@@ -179,6 +179,9 @@ pub async fn send(
     target: &Queue,
     batch: &[(&Received, BTreeMap<String, String>)],
 ) -> Vec<Result<(), String>> {
+    if batch.is_empty() {
+        return Vec::new();
+    }
     let entries: Vec<_> = batch
         .iter()
         .enumerate()
@@ -227,6 +230,11 @@ pub async fn send(
 
 /// Deletes received messages (after their copies were confirmed sent).
 pub async fn delete(sqs: &Client, url: &str, receipts: &[&str]) -> Vec<Result<(), String>> {
+    // SQS refuses an empty batch (EmptyBatchRequest): nothing to delete is
+    // no call at all.
+    if receipts.is_empty() {
+        return Vec::new();
+    }
     let entries: Vec<_> = receipts
         .iter()
         .enumerate()

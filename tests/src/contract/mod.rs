@@ -17,6 +17,7 @@ pub mod model;
 pub mod protocol;
 pub mod validate;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, Once, OnceLock};
 
@@ -77,13 +78,35 @@ pub fn check(wire: &Wire<'_>) -> Verdict {
     }
 }
 
-/// Where violations are kept.
+/// Where violations are kept, with a count of the requests checked.
 #[derive(Debug, Default)]
 pub struct Ledger {
     entries: Mutex<Vec<String>>,
+    checked: Mutex<BTreeMap<String, usize>>,
 }
 
 impl Ledger {
+    /// Counts a request to `service` that was checked.
+    pub fn checked(&self, service: &str) {
+        *self
+            .checked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(service.to_owned())
+            .or_default() += 1;
+    }
+
+    /// `sqs 120, ecs 14, ...`: the requests checked so far, by service.
+    pub fn summary(&self) -> String {
+        // try_lock: this runs at exit too, where a request may hold the lock.
+        let Ok(checked) = self.checked.try_lock() else {
+            return "requests checked: not countable now".into();
+        };
+        let total: usize = checked.values().sum();
+        let by: Vec<String> = checked.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        format!("{total} requests checked ({})", by.join(", "))
+    }
+
     pub fn record(&self, line: String) {
         eprintln!("contract: {line}");
         self.entries
@@ -119,9 +142,14 @@ pub fn fail_process_on_violations() {
 fn register_at_exit() {
     extern "C" fn at_exit() {
         let ledger = process_ledger();
+        let summary = ledger.summary();
         let Ok(entries) = ledger.entries.try_lock() else {
             return;
         };
+        eprintln!(
+            "contract: {summary}; {} broke AWS's API contract",
+            entries.len()
+        );
         if entries.is_empty() {
             return;
         }

@@ -89,10 +89,80 @@ impl Model {
 /// U+FFFF as UTF-16 surrogate pairs, which have no meaning in a Rust regex:
 /// the pair ranges are rewritten as code point ranges.
 pub fn compile_pattern(source: &str) -> Result<fancy_regex::Regex, String> {
-    let rust = source
-        .replace(r"\uD800\uDC00-\uDBFF\uDFFF", r"\x{10000}-\x{10FFFF}")
-        .replace(r"\ud800\udc00-\udbff\udfff", r"\x{10000}-\x{10FFFF}");
+    let rust = java_to_rust(
+        &source
+            .replace(r"\uD800\uDC00-\uDBFF\uDFFF", r"\x{10000}-\x{10FFFF}")
+            .replace(r"\ud800\udc00-\udbff\udfff", r"\x{10000}-\x{10FFFF}"),
+    );
     fancy_regex::Regex::new(&format!("^(?:{rust})$")).map_err(|e| e.to_string())
+}
+
+/// Java's POSIX classes (`\p{Print}`, ...) as ASCII ranges, and a `-` after a
+/// class escape inside brackets (`[\w-_]`, a literal `-` in Java) escaped.
+fn java_to_rust(source: &str) -> String {
+    const POSIX: &[(&str, &str)] = &[
+        ("Print", r"\x20-\x7E"),
+        ("Graph", r"\x21-\x7E"),
+        ("Alnum", "a-zA-Z0-9"),
+        ("Alpha", "a-zA-Z"),
+        ("Digit", "0-9"),
+        ("XDigit", "0-9a-fA-F"),
+        ("Lower", "a-z"),
+        ("Upper", "A-Z"),
+        ("Punct", r##"!-/:-@\[-`{-~"##),
+        ("Space", r"\t\n\x0B\f\r "),
+        ("Cntrl", r"\x00-\x1F\x7F"),
+        ("ASCII", r"\x00-\x7F"),
+    ];
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = String::new();
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' && i + 1 < chars.len() {
+            let next = chars[i + 1];
+            if next == 'p' && chars.get(i + 2) == Some(&'{') {
+                let end = chars[i..].iter().position(|&c| c == '}').map(|p| i + p);
+                if let Some(end) = end {
+                    let name: String = chars[i + 3..end].iter().collect();
+                    if let Some((_, range)) = POSIX.iter().find(|(n, _)| *n == name) {
+                        if in_class {
+                            out.push_str(range);
+                        } else {
+                            out.push_str(&format!("[{range}]"));
+                        }
+                        i = end + 1;
+                        continue;
+                    }
+                    let escape: String = chars[i..=end].iter().collect();
+                    out.push_str(&escape);
+                    i = end + 1;
+                    if in_class && chars.get(i) == Some(&'-') {
+                        out.push_str(r"\-");
+                        i += 1;
+                    }
+                    continue;
+                }
+            }
+            out.push(c);
+            out.push(next);
+            i += 2;
+            if in_class && "wdsWDS".contains(next) && chars.get(i) == Some(&'-') {
+                out.push_str(r"\-");
+                i += 1;
+            }
+            continue;
+        }
+        if c == '[' && !in_class {
+            in_class = true;
+        } else if c == ']' && in_class {
+            in_class = false;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// The botocore data directory of the project venv (or `$BOTOCORE_DATA`).

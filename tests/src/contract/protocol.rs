@@ -296,9 +296,11 @@ fn capitalized(name: &str) -> String {
 /// The operation whose `requestUri` matches, with its input gathered from the
 /// path labels, query string, headers and body.
 fn rest_json(model: &Model, wire: &Wire<'_>) -> Result<Option<(String, Value)>, String> {
+    // A trailing slash is not significant: Backup's ListTags is modelled
+    // as `/tags/{resourceArn}/` and sent without one.
     let path_segments: Vec<String> = wire
         .path
-        .trim_start_matches('/')
+        .trim_matches('/')
         .split('/')
         .map(|s| {
             percent_encoding::percent_decode_str(s)
@@ -423,7 +425,7 @@ fn from_query(
 /// Matches path segments against a `requestUri` path; the number of literal
 /// segments matched and the labels' values.
 fn match_uri(template: &str, segments: &[String]) -> Option<(usize, BTreeMap<String, String>)> {
-    let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    let parts: Vec<&str> = template.trim_matches('/').split('/').collect();
     let mut labels = BTreeMap::new();
     let mut literals = 0;
     for (i, part) in parts.iter().enumerate() {
@@ -468,6 +470,6 @@ mod tests {
         let (_, labels) = match_uri("/tags/{Key+}", &segs("tags/a/b/c")).unwrap();
         assert_eq!(labels["Key"], "a/b/c");
         assert!(match_uri("/backup-vaults/{x}", &segs("backup-vaults/v1/extra")).is_none());
-        assert!(match_uri("/backup-vaults/{x}", &segs("backup-vaults/")).is_none());
+        assert!(match_uri("/backup-vaults/{x}", &segs("backup-vaults")).is_none());
     }
 }
