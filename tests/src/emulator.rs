@@ -90,7 +90,7 @@ impl Emulator {
                 env,
             })?;
             match wait_for_port(port, Duration::from_secs(60), &mut server) {
-                Ok(()) if answers_as_moto(port) && !server.has_exited() => {
+                Ok(()) if bound_by_this_moto(&log, port, &mut server) && answers_as_moto(port) => {
                     let upstream = format!("http://127.0.0.1:{port}");
                     let ledger = contract::process_ledger();
                     contract::fail_process_on_violations();
@@ -137,6 +137,24 @@ impl Emulator {
         let url = format!("{}/moto-api/reset", self.upstream);
         crate::proxy::post_empty(&url).await
     }
+}
+
+/// Whether this moto process itself listens on `port`: its log says so.
+/// An answer on the port is not enough: another emulator's proxy can take
+/// the port while this moto is still starting, and it answers as moto does.
+fn bound_by_this_moto(log: &std::path::Path, port: u16, server: &mut Guarded) -> bool {
+    let running = format!("Running on http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if std::fs::read_to_string(log).is_ok_and(|text| text.contains(&running)) {
+            return !server.has_exited();
+        }
+        if server.has_exited() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
 }
 
 /// Whether `GET /moto-api/` on the port gets moto's HTTP answer.

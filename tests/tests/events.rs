@@ -76,3 +76,311 @@ fn every_sample_event_parses_for_its_function() {
         root.display()
     );
 }
+
+/// What AWS's example event of each detail-type carries, and where it is
+/// documented: every sample of that type has the example's envelope and
+/// at least these detail fields.
+const DOCUMENTED: &[(&str, &[&str], &str)] = &[
+    (
+        "EC2 Auto Scaling Instance Refresh Checkpoint Reached",
+        &[
+            "InstanceRefreshId",
+            "AutoScalingGroupName",
+            "CheckpointPercentage",
+            "CheckpointDelay",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Auto Scaling Instance Refresh Started",
+        &["InstanceRefreshId", "AutoScalingGroupName"],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Auto Scaling Instance Refresh Succeeded",
+        &["InstanceRefreshId", "AutoScalingGroupName"],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Auto Scaling Instance Refresh Failed",
+        &["InstanceRefreshId", "AutoScalingGroupName"],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Auto Scaling Instance Refresh Cancelled",
+        &["InstanceRefreshId", "AutoScalingGroupName"],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Auto Scaling Instance Refresh Rollback Started",
+        &["InstanceRefreshId", "AutoScalingGroupName"],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Auto Scaling Instance Refresh Rollback Succeeded",
+        &["InstanceRefreshId", "AutoScalingGroupName"],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Auto Scaling Instance Refresh Rollback Failed",
+        &["InstanceRefreshId", "AutoScalingGroupName"],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+    ),
+    (
+        "EC2 Instance-launch Lifecycle Action",
+        &[
+            "LifecycleActionToken",
+            "AutoScalingGroupName",
+            "LifecycleHookName",
+            "EC2InstanceId",
+            "LifecycleTransition",
+            "Origin",
+            "Destination",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+    ),
+    (
+        "EC2 Instance-terminate Lifecycle Action",
+        &[
+            "LifecycleActionToken",
+            "AutoScalingGroupName",
+            "LifecycleHookName",
+            "EC2InstanceId",
+            "LifecycleTransition",
+            "Origin",
+            "Destination",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+    ),
+    (
+        "EC2 Instance Launch Successful",
+        &[
+            "StatusCode",
+            "AutoScalingGroupName",
+            "ActivityId",
+            "Details",
+            "RequestId",
+            "EndTime",
+            "EC2InstanceId",
+            "StartTime",
+            "Cause",
+            "Origin",
+            "Destination",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+    ),
+    (
+        "EC2 Instance Launch Unsuccessful",
+        &[
+            "StatusCode",
+            "AutoScalingGroupName",
+            "ActivityId",
+            "Details",
+            "RequestId",
+            "EndTime",
+            "EC2InstanceId",
+            "StartTime",
+            "Cause",
+            "StatusMessage",
+            "Origin",
+            "Destination",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+    ),
+    (
+        "EC2 Instance Terminate Successful",
+        &[
+            "StatusCode",
+            "AutoScalingGroupName",
+            "ActivityId",
+            "Details",
+            "RequestId",
+            "EndTime",
+            "EC2InstanceId",
+            "StartTime",
+            "Cause",
+            "Origin",
+            "Destination",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+    ),
+    (
+        "EC2 Instance Terminate Unsuccessful",
+        &[
+            "StatusCode",
+            "AutoScalingGroupName",
+            "ActivityId",
+            "Details",
+            "RequestId",
+            "EndTime",
+            "EC2InstanceId",
+            "StartTime",
+            "Cause",
+            "StatusMessage",
+            "Origin",
+            "Destination",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+    ),
+    (
+        "CloudWatch Alarm State Change",
+        &["alarmName", "state", "previousState", "configuration"],
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html",
+    ),
+    (
+        "ECS Deployment State Change",
+        &[
+            "eventType",
+            "eventName",
+            "deploymentId",
+            "updatedAt",
+            "reason",
+        ],
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html",
+    ),
+    (
+        "ECS Service Action",
+        &["eventType", "eventName", "clusterArn", "createdAt"],
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html",
+    ),
+    (
+        "ECS Task State Change",
+        &[
+            "clusterArn",
+            "taskArn",
+            "taskDefinitionArn",
+            "lastStatus",
+            "desiredStatus",
+            "containers",
+            "createdAt",
+            "updatedAt",
+            "version",
+            "group",
+            "launchType",
+        ],
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html",
+    ),
+    (
+        "Application Auto Scaling Scaling Activity State Change",
+        &[
+            "startTime",
+            "endTime",
+            "newDesiredCapacity",
+            "oldDesiredCapacity",
+            "minCapacity",
+            "maxCapacity",
+            "resourceId",
+            "scalableDimension",
+            "serviceNamespace",
+            "statusCode",
+            "scaledToMax",
+            "direction",
+        ],
+        "https://docs.aws.amazon.com/autoscaling/application/userguide/monitor-eventbridge.html",
+    ),
+    (
+        "Backup Job State Change",
+        &[
+            "backupJobId",
+            "backupVaultArn",
+            "backupVaultName",
+            "resourceArn",
+            "resourceType",
+            "state",
+            "creationDate",
+            "iamRoleArn",
+            "percentDone",
+            "createdBy",
+        ],
+        "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html",
+    ),
+    (
+        "Restore Job State Change",
+        &[
+            "restoreJobId",
+            "status",
+            "creationDate",
+            "resourceType",
+            "iamRoleArn",
+            "percentDone",
+        ],
+        "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html",
+    ),
+    (
+        "Scheduled Event",
+        &[],
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html",
+    ),
+];
+
+/// The envelope of every EventBridge event (AWS's and ours).
+const ENVELOPE: &[&str] = &[
+    "version",
+    "id",
+    "detail-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+];
+
+#[test]
+fn every_eventbridge_sample_follows_the_example_aws_documents_or_is_our_own() {
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for dir in std::fs::read_dir(repo_root().join("events")).expect("events/") {
+        for file in std::fs::read_dir(dir.expect("entry").path()).expect("dir") {
+            let path = file.expect("entry").path();
+            let Ok(raw) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(&raw) else {
+                continue;
+            };
+            let Some(detail_type) = event["detail-type"].as_str() else {
+                continue;
+            };
+            let name = path.display().to_string();
+            let keys: Vec<&str> = event
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let mut envelope: Vec<&str> = ENVELOPE.to_vec();
+            envelope.sort_unstable();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            if sorted != envelope {
+                problems.push(format!(
+                    "{name}: envelope {sorted:?}, AWS's is {envelope:?}"
+                ));
+            }
+            let source = event["source"].as_str().unwrap_or_default();
+            if source.starts_with("ops-automation.") {
+                // Our own events (the scheduler's), documented in the README.
+                continue;
+            }
+            let Some((_, fields, url)) = DOCUMENTED.iter().find(|(t, _, _)| *t == detail_type)
+            else {
+                problems.push(format!(
+                    "{name}: `{detail_type}` is in no documented example this test knows"
+                ));
+                continue;
+            };
+            for field in *fields {
+                if event["detail"].get(field).is_none() {
+                    problems.push(format!(
+                        "{name}: detail lacks `{field}`, which AWS's example carries ({url})"
+                    ));
+                }
+            }
+            if !source.starts_with("aws.") {
+                problems.push(format!("{name}: source `{source}` is not AWS's"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 35, "only {checked} documented samples found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -476,6 +476,14 @@ const ROUTES: &[(&str, &[&str])] = &[
         &["autoscaling"],
     ),
     (
+        "scaling-notifier/autoscaling_refresh-rollback-succeeded.json",
+        &["autoscaling"],
+    ),
+    (
+        "scaling-notifier/autoscaling_refresh-rollback-failed.json",
+        &["autoscaling"],
+    ),
+    (
         "scaling-notifier/autoscaling_refresh-started.json",
         &["autoscaling"],
     ),
