@@ -91,14 +91,14 @@ pub fn parse(wire: &Wire<'_>) -> Result<Parsed, String> {
         });
     }
     for model in &models {
-        if model.protocol == "rest-json" {
-            if let Some((operation, input)) = rest_json(model, wire)? {
-                return Ok(Parsed {
-                    model: model.clone(),
-                    operation,
-                    input,
-                });
-            }
+        if model.protocol == "rest-json"
+            && let Some((operation, input)) = rest_json(model, wire)?
+        {
+            return Ok(Parsed {
+                model: model.clone(),
+                operation,
+                input,
+            });
         }
     }
     Err(format!(

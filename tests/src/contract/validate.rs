@@ -158,10 +158,8 @@ impl Walk<'_> {
                     );
                 }
             }
-            "boolean" => {
-                if !value.is_boolean() {
-                    self.report(path, "must be true or false".into(), value, sensitive);
-                }
+            "boolean" if !value.is_boolean() => {
+                self.report(path, "must be true or false".into(), value, sensitive);
             }
             _ => {}
         }
