@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use harness::contract::{self, Ledger, limits, model};
+use harness::contract::{Ledger, limits, model};
 use harness::emulator::Emulator;
 use harness::names::unique;
 use harness::proxy::FaultProxy;
@@ -446,5 +446,4 @@ fn every_limit_names_operations_its_service_has() {
         }
         assert!(limit.source.contains("https://docs.aws.amazon.com/"));
     }
-    let _ = contract::process_ledger();
 }
