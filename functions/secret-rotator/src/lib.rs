@@ -44,15 +44,15 @@ mod config;
 mod db;
 mod error;
 pub mod secret;
+mod sm;
+pub mod step;
 
 pub use config::{Config, vars};
 pub use error::Error;
-
-use std::collections::HashMap;
+pub use step::Step;
 
 use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use serde_json::json;
 use shared::metrics::Metrics;
 use shared::report::Entry;
@@ -65,9 +65,8 @@ use shared::db::{self as dbconn, Dialect, Server};
 /// The name this function goes by: crate, binary, Terraform resources.
 pub const FUNCTION: &str = "secret-rotator";
 
-const CURRENT: &str = "AWSCURRENT";
-const PENDING: &str = "AWSPENDING";
-const PREVIOUS: &str = "AWSPREVIOUS";
+use crate::sm::{Sm, random};
+use crate::step::{CURRENT, PENDING, PREVIOUS, Precheck, Versions};
 
 /// What the handler needs, built once at start-up.
 #[derive(Debug, Clone)]
@@ -93,7 +92,7 @@ pub async fn handle(
         match &outcome {
             Ok(()) => {
                 metrics.count("StepsSucceeded", 1);
-                if event.step == "finishSecret"
+                if event.step == Step::Finish.as_str()
                     && deps.config.notify_on_success
                     && !report.done.is_empty()
                 {
@@ -159,192 +158,37 @@ async fn run_step(
     deps: &Deps,
     report: &mut Report,
 ) -> Result<(), Error> {
-    let step: &'static str = match event.step.as_str() {
-        "createSecret" => "createSecret",
-        "setSecret" => "setSecret",
-        "testSecret" => "testSecret",
-        "finishSecret" => "finishSecret",
-        other => {
-            return Err(Error::Rotation {
-                step: "rotation",
-                problem: format!(
-                    "unknown step {other:?}: expected createSecret, setSecret, testSecret or finishSecret"
-                ),
-            });
-        }
-    };
-    let sm = Sm {
-        client: &deps.secrets,
-        step,
-        id: &event.secret_id,
-    };
+    let step = Step::parse(&event.step).map_err(|problem| Error::Rotation {
+        step: "rotation",
+        problem,
+    })?;
+    let sm = Sm::new(&deps.secrets, step, &event.secret_id);
     let token = event.client_request_token.as_str();
     let versions = sm.versions_checked().await?;
-    match versions.get(token) {
-        Some(stages) if stages.iter().any(|s| s == CURRENT) => {
+    match step::precheck(step, &versions, token) {
+        Precheck::AlreadyCurrent => {
             info!("the version is already AWSCURRENT: nothing to do");
             report.skipped(token, "already AWSCURRENT: this rotation is complete");
             return Ok(());
         }
-        Some(stages) if !stages.iter().any(|s| s == PENDING) => {
+        Precheck::Refuse(problem) => {
             return Err(Error::Rotation {
-                step,
-                problem: format!(
-                    "version {token} is not staged AWSPENDING: it is not the rotation in progress"
-                ),
+                step: step.as_str(),
+                problem,
             });
         }
-        // Secrets Manager records the new version (staged AWSPENDING) before
-        // it calls createSecret; a local emulator may not, so createSecret
-        // also accepts a version it has not heard of yet.
-        None if step != "createSecret" => {
-            return Err(Error::Rotation {
-                step,
-                problem: format!("version {token} of the secret has no stage for rotation"),
-            });
-        }
-        _ => {}
+        Precheck::Proceed => {}
     }
     if report.dry_run {
-        let plan = match step {
-            "createSecret" => "create a new value staged AWSPENDING",
-            "setSecret" => "give the database the pending password",
-            "testSecret" => "log in with the pending password",
-            _ => "move AWSCURRENT to this version and AWSPREVIOUS to the current one",
-        };
-        report.planned(Entry::new(token).action(format!("{step}: {plan}")));
+        report.planned(Entry::new(token).action(format!("{step}: {}", step.plan())));
         return Ok(());
     }
     match step {
-        "createSecret" => create(&sm, token, deps, report).await,
-        "setSecret" => set(&sm, token, &versions, deps, report).await,
-        "testSecret" => test(&sm, token, deps, report).await,
-        _ => finish(&sm, token, &versions, report).await,
+        Step::Create => create(&sm, token, deps, report).await,
+        Step::Set => set(&sm, token, &versions, deps, report).await,
+        Step::Test => test(&sm, token, deps, report).await,
+        Step::Finish => finish(&sm, token, &versions, report).await,
     }
-}
-
-/// Secrets Manager calls for one step, with errors that name the step.
-struct Sm<'a> {
-    client: &'a Client,
-    step: &'static str,
-    id: &'a str,
-}
-
-impl Sm<'_> {
-    fn fail<E, R>(
-        &self,
-        operation: &str,
-        e: &aws_sdk_secretsmanager::error::SdkError<E, R>,
-    ) -> Error
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        Error::SecretsManager {
-            step: self.step,
-            problem: shared::aws::failure(operation, e),
-        }
-    }
-
-    /// The version-to-stages map, after checking that rotation is enabled.
-    async fn versions_checked(&self) -> Result<HashMap<String, Vec<String>>, Error> {
-        let d = self
-            .client
-            .describe_secret()
-            .secret_id(self.id)
-            .send()
-            .await
-            .map_err(|e| self.fail("DescribeSecret", &e))?;
-        if d.rotation_enabled != Some(true) {
-            return Err(Error::Rotation {
-                step: self.step,
-                problem: format!("rotation is not enabled on secret {}", self.id),
-            });
-        }
-        Ok(d.version_ids_to_stages.unwrap_or_default())
-    }
-
-    /// A version's value: by stage (and version id when given). `None` when it has none.
-    async fn value(
-        &self,
-        stage: &str,
-        version: Option<&str>,
-    ) -> Result<Option<SecretValue>, Error> {
-        let mut request = self
-            .client
-            .get_secret_value()
-            .secret_id(self.id)
-            .version_stage(stage);
-        if let Some(v) = version {
-            request = request.version_id(v);
-        }
-        match request.send().await {
-            Ok(out) => self
-                .parse(out.secret_string.as_deref().unwrap_or_default())
-                .map(Some),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some("ResourceNotFoundException" | "InvalidRequestException")
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(self.fail("GetSecretValue", &e)),
-        }
-    }
-
-    async fn required(&self, stage: &str, version: Option<&str>) -> Result<SecretValue, Error> {
-        self.value(stage, version)
-            .await?
-            .ok_or_else(|| Error::Rotation {
-                step: self.step,
-                problem: format!(
-                    "the secret has no {stage} value{}",
-                    version
-                        .map(|v| format!(" for version {v}"))
-                        .unwrap_or_default()
-                ),
-            })
-    }
-
-    fn parse(&self, text: &str) -> Result<SecretValue, Error> {
-        SecretValue::parse(text).map_err(|problem| Error::BadSecret {
-            step: self.step,
-            problem,
-        })
-    }
-
-    fn bad(&self, problem: String) -> Error {
-        Error::BadSecret {
-            step: self.step,
-            problem,
-        }
-    }
-}
-
-async fn random(sm: &Sm<'_>, deps: &Deps) -> Result<String, Error> {
-    let c = &deps.config;
-    let mut request = sm
-        .client
-        .get_random_password()
-        .password_length(c.password_length)
-        .exclude_punctuation(c.exclude_punctuation)
-        .include_space(false);
-    // Characters that break connection strings or shell and SQL quoting,
-    // whatever the punctuation setting.
-    let exclude = format!("/@\"'\\`{}", c.exclude_characters);
-    request = request.exclude_characters(exclude);
-    request
-        .send()
-        .await
-        .map_err(|e| sm.fail("GetRandomPassword", &e))?
-        .random_password
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| Error::SecretsManager {
-            step: sm.step,
-            problem: "GetRandomPassword returned nothing".into(),
-        })
 }
 
 /// createSecret: a new value staged AWSPENDING under the token, unless one is there.
@@ -409,7 +253,7 @@ fn db_error(step: &'static str, problem: String) -> Error {
 async fn set(
     sm: &Sm<'_>,
     token: &str,
-    versions: &HashMap<String, Vec<String>>,
+    versions: &Versions,
     deps: &Deps,
     report: &mut Report,
 ) -> Result<(), Error> {
@@ -480,15 +324,12 @@ async fn set(
             candidates.push(v);
         }
     }
-    let others = versions.iter().filter(|(version, stages)| {
-        *version != token && !stages.iter().any(|s| s == CURRENT || s == PREVIOUS)
-    });
-    for (version, _) in others {
+    for version in step::older_versions(versions, token) {
         let fetched = sm
             .client
             .get_secret_value()
             .secret_id(sm.id)
-            .version_id(version)
+            .version_id(&version)
             .send()
             .await;
         if let Ok(out) = fetched
@@ -569,13 +410,10 @@ async fn test(sm: &Sm<'_>, token: &str, deps: &Deps, report: &mut Report) -> Res
 async fn finish(
     sm: &Sm<'_>,
     token: &str,
-    versions: &HashMap<String, Vec<String>>,
+    versions: &Versions,
     report: &mut Report,
 ) -> Result<(), Error> {
-    let current = versions
-        .iter()
-        .find(|(_, stages)| stages.iter().any(|s| s == CURRENT))
-        .map(|(v, _)| v.clone());
+    let current = step::holder(versions, CURRENT);
     let move_stage = |stage: &'static str, to: Option<&str>, from: Option<&str>| {
         let mut request = sm
             .client
@@ -594,22 +432,10 @@ async fn finish(
         .await
         .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
     // Secrets Manager moves AWSPREVIOUS itself; say it explicitly where it did not.
-    if let Some(old) = &current {
+    if current.is_some() {
         let after = sm.versions_checked().await?;
-        let previous_holder = after
-            .iter()
-            .find(|(_, s)| s.iter().any(|x| x == PREVIOUS))
-            .map(|(v, _)| v.clone());
-        if previous_holder.as_deref() != Some(old.as_str()) {
-            move_stage(PREVIOUS, Some(old), previous_holder.as_deref())
-                .await
-                .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
-        }
-        if after
-            .get(token)
-            .is_some_and(|s| s.iter().any(|x| x == PENDING))
-        {
-            move_stage(PENDING, None, Some(token))
+        for m in step::after_current_moved(&after, token, current.as_deref()) {
+            move_stage(m.stage, m.to.as_deref(), m.from.as_deref())
                 .await
                 .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
         }
