@@ -66,7 +66,7 @@ use shared::db::{self as dbconn, Dialect, Server};
 pub const FUNCTION: &str = "secret-rotator";
 
 use crate::sm::{Sm, random};
-use crate::step::{CURRENT, PENDING, PREVIOUS, Precheck, Versions};
+use crate::step::{CURRENT, Move, PENDING, PREVIOUS, Precheck, Versions};
 
 /// What the handler needs, built once at start-up.
 #[derive(Debug, Clone)]
@@ -414,30 +414,17 @@ async fn finish(
     report: &mut Report,
 ) -> Result<(), Error> {
     let current = step::holder(versions, CURRENT);
-    let move_stage = |stage: &'static str, to: Option<&str>, from: Option<&str>| {
-        let mut request = sm
-            .client
-            .update_secret_version_stage()
-            .secret_id(sm.id)
-            .version_stage(stage);
-        if let Some(to) = to {
-            request = request.move_to_version_id(to);
-        }
-        if let Some(from) = from {
-            request = request.remove_from_version_id(from);
-        }
-        request.send()
-    };
-    move_stage(CURRENT, Some(token), current.as_deref())
-        .await
-        .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
+    sm.move_stage(&Move {
+        stage: CURRENT,
+        to: Some(token.to_owned()),
+        from: current.clone(),
+    })
+    .await?;
     // Secrets Manager moves AWSPREVIOUS itself; say it explicitly where it did not.
     if current.is_some() {
         let after = sm.versions_checked().await?;
         for m in step::after_current_moved(&after, token, current.as_deref()) {
-            move_stage(m.stage, m.to.as_deref(), m.from.as_deref())
-                .await
-                .map_err(|e| sm.fail("UpdateSecretVersionStage", &e))?;
+            sm.move_stage(&m).await?;
         }
     }
     info!(previous = ?current, "AWSCURRENT moved to the new version");

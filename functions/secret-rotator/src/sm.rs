@@ -5,7 +5,7 @@ use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 
 use crate::error::Error;
 use crate::secret::SecretValue;
-use crate::step::Versions;
+use crate::step::{Move, Versions};
 use crate::{Deps, Step};
 
 /// The rotated secret, as one step sees it.
@@ -106,6 +106,20 @@ impl<'a> Sm<'a> {
             step: self.step,
             problem,
         })
+    }
+
+    /// Moves a staging label onto and/or off a version.
+    pub async fn move_stage(&self, m: &Move) -> Result<(), Error> {
+        self.client
+            .update_secret_version_stage()
+            .secret_id(self.id)
+            .version_stage(m.stage)
+            .set_move_to_version_id(m.to.clone())
+            .set_remove_from_version_id(m.from.clone())
+            .send()
+            .await
+            .map_err(|e| self.fail("UpdateSecretVersionStage", &e))?;
+        Ok(())
     }
 
     pub fn bad(&self, problem: String) -> Error {
