@@ -3,7 +3,7 @@ SHELL := /bin/bash
 # cargo-lambda and the emulator live in the project venv made by scripts/setup.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup test demo build package bench fmt lint unit clean
+.PHONY: setup test demo build package bench fmt lint clean
 
 # make package ARCH=x86_64 for x86_64; arm64 (Graviton) by default.
 ARCH ?= arm64

@@ -208,7 +208,6 @@ async fn reconcile(
     let mut metrics =
         Metrics::new(&config.common.metrics_namespace).dimension("Function", FUNCTION);
     metrics.count("TargetsSeen", located.len());
-    let mut changes: Vec<String> = Vec::new();
     for l in &located {
         let t = &l.target;
         let decision = decide(
@@ -246,7 +245,6 @@ async fn reconcile(
         match aws::execute(&deps.clients, &l.handle, &action).await {
             Ok(()) => {
                 info!(target = %t.id, action = %action, "done");
-                changes.push(format!("{}: {action}", t.id));
                 report.did(entry);
             }
             Err(why) => {

@@ -48,12 +48,6 @@ pub struct Capacity {
 }
 
 impl Capacity {
-    pub const ZERO_BOUNDED: Capacity = Capacity {
-        desired: 0,
-        min: Some(0),
-        max: Some(0),
-    };
-
     pub fn is_zero(&self) -> bool {
         self.desired == 0 && self.min.unwrap_or(0) == 0 && self.max.unwrap_or(0) == 0
     }
