@@ -111,15 +111,6 @@ impl FaultProxy {
         Ok(proxy)
     }
 
-    /// A contract-checking proxy on the current runtime, for tests of the
-    /// layer itself.
-    pub async fn start_checking_here(
-        upstream: &str,
-        ledger: Arc<Ledger>,
-    ) -> anyhow::Result<FaultProxy> {
-        FaultProxy::start_with(upstream, Some(ledger)).await
-    }
-
     async fn start_with(
         upstream: &str,
         contract: Option<Arc<Ledger>>,
