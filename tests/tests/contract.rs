@@ -18,7 +18,7 @@ fn checked() -> (FaultProxy, Arc<Ledger>) {
     (proxy, ledger)
 }
 
-/// The text of an SDK error, with its service message.
+/// The text of an SDK error (any service's), with its service message.
 fn text<E: std::error::Error + 'static>(e: &aws_sdk_sqs::error::SdkError<E>) -> String {
     format!("{}", aws_sdk_sqs::error::DisplayErrorContext(e))
 }
@@ -165,6 +165,23 @@ fn entry(id: &str, body: String) -> aws_sdk_sqs::types::SendMessageBatchRequestE
         .expect("entry")
 }
 
+/// The error text of a SendMessageBatch the layer must refuse.
+async fn refused_batch(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    entries: Vec<aws_sdk_sqs::types::SendMessageBatchRequestEntry>,
+    why: &str,
+) -> String {
+    let err = sqs
+        .send_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .expect_err(why);
+    text(&err)
+}
+
 #[tokio::test]
 async fn oversize_batches_are_refused_by_count_and_by_total_size() {
     let (proxy, _ledger) = checked();
@@ -172,49 +189,25 @@ async fn oversize_batches_are_refused_by_count_and_by_total_size() {
     let url = queue(&sqs).await;
 
     let eleven: Vec<_> = (0..11).map(|i| entry(&i.to_string(), "m".into())).collect();
-    let err = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(eleven))
-        .send()
-        .await
-        .expect_err("eleven entries");
+    let message = refused_batch(&sqs, &url, eleven, "eleven entries").await;
     assert!(
-        text(&err).contains("1 to 10 entries, this one 11"),
-        "{}",
-        text(&err)
+        message.contains("1 to 10 entries, this one 11"),
+        "{message}"
     );
 
     // Two messages of 600 KB: each within 1 MiB, together over it.
     let big: Vec<_> = (0..2)
         .map(|i| entry(&format!("big-{i}"), "x".repeat(600_000)))
         .collect();
-    let err = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(big))
-        .send()
-        .await
-        .expect_err("1.2 MB in one batch");
+    let message = refused_batch(&sqs, &url, big, "1.2 MB in one batch").await;
     assert!(
-        text(&err).contains("total 1200000 bytes, over 1 MiB"),
-        "{}",
-        text(&err)
+        message.contains("total 1200000 bytes, over 1 MiB"),
+        "{message}"
     );
 
     let twin: Vec<_> = (0..2).map(|_| entry("same", "m".into())).collect();
-    let err = sqs
-        .send_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(twin))
-        .send()
-        .await
-        .expect_err("duplicate ids");
-    assert!(
-        text(&err).contains("ids must be distinct"),
-        "{}",
-        text(&err)
-    );
+    let message = refused_batch(&sqs, &url, twin, "duplicate ids").await;
+    assert!(message.contains("ids must be distinct"), "{message}");
     assert_eq!(depth(&sqs, &url).await, "0", "nothing was sent");
 
     // Ten small ones are a valid batch, and arrive.
@@ -256,7 +249,7 @@ async fn an_sns_batch_over_256_kib_and_a_subject_with_a_line_break_are_refused()
         .send()
         .await
         .expect_err("300 KB in one batch");
-    let message = format!("{}", aws_sdk_sns::error::DisplayErrorContext(&err));
+    let message = text(&err);
     assert!(
         message.contains("total 300000 bytes, over 256 KiB"),
         "{message}"
@@ -270,7 +263,7 @@ async fn an_sns_batch_over_256_kib_and_a_subject_with_a_line_break_are_refused()
         .send()
         .await
         .expect_err("a line break in a subject");
-    let message = format!("{}", aws_sdk_sns::error::DisplayErrorContext(&err));
+    let message = text(&err);
     assert!(message.contains("Subject"), "{message}");
     assert!(message.contains("no line breaks"), "{message}");
 }
@@ -343,10 +336,7 @@ async fn sensitive_values_are_masked_in_what_the_layer_reports() {
         .send()
         .await
         .expect_err("a secret over 65,536 characters");
-    let message = format!(
-        "{}",
-        aws_sdk_secretsmanager::error::DisplayErrorContext(&err)
-    );
+    let message = text(&err);
     assert!(message.contains("SecretString"), "{message}");
     assert!(message.contains("masked"), "{message}");
     assert!(!message.contains("hunter2"), "{message}");

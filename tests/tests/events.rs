@@ -77,6 +77,51 @@ fn every_sample_event_parses_for_its_function() {
     );
 }
 
+const REFRESH_EVENTS: &str = "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html";
+const AUTOSCALING_EVENTS: &str =
+    "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html";
+/// The detail of every instance refresh event but Checkpoint Reached.
+const REFRESH: &[&str] = &["InstanceRefreshId", "AutoScalingGroupName"];
+/// Lifecycle actions, launch and terminate alike.
+const LIFECYCLE: &[&str] = &[
+    "LifecycleActionToken",
+    "AutoScalingGroupName",
+    "LifecycleHookName",
+    "EC2InstanceId",
+    "LifecycleTransition",
+    "Origin",
+    "Destination",
+];
+/// Successful launch and terminate activities.
+const ACTIVITY: &[&str] = &[
+    "StatusCode",
+    "AutoScalingGroupName",
+    "ActivityId",
+    "Details",
+    "RequestId",
+    "EndTime",
+    "EC2InstanceId",
+    "StartTime",
+    "Cause",
+    "Origin",
+    "Destination",
+];
+/// Unsuccessful ones add the status message.
+const ACTIVITY_FAILED: &[&str] = &[
+    "StatusCode",
+    "AutoScalingGroupName",
+    "ActivityId",
+    "Details",
+    "RequestId",
+    "EndTime",
+    "EC2InstanceId",
+    "StartTime",
+    "Cause",
+    "StatusMessage",
+    "Origin",
+    "Destination",
+];
+
 /// What AWS's example event of each detail-type carries, and where it is
 /// documented: every sample of that type has the example's envelope and
 /// at least these detail fields.
@@ -89,138 +134,72 @@ const DOCUMENTED: &[(&str, &[&str], &str)] = &[
             "CheckpointPercentage",
             "CheckpointDelay",
         ],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Auto Scaling Instance Refresh Started",
-        &["InstanceRefreshId", "AutoScalingGroupName"],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH,
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Auto Scaling Instance Refresh Succeeded",
-        &["InstanceRefreshId", "AutoScalingGroupName"],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH,
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Auto Scaling Instance Refresh Failed",
-        &["InstanceRefreshId", "AutoScalingGroupName"],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH,
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Auto Scaling Instance Refresh Cancelled",
-        &["InstanceRefreshId", "AutoScalingGroupName"],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH,
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Auto Scaling Instance Refresh Rollback Started",
-        &["InstanceRefreshId", "AutoScalingGroupName"],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH,
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Auto Scaling Instance Refresh Rollback Succeeded",
-        &["InstanceRefreshId", "AutoScalingGroupName"],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH,
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Auto Scaling Instance Refresh Rollback Failed",
-        &["InstanceRefreshId", "AutoScalingGroupName"],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html",
+        REFRESH,
+        REFRESH_EVENTS,
     ),
     (
         "EC2 Instance-launch Lifecycle Action",
-        &[
-            "LifecycleActionToken",
-            "AutoScalingGroupName",
-            "LifecycleHookName",
-            "EC2InstanceId",
-            "LifecycleTransition",
-            "Origin",
-            "Destination",
-        ],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+        LIFECYCLE,
+        AUTOSCALING_EVENTS,
     ),
     (
         "EC2 Instance-terminate Lifecycle Action",
-        &[
-            "LifecycleActionToken",
-            "AutoScalingGroupName",
-            "LifecycleHookName",
-            "EC2InstanceId",
-            "LifecycleTransition",
-            "Origin",
-            "Destination",
-        ],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+        LIFECYCLE,
+        AUTOSCALING_EVENTS,
     ),
     (
         "EC2 Instance Launch Successful",
-        &[
-            "StatusCode",
-            "AutoScalingGroupName",
-            "ActivityId",
-            "Details",
-            "RequestId",
-            "EndTime",
-            "EC2InstanceId",
-            "StartTime",
-            "Cause",
-            "Origin",
-            "Destination",
-        ],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+        ACTIVITY,
+        AUTOSCALING_EVENTS,
     ),
     (
         "EC2 Instance Launch Unsuccessful",
-        &[
-            "StatusCode",
-            "AutoScalingGroupName",
-            "ActivityId",
-            "Details",
-            "RequestId",
-            "EndTime",
-            "EC2InstanceId",
-            "StartTime",
-            "Cause",
-            "StatusMessage",
-            "Origin",
-            "Destination",
-        ],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+        ACTIVITY_FAILED,
+        AUTOSCALING_EVENTS,
     ),
     (
         "EC2 Instance Terminate Successful",
-        &[
-            "StatusCode",
-            "AutoScalingGroupName",
-            "ActivityId",
-            "Details",
-            "RequestId",
-            "EndTime",
-            "EC2InstanceId",
-            "StartTime",
-            "Cause",
-            "Origin",
-            "Destination",
-        ],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+        ACTIVITY,
+        AUTOSCALING_EVENTS,
     ),
     (
         "EC2 Instance Terminate Unsuccessful",
-        &[
-            "StatusCode",
-            "AutoScalingGroupName",
-            "ActivityId",
-            "Details",
-            "RequestId",
-            "EndTime",
-            "EC2InstanceId",
-            "StartTime",
-            "Cause",
-            "StatusMessage",
-            "Origin",
-            "Destination",
-        ],
-        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html",
+        ACTIVITY_FAILED,
+        AUTOSCALING_EVENTS,
     ),
     (
         "CloudWatch Alarm State Change",

@@ -191,12 +191,11 @@ pub fn check(service: &str, operation: &str, input: &Value) -> Vec<Violation> {
 type Out = Vec<(String, String, Value)>;
 
 /// The entries of a batch, after checking their count and ids.
-fn batch(input: &Value, member: &str, max: usize, out: &mut Out) -> Vec<Value> {
+fn batch<'a>(input: &'a Value, member: &str, max: usize, out: &mut Out) -> &'a [Value] {
     let entries = input
         .get(member)
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .map_or(&[][..], Vec::as_slice);
     if entries.is_empty() || entries.len() > max {
         out.push((
             member.into(),

@@ -176,21 +176,8 @@ fn from_form(
                 .then_some(Value::Object(out))
         }
         "list" => {
-            if form.get(prefix).is_some_and(String::is_empty) {
-                return Some(Value::Array(Vec::new()));
-            }
             let item = shape["member"]["locationName"].as_str().unwrap_or("member");
-            let items = indexed(form, &format!("{prefix}.{item}"));
-            if items.is_empty() {
-                return None;
-            }
-            let member_shape = shape["member"]["shape"].as_str()?;
-            Some(Value::Array(
-                items
-                    .iter()
-                    .filter_map(|p| from_form(model, member_shape, p, form, ec2))
-                    .collect(),
-            ))
+            from_form_list(model, shape, prefix, &format!("{prefix}.{item}"), form, ec2)
         }
         "map" => from_form_map(model, shape, &format!("{prefix}.entry"), form, ec2),
         _ => form.get(prefix).map(|raw| scalar(shape, raw)),
@@ -207,25 +194,36 @@ fn from_form_flat(
 ) -> Option<Value> {
     let shape = model.shape(shape_name)?;
     match shape["type"].as_str().unwrap_or_default() {
-        "list" => {
-            if form.get(prefix).is_some_and(String::is_empty) {
-                return Some(Value::Array(Vec::new()));
-            }
-            let items = indexed(form, prefix);
-            if items.is_empty() {
-                return None;
-            }
-            let member_shape = shape["member"]["shape"].as_str()?;
-            Some(Value::Array(
-                items
-                    .iter()
-                    .filter_map(|p| from_form(model, member_shape, p, form, ec2))
-                    .collect(),
-            ))
-        }
+        "list" => from_form_list(model, shape, prefix, prefix, form, ec2),
         "map" => from_form_map(model, shape, prefix, form, ec2),
         _ => from_form(model, shape_name, prefix, form, ec2),
     }
+}
+
+/// A list at `prefix` whose items are `items.1`, `items.2`, ...: `prefix`
+/// itself, empty, is the empty list.
+fn from_form_list(
+    model: &Model,
+    shape: &Value,
+    prefix: &str,
+    items: &str,
+    form: &BTreeMap<String, String>,
+    ec2: bool,
+) -> Option<Value> {
+    if form.get(prefix).is_some_and(String::is_empty) {
+        return Some(Value::Array(Vec::new()));
+    }
+    let items = indexed(form, items);
+    if items.is_empty() {
+        return None;
+    }
+    let member_shape = shape["member"]["shape"].as_str()?;
+    Some(Value::Array(
+        items
+            .iter()
+            .filter_map(|p| from_form(model, member_shape, p, form, ec2))
+            .collect(),
+    ))
 }
 
 fn from_form_map(
