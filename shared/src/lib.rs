@@ -7,6 +7,8 @@
 //! - [`logging`]: JSON logs through `tracing`, and redaction of secret-bearing fields.
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines on stdout.
 //! - `db` (feature `db`): TLS-verified database connections.
+//! - [`invocation`]: one invocation's deadline and function ARN (partition, account).
+//! - [`input`]: reading a payload into a function's trigger; bad input refused in one way.
 //! - [`events`]: the events the suite itself emits to EventBridge.
 //! - [`report`]: the dry-run convention and the common [`Report`] shape.
 
@@ -15,11 +17,14 @@ pub mod config;
 #[cfg(feature = "db")]
 pub mod db;
 pub mod events;
+pub mod input;
+pub mod invocation;
 pub mod logging;
 pub mod metrics;
 pub mod notification;
 pub mod report;
 
 pub use config::{ConfigError, Env};
+pub use invocation::Invocation;
 pub use notification::{Notification, PublishError, Publisher, Severity};
 pub use report::{Report, dry_run};

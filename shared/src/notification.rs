@@ -8,9 +8,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use serde::{Deserialize, Serialize};
+
+use crate::aws::{AwsFailure, FailureClass, failure};
+use crate::report::{Entry, Report};
 
 /// SNS refuses subjects of 100 characters or more.
 pub const MAX_SUBJECT_CHARS: usize = 99;
@@ -239,7 +241,18 @@ impl PublishError {
     /// Whether trying again later may succeed (the invocation should fail so
     /// the platform retries), as opposed to a configuration problem.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Throttled { .. } | Self::Unavailable { .. })
+        self.class().is_retryable()
+    }
+
+    /// The class of the SNS failure behind it.
+    pub fn class(&self) -> FailureClass {
+        match self {
+            Self::TopicNotFound { .. } => FailureClass::NotFound,
+            Self::Denied { .. } => FailureClass::Denied,
+            Self::Throttled { .. } => FailureClass::Throttled,
+            Self::Rejected { .. } => FailureClass::Invalid,
+            Self::Unavailable { .. } => FailureClass::Unavailable,
+        }
     }
 }
 
@@ -280,11 +293,28 @@ impl Publisher {
                 })?,
             );
         }
-        let output = request.send().await.map_err(|err| {
-            let message = DisplayErrorContext(&err).to_string();
-            self.classify(err.code(), message)
-        })?;
+        let output = request
+            .send()
+            .await
+            .map_err(|err| self.classify(failure("sns:Publish", &err)))?;
         Ok(output.message_id.unwrap_or_default())
+    }
+
+    /// The dry-run gate every notification passes: in a dry run the
+    /// notification joins the report's plan under `plan` (with its full text)
+    /// and nothing is sent; otherwise it is published and its SNS message id
+    /// returned.
+    pub async fn publish_or_plan(
+        &self,
+        report: &mut Report,
+        plan: Entry,
+        notification: &Notification,
+    ) -> Result<Option<String>, PublishError> {
+        if report.dry_run {
+            report.planned(plan.detail(serde_json::to_value(notification).unwrap_or_default()));
+            return Ok(None);
+        }
+        self.publish(notification).await.map(Some)
     }
 
     /// Publishes many notifications with as few calls as SNS allows
@@ -350,14 +380,16 @@ impl Publisher {
                 for failed in output.failed.unwrap_or_default() {
                     let slot = failed.id.parse::<usize>().ok();
                     if let Some(r) = slot.and_then(|slot| results.get_mut(slot)) {
-                        let message = failed.message.clone().unwrap_or_default();
-                        *r = Err(self.classify(Some(&failed.code), message));
+                        *r = Err(self.classify(AwsFailure::from_code(
+                            "sns:PublishBatch",
+                            &failed.code,
+                            failed.message.as_deref(),
+                        )));
                     }
                 }
             }
             Err(err) => {
-                let message = DisplayErrorContext(&err).to_string();
-                let error = self.classify(err.code(), message);
+                let error = self.classify(failure("sns:PublishBatch", &err));
                 for r in &mut results {
                     *r = Err(error.clone());
                 }
@@ -366,36 +398,15 @@ impl Publisher {
         results
     }
 
-    fn classify(&self, code: Option<&str>, message: String) -> PublishError {
+    fn classify(&self, failure: AwsFailure) -> PublishError {
         let topic = self.topic_arn.clone();
-        match code {
-            Some("NotFound" | "NotFoundException") => PublishError::TopicNotFound { topic },
-            Some(
-                "AuthorizationError"
-                | "AuthorizationErrorException"
-                | "AccessDenied"
-                | "AccessDeniedException"
-                | "KMSAccessDenied"
-                | "KMSAccessDeniedException"
-                | "KMSDisabled"
-                | "KMSDisabledException",
-            ) => PublishError::Denied { topic, message },
-            Some("Throttled" | "ThrottledException" | "Throttling" | "ThrottlingException") => {
-                PublishError::Throttled { topic }
-            }
-            Some(
-                "InvalidParameter"
-                | "InvalidParameterException"
-                | "InvalidParameterValue"
-                | "InvalidParameterValueException"
-                | "ValidationError"
-                | "BatchEntryIdsNotDistinct"
-                | "BatchRequestTooLong"
-                | "EmptyBatchRequest"
-                | "InvalidBatchEntryId"
-                | "TooManyEntriesInBatchRequest",
-            ) => PublishError::Rejected { topic, message },
-            _ => PublishError::Unavailable { topic, message },
+        let message = failure.to_string();
+        match failure.class {
+            FailureClass::NotFound => PublishError::TopicNotFound { topic },
+            FailureClass::Denied => PublishError::Denied { topic, message },
+            FailureClass::Throttled => PublishError::Throttled { topic },
+            FailureClass::Invalid => PublishError::Rejected { topic, message },
+            FailureClass::Unavailable => PublishError::Unavailable { topic, message },
         }
     }
 }

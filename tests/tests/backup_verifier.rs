@@ -20,15 +20,15 @@ use aws_sdk_backup::types::{
     RestoreValidationStatus,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use backup_verifier::{Clients, Config, Deps, handle};
+use backup_verifier::{Clients, Config, Deps, invoke};
 use harness::emulator::Emulator;
 use harness::fixtures::TopicWithQueue;
 use harness::names::unique;
 use harness::postgres::Postgres;
 use serde_json::{Value, json};
-use shared::Publisher;
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
 use shared::report::Report;
+use shared::{Invocation, Publisher};
 
 const TABLE: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/orders";
 const FLAKY: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/payments";
@@ -100,6 +100,8 @@ fn backup_rules() -> Vec<Rule> {
 
 struct Setup {
     deps: Deps,
+    /// The function's ARN names the account of tagged EBS volumes.
+    invocation: Invocation,
     sink: TopicWithQueue,
     rds: aws_sdk_rds::Client,
     ec2: aws_sdk_ec2::Client,
@@ -135,11 +137,13 @@ async fn setup(
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
         },
         publisher: Publisher::new(aws_sdk_sns::Client::new(&sdk), &sink.topic_arn),
-        account: "123456789012".into(),
         region: "us-east-1".into(),
     };
     Setup {
         deps,
+        invocation: Invocation::unbounded(
+            "arn:aws:lambda:us-east-1:123456789012:function:backup-verifier",
+        ),
         sink,
         rds: moto_rds,
         ec2,
@@ -249,7 +253,7 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
     let short = rds_instance(&s, true, false).await;
     let volume = ebs_volume(&s).await;
 
-    let report = handle(json!({"action": "verify"}), &s.deps)
+    let report = invoke(json!({"action": "verify"}), &s.invocation, &s.deps)
         .await
         .expect("verified");
     let v = verdicts(&report);
@@ -302,8 +306,9 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
     let later = jiff::Timestamp::now()
         .checked_add(jiff::SignedDuration::from_hours(30))
         .expect("time");
-    let report = handle(
+    let report = invoke(
         json!({"action": "verify", "time": later.to_string()}),
+        &s.invocation,
         &s.deps,
     )
     .await
@@ -329,11 +334,13 @@ async fn a_failed_backup_job_alerts_at_once_and_a_completed_one_does_not() {
     let s = setup("jobs", backup, None).await;
     let failed =
         harness::sample_event("backup-verifier", "backup_job-failed.json").expect("sample");
-    let report = handle(failed, &s.deps).await.expect("alert");
+    let report = invoke(failed, &s.invocation, &s.deps).await.expect("alert");
     assert_eq!(report.done.len(), 1);
     let completed =
         harness::sample_event("backup-verifier", "backup_job-completed.json").expect("sample");
-    let quiet = handle(completed, &s.deps).await.expect("quiet");
+    let quiet = invoke(completed, &s.invocation, &s.deps)
+        .await
+        .expect("quiet");
     assert_eq!(quiet.skipped.len(), 1);
     let alerts = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
     assert_eq!(alerts.len(), 1);
@@ -426,7 +433,9 @@ async fn restore_validation_passes_when_the_checks_hold_and_records_it() {
         {"sql": "SELECT count(*)::text FROM TABLE", "equals": "3"}
     ]);
     let (s, recorded, _) = restore_setup("restore-ok", checks, 30).await;
-    let report = handle(restore_event(), &s.deps).await.expect("validated");
+    let report = invoke(restore_event(), &s.invocation, &s.deps)
+        .await
+        .expect("validated");
     assert_eq!(report.done.len(), 1, "{report:#?}");
     assert_eq!(
         report.done[0].action.as_deref(),
@@ -444,7 +453,9 @@ async fn restore_validation_fails_with_the_reason_and_alerts() {
     let checks =
         json!([{"name": "orders restored", "sql": "SELECT id FROM TABLE", "min_rows": 10}]);
     let (s, recorded, _) = restore_setup("restore-bad", checks, 30).await;
-    let report = handle(restore_event(), &s.deps).await.expect("validated");
+    let report = invoke(restore_event(), &s.invocation, &s.deps)
+        .await
+        .expect("validated");
     assert_eq!(report.failed.len(), 1);
     assert_eq!(
         report.failed[0].action.as_deref(),
@@ -464,7 +475,9 @@ async fn restore_validation_fails_with_the_reason_and_alerts() {
 async fn restore_validation_times_out_cleanly() {
     let checks = json!([{"name": "slow", "sql": "SELECT pg_sleep(5)::text", "min_rows": 1}]);
     let (s, recorded, _) = restore_setup("restore-slow", checks, 1).await;
-    let report = handle(restore_event(), &s.deps).await.expect("validated");
+    let report = invoke(restore_event(), &s.invocation, &s.deps)
+        .await
+        .expect("validated");
     assert_eq!(
         report.failed[0].action.as_deref(),
         Some("validation TIMED_OUT")
@@ -476,9 +489,9 @@ async fn restore_validation_times_out_cleanly() {
 async fn a_dry_run_validation_checks_but_records_nothing() {
     let checks = json!([{"sql": "SELECT id FROM TABLE", "min_rows": 1}]);
     let (s, recorded, _) = restore_setup("restore-dry", checks, 30).await;
-    let report = handle(
+    let report = invoke(
         json!({"action": "validate", "restore_job_id": "9d8c7b6a-5f4e-4d3c-a2b1-0f9e8d7c6b5a", "dry_run": true}),
-        &s.deps,
+        &s.invocation, &s.deps,
     )
     .await
     .expect("planned");
@@ -512,7 +525,9 @@ async fn bad_input_names_what_is_wrong() {
             "not RFC 3339",
         ),
     ] {
-        let err = handle(payload, &s.deps).await.expect_err(says);
+        let err = invoke(payload, &s.invocation, &s.deps)
+            .await
+            .expect_err(says);
         assert!(err.to_string().contains(says), "{err} should say {says}");
     }
 }

@@ -6,15 +6,15 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use dlq_processor::{Config, Deps, Error, handle};
+use dlq_processor::{Config, Deps, Error, invoke};
 use harness::emulator::Emulator;
 use harness::fixtures::TopicWithQueue;
 use harness::proxy::{Fault, FaultProxy};
 use harness::queues::QueuePair;
 use harness::sample_event;
 use serde_json::{Value, json};
-use shared::Publisher;
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
+use shared::{Invocation, Publisher};
 
 struct Setup {
     pair: QueuePair,
@@ -74,9 +74,9 @@ async fn the_alarm_brings_a_summary_by_group_and_consumes_nothing() {
         .await
         .expect("into the DLQ");
 
-    let report = handle(
+    let report = invoke(
         alarm_for("sns_alarm-dlq-not-empty.json", &s.pair.dlq_name),
-        None,
+        &Invocation::default(),
         &s.deps,
     )
     .await
@@ -134,14 +134,18 @@ async fn every_alarm_shape_is_understood_and_ok_does_nothing() {
         .await
         .expect("into the DLQ");
     for file in ["eventbridge_alarm-dlq.json", "cloudwatch_alarm-action.json"] {
-        let report = handle(alarm_for(file, &s.pair.dlq_name), None, &s.deps)
-            .await
-            .expect("handled");
+        let report = invoke(
+            alarm_for(file, &s.pair.dlq_name),
+            &Invocation::default(),
+            &s.deps,
+        )
+        .await
+        .expect("handled");
         assert_eq!(report.done.len(), 1, "{file}: {report:#?}");
     }
-    let ok = handle(
+    let ok = invoke(
         alarm_for("sns_alarm-dlq-ok.json", &s.pair.dlq_name),
-        None,
+        &Invocation::default(),
         &s.deps,
     )
     .await
@@ -170,7 +174,7 @@ async fn redrive_moves_every_message_back_with_body_and_attributes() {
         .await
         .expect("into the DLQ");
 
-    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
         .expect("redrive");
     assert_eq!(report.done.len(), 3, "{report:#?}");
@@ -215,7 +219,7 @@ async fn fifo_redrive_keeps_the_order_of_every_group() {
     ];
     s.pair.seed_dlq(&sent, None).await.expect("seed");
 
-    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
         .expect("redrive");
     assert_eq!(report.done.len(), sent.len(), "{report:#?}");
@@ -269,7 +273,7 @@ async fn faults_on_send_and_delete_never_lose_a_message() {
     while s.pair.depth(&s.pair.dlq_url).await.expect("dlq") > 0 {
         runs += 1;
         assert!(runs <= 6, "the DLQ should drain within a few runs");
-        let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+        let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
             .await
             .expect("a run never fails as a whole");
         failures += report.failed.len();
@@ -314,7 +318,7 @@ async fn poison_messages_stop_at_the_maximum_and_go_to_the_parking_queue_when_th
         .await
         .expect("healthy");
 
-    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
         .expect("redrive");
     assert_eq!(report.done.len(), 1);
@@ -340,7 +344,7 @@ async fn poison_messages_stop_at_the_maximum_and_go_to_the_parking_queue_when_th
 
     let (parking_name, parking_url) = s.pair.extra_queue("parking").await.expect("parking");
     s.deps.config.parking_queue = Some(parking_name);
-    let parked = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+    let parked = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
         .expect("redrive");
     assert_eq!(parked.done.len(), 2, "{parked:#?}");
@@ -363,9 +367,9 @@ async fn filters_and_dry_run_move_exactly_what_they_say() {
         .await
         .expect("into the DLQ");
 
-    let dry = handle(
+    let dry = invoke(
         json!({"action": "redrive", "queue": s.pair.dlq_name, "dry_run": true}),
-        None,
+        &Invocation::default(),
         &s.deps,
     )
     .await
@@ -384,7 +388,9 @@ async fn filters_and_dry_run_move_exactly_what_they_say() {
     );
 
     let only = json!({"action": "redrive", "queue": s.pair.dlq_name, "filter": {"groups": ["errorType=Timeout"]}});
-    let report = handle(only, None, &s.deps).await.expect("filtered");
+    let report = invoke(only, &Invocation::default(), &s.deps)
+        .await
+        .expect("filtered");
     assert_eq!(report.done.len(), 2);
     assert_eq!(report.skipped.len(), 1);
     let left = s.pair.drain(&s.pair.dlq_url).await.expect("dlq");
@@ -420,7 +426,7 @@ async fn bad_input_is_reported_and_moves_nothing() {
         ),
     ];
     for (payload, says) in cases {
-        let report = handle(payload, None, &s.deps)
+        let report = invoke(payload, &Invocation::default(), &s.deps)
             .await
             .expect("reported, not raised");
         let reason = report
@@ -431,7 +437,7 @@ async fn bad_input_is_reported_and_moves_nothing() {
         assert!(reason.contains(says), "{reason} should say {says}");
         assert!(report.done.is_empty());
     }
-    let err = handle(json!({"queue": "x"}), None, &s.deps)
+    let err = invoke(json!({"queue": "x"}), &Invocation::default(), &s.deps)
         .await
         .expect_err("no shape");
     assert!(matches!(err, Error::InvalidInput(_)), "{err}");
@@ -454,9 +460,16 @@ async fn a_run_near_its_deadline_stops_cleanly_and_the_next_continues() {
         .await
         .expect("into the DLQ");
 
-    let report = handle(redrive(&s.pair.dlq_name), Some(Instant::now()), &s.deps)
-        .await
-        .expect("stopped");
+    let report = invoke(
+        redrive(&s.pair.dlq_name),
+        &Invocation {
+            deadline: Some(Instant::now()),
+            ..Invocation::default()
+        },
+        &s.deps,
+    )
+    .await
+    .expect("stopped");
     assert!(report.done.is_empty());
     let why = report
         .skipped
@@ -469,7 +482,7 @@ async fn a_run_near_its_deadline_stops_cleanly_and_the_next_continues() {
     );
     assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 3);
 
-    let next = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+    let next = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
         .expect("continues");
     assert_eq!(next.done.len(), 3);
@@ -494,7 +507,7 @@ async fn a_failed_fifo_send_holds_the_rest_of_its_group_so_nothing_overtakes() {
 
     // The first call (a1, b1) goes through; every attempt of the second (a2, b2) fails.
     proxy.fail_after("SendMessageBatch", 1, 3, Fault::ServerError);
-    let report = handle(redrive(&s.pair.dlq_name), None, &s.deps)
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
         .expect("the run completes");
     assert_eq!(report.done.len(), 2, "{report:#?}");
@@ -513,7 +526,7 @@ async fn a_failed_fifo_send_holds_the_rest_of_its_group_so_nothing_overtakes() {
         "a3, a4 and b3 wait behind a2 and b2: {report:#?}"
     );
 
-    handle(redrive(&s.pair.dlq_name), None, &s.deps)
+    invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
         .expect("the next run finishes");
     let back = s.pair.drain(&s.pair.source_url).await.expect("source");
@@ -542,7 +555,7 @@ async fn a_scheduled_event_redrives_the_configured_queues() {
     let scheduled =
         sample_event("dlq-processor", "eventbridge_scheduled-auto-redrive.json").expect("sample");
 
-    let idle = handle(scheduled.clone(), None, &s.deps)
+    let idle = invoke(scheduled.clone(), &Invocation::default(), &s.deps)
         .await
         .expect("nothing configured");
     assert!(
@@ -554,7 +567,7 @@ async fn a_scheduled_event_redrives_the_configured_queues() {
     assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 2);
 
     s.deps.config.auto_redrive = vec![s.pair.dlq_name.clone()];
-    let report = handle(scheduled, None, &s.deps)
+    let report = invoke(scheduled, &Invocation::default(), &s.deps)
         .await
         .expect("auto redrive");
     assert_eq!(report.done.len(), 2, "{report:#?}");

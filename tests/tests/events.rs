@@ -32,7 +32,7 @@ fn every_sample_event_parses_for_its_function() {
                 "scaling-scheduler" => {
                     let value =
                         serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
-                    scaling_scheduler::parse_command(value)
+                    scaling_scheduler::Trigger::parse(value)
                         .unwrap_or_else(|e| panic!("{name}: {e}"));
                 }
                 "dlq-processor" => {
@@ -41,18 +41,15 @@ fn every_sample_event_parses_for_its_function() {
                     dlq_processor::input::parse(value).unwrap_or_else(|e| panic!("{name}: {e}"));
                 }
                 "secret-rotator" => {
-                    serde_json::from_str::<
-                        aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent,
-                    >(&raw)
-                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let value =
+                        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+                    secret_rotator::Trigger::parse(value).unwrap_or_else(|e| panic!("{name}: {e}"));
                 }
                 "backup-verifier" => {
-                    let value: serde_json::Value =
+                    let value =
                         serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
-                    assert!(
-                        value.get("detail-type").is_some() || value.get("action").is_some(),
-                        "{name}: an EventBridge event or a command"
-                    );
+                    backup_verifier::Trigger::parse(value)
+                        .unwrap_or_else(|e| panic!("{name}: {e}"));
                 }
                 other => {
                     serde_json::from_str::<serde_json::Value>(&raw)

@@ -9,7 +9,7 @@ use harness::fixtures::TopicWithQueue;
 use harness::proxy::{Fault, FaultProxy};
 use harness::webhook::WebhookServer;
 use harness::{repo_root, sample_event};
-use scaling_notifier::{Config, Deps, Error, SlackSink, handle};
+use scaling_notifier::{Config, Deps, Error, SlackSink, invoke};
 use serde_json::{Value, json};
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
 use shared::{PublishError, Publisher, Severity};
@@ -74,7 +74,7 @@ fn launch_unsuccessful() -> Value {
 async fn launch_failure_arrives_as_an_error_notification_with_routing_attributes() {
     let (sdk, sink) = direct("notifier").await;
 
-    let response = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
+    let response = invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
         .await
         .expect("handled");
     assert_eq!(response.report.done.len(), 1, "{response:?}");
@@ -132,7 +132,7 @@ async fn every_sample_lands_where_its_severity_says() {
     for path in &files {
         let payload: Value =
             serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
-        let response = handle(payload, &deps)
+        let response = invoke(payload, &deps)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
@@ -198,7 +198,7 @@ async fn unknown_event_arrives_as_a_warning() {
         "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "us-east-1",
         "resources": [], "detail": {"x": 1}
     });
-    handle(unknown, &deps(&sdk, &sink.topic_arn, false))
+    invoke(unknown, &deps(&sdk, &sink.topic_arn, false))
         .await
         .expect("sent");
     let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
@@ -213,14 +213,14 @@ async fn unknown_event_arrives_as_a_warning() {
 #[tokio::test]
 async fn sqs_batch_is_published_in_one_batch_call() {
     let (proxy, sdk, sink) = behind_proxy("batch").await;
-    let response = handle(
+    let response = invoke(
         sample("sqs_eventbridge-batch.json"),
         &deps(&sdk, &sink.topic_arn, false),
     )
     .await
     .expect("handled");
     assert_eq!(response.report.done.len(), 2);
-    assert!(response.batch_item_failures.is_empty());
+    assert!(response.sqs.batch_item_failures.is_empty());
     assert_eq!(proxy.calls("PublishBatch"), 1);
     assert_eq!(proxy.calls("Publish"), 0);
     assert_eq!(arrived(&sink, 2).await, 2);
@@ -230,13 +230,14 @@ async fn sqs_batch_is_published_in_one_batch_call() {
 async fn failed_sqs_batch_names_every_record_for_redelivery() {
     let (proxy, sdk, sink) = behind_proxy("batchfail").await;
     proxy.fail_next("PublishBatch", 3, Fault::ServerError);
-    let response = handle(
+    let response = invoke(
         sample("sqs_eventbridge-batch.json"),
         &deps(&sdk, &sink.topic_arn, false),
     )
     .await
     .expect("a partial batch response, not an error");
     let ids: Vec<_> = response
+        .sqs
         .batch_item_failures
         .iter()
         .map(|f| f.item_identifier.as_str())
@@ -268,7 +269,7 @@ async fn routing_skips_muted_and_low_severity_events_with_reasons() {
     deps.config.min_severity = Severity::Warning;
     deps.config.muted = vec!["ECS Service Action/SERVICE_TASK_START_IMPAIRED".into()];
 
-    let low = handle(sample("autoscaling_launch-successful.json"), &deps)
+    let low = invoke(sample("autoscaling_launch-successful.json"), &deps)
         .await
         .expect("handled");
     assert!(
@@ -277,7 +278,7 @@ async fn routing_skips_muted_and_low_severity_events_with_reasons() {
             .as_deref()
             .is_some_and(|r| r.contains("below MIN_SEVERITY WARNING"))
     );
-    let muted = handle(sample("ecs_service-task-start-impaired.json"), &deps)
+    let muted = invoke(sample("ecs_service-task-start-impaired.json"), &deps)
         .await
         .expect("handled");
     assert!(
@@ -286,7 +287,7 @@ async fn routing_skips_muted_and_low_severity_events_with_reasons() {
             .as_deref()
             .is_some_and(|r| r.contains("muted"))
     );
-    handle(launch_unsuccessful(), &deps).await.expect("handled");
+    invoke(launch_unsuccessful(), &deps).await.expect("handled");
 
     let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
     assert_eq!(delivered.len(), 1);
@@ -297,7 +298,7 @@ async fn routing_skips_muted_and_low_severity_events_with_reasons() {
 async fn dry_run_returns_the_notification_and_publishes_nothing() {
     let (sdk, sink) = direct("dry").await;
 
-    let response = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, true))
+    let response = invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, true))
         .await
         .expect("handled");
     let report = response.report;
@@ -340,7 +341,7 @@ async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() 
             .expect("sink"),
     );
 
-    let ok = handle(launch_unsuccessful(), &deps).await.expect("handled");
+    let ok = invoke(launch_unsuccessful(), &deps).await.expect("handled");
     assert!(ok.report.failed.is_empty(), "{:?}", ok.report.failed);
     let posted = webhook.received();
     assert_eq!(posted.len(), 1);
@@ -355,7 +356,7 @@ async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() 
     );
 
     webhook.set_status(500);
-    let failed = handle(launch_unsuccessful(), &deps)
+    let failed = invoke(launch_unsuccessful(), &deps)
         .await
         .expect("the invocation still succeeds");
     assert_eq!(failed.report.failed.len(), 1);
@@ -378,7 +379,7 @@ async fn throttled_publish_is_retried_and_delivered_once() {
     let (proxy, sdk, sink) = behind_proxy("throttle").await;
     proxy.fail_next("Publish", 2, Fault::Throttle);
 
-    handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
+    invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
         .await
         .expect("third attempt publishes");
     assert_eq!(proxy.calls("Publish"), 3);
@@ -390,7 +391,7 @@ async fn publish_that_keeps_failing_fails_the_invocation_so_eventbridge_retries(
     let (proxy, sdk, sink) = behind_proxy("down").await;
     proxy.fail_next("Publish", 3, Fault::ServerError);
 
-    let err = handle(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
+    let err = invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
         .await
         .expect_err("publish failed");
     assert!(
@@ -409,7 +410,7 @@ async fn publish_that_keeps_failing_fails_the_invocation_so_eventbridge_retries(
 async fn missing_topic_is_a_clear_permanent_error() {
     let sdk = Emulator::shared().sdk_config().await;
     let missing = "arn:aws:sns:us-east-1:123456789012:does-not-exist";
-    let err = handle(launch_unsuccessful(), &deps(&sdk, missing, false))
+    let err = invoke(launch_unsuccessful(), &deps(&sdk, missing, false))
         .await
         .expect_err("no such topic");
     assert!(
@@ -422,7 +423,7 @@ async fn missing_topic_is_a_clear_permanent_error() {
 #[tokio::test]
 async fn a_payload_that_is_no_event_is_refused_and_nothing_is_sent() {
     let (sdk, sink) = direct("bad").await;
-    let err = handle(
+    let err = invoke(
         json!({"hello": "world"}),
         &deps(&sdk, &sink.topic_arn, false),
     )

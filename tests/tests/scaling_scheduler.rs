@@ -13,7 +13,7 @@ use harness::fixtures::TopicWithQueue;
 use harness::names::unique;
 use harness::proxy::{Fault, FaultProxy};
 use harness::scaling::Fleet;
-use scaling_scheduler::{Clients, Config, Deps, Error, handle};
+use scaling_scheduler::{Clients, Config, Deps, Error, invoke};
 use serde_json::{Value, json};
 use shared::Publisher;
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
@@ -105,7 +105,7 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
     let db = fleet.rds_instance(&tag).await.expect("db");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let night = handle(reconcile_at(NIGHT), &deps).await.expect("night run");
+    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night run");
     assert!(night.failed.is_empty(), "{:?}", night.failed);
     for target in [
         service.target_id(),
@@ -134,7 +134,7 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
     let ((untouched, _, _), _) = fleet.ecs_state(&untagged).await.expect("state");
     assert_eq!(untouched, 2, "untagged resources are never touched");
 
-    let again = handle(reconcile_at(NIGHT), &deps).await.expect("repeat");
+    let again = invoke(reconcile_at(NIGHT), &deps).await.expect("repeat");
     for target in [
         service.target_id(),
         format!("asg/{group}"),
@@ -147,7 +147,7 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
         );
     }
 
-    let morning = handle(reconcile_at(MORNING), &deps)
+    let morning = invoke(reconcile_at(MORNING), &deps)
         .await
         .expect("morning run");
     assert!(morning.failed.is_empty(), "{:?}", morning.failed);
@@ -202,7 +202,7 @@ async fn plan_and_dry_run_change_nothing_and_say_what_they_would_do() {
         json!({"action": "plan", "time": NIGHT}),
         json!({"action": "reconcile", "time": NIGHT, "dry_run": true}),
     ] {
-        let report = handle(payload, &deps).await.expect("planned");
+        let report = invoke(payload, &deps).await.expect("planned");
         assert!(report.dry_run);
         let planned = about(&report.planned, &service.target_id());
         assert_eq!(planned.len(), 1, "{report:#?}");
@@ -255,7 +255,7 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
         },
     );
     proxy.fail_next("UpdateAutoScalingGroup", 2, Fault::Throttle);
-    let first = handle(reconcile_at(NIGHT), &deps)
+    let first = invoke(reconcile_at(NIGHT), &deps)
         .await
         .expect("the run completes");
     let failed = about(&first.failed, &service.target_id());
@@ -282,7 +282,7 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
         Some("desired=4 min=1 max=8")
     );
 
-    let second = handle(reconcile_at(NIGHT), &deps).await.expect("retry run");
+    let second = invoke(reconcile_at(NIGHT), &deps).await.expect("retry run");
     assert_eq!(done(&second, &service.target_id()), 1);
     let ((desired, _, _), tags) = fleet.ecs_state(&service).await.expect("state");
     assert_eq!(desired, 0);
@@ -291,7 +291,7 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
         Some("desired=4 min=1 max=8"),
         "the first saved capacity survives the interruption"
     );
-    handle(reconcile_at(MORNING), &deps).await.expect("morning");
+    invoke(reconcile_at(MORNING), &deps).await.expect("morning");
     assert_eq!(
         fleet.ecs_state(&service).await.expect("state").0,
         (4, Some(1), Some(8))
@@ -342,7 +342,7 @@ async fn an_override_tag_wins_until_it_expires() {
         .expect("service");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let report = handle(reconcile_at(NIGHT), &deps).await.expect("run");
+    let report = invoke(reconcile_at(NIGHT), &deps).await.expect("run");
     assert_eq!(
         fleet.ecs_state(&pinned).await.expect("state").0.0,
         2,
@@ -381,14 +381,14 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
         json!({"fallback": {"ecs_service": {"desired": 1}}}),
     );
 
-    handle(
+    invoke(
         json!({"action": "apply", "schedule": schedule, "state": "stopped"}),
         &deps,
     )
     .await
     .expect("apply stopped");
     assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 0);
-    handle(
+    invoke(
         json!({"action": "apply", "schedule": schedule, "state": "running"}),
         &deps,
     )
@@ -400,7 +400,7 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
         "the saved count, not the fallback"
     );
 
-    let err = handle(
+    let err = invoke(
         json!({"action": "apply", "schedule": "nope", "state": "stopped"}),
         &deps,
     )
@@ -431,7 +431,7 @@ async fn explicit_targets_follow_a_schedule_without_a_tag_and_missing_ones_are_r
             {"type": "rds-instance", "id": "no-such-db", "schedule": schedule}
         ]}),
     );
-    let report = handle(reconcile_at(NIGHT), &deps).await.expect("run");
+    let report = invoke(reconcile_at(NIGHT), &deps).await.expect("run");
     assert_eq!(done(&report, &format!("asg/{group}")), 1);
     assert_eq!(fleet.asg_state(&group).await.expect("asg").0, (0, 0, 0));
     let missing = about(&report.failed, "rds/no-such-db");
@@ -452,7 +452,7 @@ async fn aurora_clusters_stop_and_start_and_read_replicas_are_skipped_with_the_r
     let replica = fleet.rds_replica(&source, &tag).await.expect("replica");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let night = handle(reconcile_at(NIGHT), &deps).await.expect("night");
+    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
     assert_eq!(
         done(&night, &format!("rds-cluster/{cluster}")),
         1,
@@ -475,7 +475,7 @@ async fn aurora_clusters_stop_and_start_and_read_replicas_are_skipped_with_the_r
         "available"
     );
 
-    handle(reconcile_at(MORNING), &deps).await.expect("morning");
+    invoke(reconcile_at(MORNING), &deps).await.expect("morning");
     assert_eq!(
         fleet.cluster_status(&cluster).await.expect("status"),
         "available"
@@ -495,7 +495,7 @@ async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
         .await
         .expect("db");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
-    handle(reconcile_at(NIGHT), &deps).await.expect("stop");
+    invoke(reconcile_at(NIGHT), &deps).await.expect("stop");
     assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
     // AWS starts a stopped instance again after seven days, whatever the schedule.
     fleet
@@ -505,7 +505,7 @@ async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
         .send()
         .await
         .expect("auto-start");
-    let later = handle(reconcile_at("2026-11-30T21:00:00Z"), &deps)
+    let later = invoke(reconcile_at("2026-11-30T21:00:00Z"), &deps)
         .await
         .expect("a week later");
     assert_eq!(done(&later, &format!("rds/{db}")), 1);
@@ -537,7 +537,7 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
 
     // One kind unreadable: reported, the run goes on.
     proxy.fail_next("ListClusters", 1, denied());
-    let partial = handle(reconcile_at(NIGHT), &deps)
+    let partial = invoke(reconcile_at(NIGHT), &deps)
         .await
         .expect("partial discovery still runs");
     let failed = about(&partial.failed, "discover ECS services");
@@ -553,7 +553,7 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     proxy.fail_next("ListClusters", 1, denied());
     proxy.fail_next("DescribeAutoScalingGroups", 1, denied_query());
     proxy.fail_next("DescribeDBInstances", 1, denied_query());
-    let err = handle(reconcile_at(NIGHT), &deps).await.expect_err("blind");
+    let err = invoke(reconcile_at(NIGHT), &deps).await.expect_err("blind");
     assert!(matches!(err, Error::NothingEvaluated(_)), "{err}");
 }
 
@@ -580,7 +580,7 @@ async fn a_group_saved_by_an_earlier_version_in_json_restores_to_what_it_saved()
         .await
         .expect("group");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
-    let morning = handle(reconcile_at(MORNING), &deps).await.expect("morning");
+    let morning = invoke(reconcile_at(MORNING), &deps).await.expect("morning");
     assert_eq!(done(&morning, &format!("asg/{group}")), 1, "{morning:#?}");
     let ((min, max, desired), tags) = fleet.asg_state(&group).await.expect("asg");
     assert_eq!((min, max, desired), (1, 4, 2), "restored to the saved JSON");

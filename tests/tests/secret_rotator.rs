@@ -15,7 +15,7 @@ use harness::names::{random_alnum, unique};
 use harness::postgres::Postgres;
 use harness::rotation::{RotatedSecret, new_token};
 use harness::tls::TestCa;
-use secret_rotator::{Config, Deps, Error, handle};
+use secret_rotator::{Config, Deps, Error, invoke};
 use serde_json::{Value, json};
 use shared::Publisher;
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
@@ -85,8 +85,7 @@ async fn step(
     name: &str,
     token: &str,
 ) -> Result<Report, Error> {
-    let event = serde_json::from_value(secret.event(name, token)).expect("event");
-    handle(event, deps).await
+    invoke(secret.event(name, token), deps).await
 }
 
 /// All four steps, each run twice: a repeat must be harmless.
@@ -471,11 +470,9 @@ async fn steps_for_a_version_that_is_not_pending_or_a_secret_without_rotation_ar
         .expect("secret")
         .arn
         .expect("arn");
-    let event = serde_json::from_value(
-        json!({"Step": "createSecret", "SecretId": plain, "ClientRequestToken": new_token()}),
-    )
-    .expect("event");
-    let err = handle(event, &s.deps).await.expect_err("rotation off");
+    let event =
+        json!({"Step": "createSecret", "SecretId": plain, "ClientRequestToken": new_token()});
+    let err = invoke(event, &s.deps).await.expect_err("rotation off");
     assert!(err.to_string().contains("rotation is not enabled"), "{err}");
 }
 

@@ -10,7 +10,7 @@ use harness::fixtures::TopicWithQueue;
 use harness::names::{random_alnum, unique};
 use harness::postgres::Postgres;
 use harness::rotation::{RotatedSecret, new_token};
-use secret_rotator::{Config, Deps, handle};
+use secret_rotator::{Config, Deps, invoke};
 use serde_json::json;
 use shared::Publisher;
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
@@ -112,8 +112,7 @@ async fn no_secret_value_reaches_the_logs() {
     for secret in &secrets_under_test {
         let token = new_token();
         for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
-            let event = serde_json::from_value(secret.event(step, &token)).expect("event");
-            handle(event, &deps)
+            invoke(secret.event(step, &token), &deps)
                 .await
                 .unwrap_or_else(|e| panic!("{step}: {e}"));
         }

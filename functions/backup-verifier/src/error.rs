@@ -1,15 +1,17 @@
 use shared::PublishError;
+use shared::aws::AwsFailure;
+use shared::input::InputError;
 
 /// Why an invocation failed as a whole. One resource that cannot be checked
 /// is UNKNOWN in the report instead, never a false OK.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid input: {0}")]
-    InvalidInput(String),
+    InvalidInput(#[from] InputError),
     #[error("the report could not be published: {0}")]
     Publish(#[from] PublishError),
     #[error("the restore validation result could not be recorded: {0}")]
-    RecordValidation(String),
+    RecordValidation(AwsFailure),
 }
 
 impl Error {

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use aws_sdk_backup::types::{BackupJobState, RecoveryPointStatus};
 use aws_sdk_ec2::types::Filter;
 use jiff::Timestamp;
-use shared::aws::failure;
+use shared::aws::{AwsFailure, failure};
+
+use shared::Invocation;
 
 use crate::check::{Backup, FailedJob, Source};
 use crate::config::Config;
@@ -83,9 +85,9 @@ fn kind_of(arn: &str) -> Kind {
 pub async fn protected(
     clients: &Clients,
     config: &Config,
-    account: &str,
+    invocation: &Invocation,
     region: &str,
-) -> Result<Vec<Protected>, String> {
+) -> Result<Vec<Protected>, AwsFailure> {
     let mut found: HashMap<String, Protected> = HashMap::new();
     let instances: Vec<_> = clients
         .rds
@@ -141,6 +143,18 @@ pub async fn protected(
         .collect::<Result<_, _>>()
         .await
         .map_err(|e| failure("ec2:DescribeVolumes", &e))?;
+    let account = match (volumes.is_empty(), invocation.account()) {
+        (true, _) => "",
+        (false, Some(account)) => account,
+        (false, None) => {
+            return Err(AwsFailure::refused(
+                "ec2:DescribeVolumes",
+                "the function's account is unknown (the invocation carries no function ARN), \
+                 so the tagged EBS volumes cannot be named by ARN",
+            ));
+        }
+    };
+    let partition = invocation.partition();
     for v in volumes {
         let id = v.volume_id.unwrap_or_default();
         let value = v
@@ -151,7 +165,7 @@ pub async fn protected(
             .and_then(|t| t.value)
             .unwrap_or_default();
         let (rpo_hours, note) = rpo_from_tag(&value, config.default_rpo_hours);
-        let arn = format!("arn:aws:ec2:{region}:{account}:volume/{id}");
+        let arn = format!("arn:{partition}:ec2:{region}:{account}:volume/{id}");
         found.insert(
             arn.clone(),
             Protected {
@@ -177,7 +191,7 @@ pub async fn protected(
 
 /// AWS Backup recovery points of a resource; the newest completed one is
 /// described for its encryption and retention.
-pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>, String> {
+pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>, AwsFailure> {
     let mut points = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -244,7 +258,7 @@ pub async fn failed_jobs(
     clients: &Clients,
     arn: &str,
     since: Timestamp,
-) -> Result<Vec<FailedJob>, String> {
+) -> Result<Vec<FailedJob>, AwsFailure> {
     let mut jobs = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -282,7 +296,7 @@ pub async fn failed_jobs(
 }
 
 /// Native snapshots: RDS snapshots of an instance, EBS snapshots of a volume.
-pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, String> {
+pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, AwsFailure> {
     match kind {
         Kind::RdsInstance { id, retention_days } => {
             let out: Vec<_> = clients

@@ -31,17 +31,22 @@ pub mod check;
 mod config;
 mod error;
 pub mod gather;
+pub mod input;
 mod validate;
 
 pub use config::{Config, Validation, vars};
 pub use error::Error;
 pub use gather::Clients;
+pub use input::{Command, Trigger};
+
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use input::BackupJob;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
-use shared::{Notification, Publisher, Report, Severity};
+use shared::{Invocation, Notification, Publisher, Report, Severity};
 use tracing::{info, warn};
 
 use crate::check::{Policy, Verdict, judge};
@@ -55,133 +60,118 @@ pub struct Deps {
     pub config: Config,
     pub clients: Clients,
     pub publisher: Publisher,
-    /// Account and region of the function, for EBS volume ARNs.
-    pub account: String,
+    /// The function's region, for EBS volume ARNs.
     pub region: String,
 }
 
-/// One invocation.
-pub async fn handle(payload: Value, deps: &Deps) -> Result<Report, Error> {
-    let detail_type = payload
-        .get("detail-type")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let action = payload
-        .get("action")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let span = tracing::info_span!("invocation", %detail_type, %action);
-    tracing::Instrument::instrument(dispatch(payload, deps), span).await
+/// One invocation: a payload read into its trigger, then handled.
+pub async fn invoke(payload: Value, invocation: &Invocation, deps: &Deps) -> Result<Report, Error> {
+    handle(Trigger::parse(payload)?, invocation, deps).await
 }
 
-async fn dispatch(payload: Value, deps: &Deps) -> Result<Report, Error> {
-    let Value::Object(map) = &payload else {
-        return Err(Error::InvalidInput(format!(
-            "expected a JSON object, got {payload}"
-        )));
-    };
-    let text = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    if let Some(action) = map.get("action").and_then(Value::as_str) {
-        let requested = map.get("dry_run").and_then(Value::as_bool);
-        return match action {
-            "verify" => {
-                let at = parse_time(map.get("time"))?;
-                verify(deps, at, dry_run(deps.config.common.dry_run, requested)).await
-            }
-            "validate" => {
-                let job = text(&payload, "restore_job_id");
-                if job.is_empty() {
-                    return Err(Error::InvalidInput(
-                        "validate needs \"restore_job_id\"".into(),
-                    ));
-                }
-                validate(deps, &job, dry_run(deps.config.common.dry_run, requested)).await
-            }
-            other => Err(Error::InvalidInput(format!(
-                "unknown action {other:?}: expected verify or validate"
-            ))),
-        };
-    }
-    let detail_type = map
-        .get("detail-type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let detail = map.get("detail").cloned().unwrap_or_default();
-    match detail_type {
-        "Scheduled Event" => {
+/// One invocation; its function ARN names the account of tagged EBS volumes.
+pub async fn handle(
+    trigger: Trigger,
+    invocation: &Invocation,
+    deps: &Deps,
+) -> Result<Report, Error> {
+    let span = tracing::info_span!("invocation", trigger = trigger.name());
+    // Boxed: the future of every check inlined is too deep for rustc to lay
+    // out inside the runtime's own (a recursion-limit error in main).
+    Box::pin(tracing::Instrument::instrument(
+        dispatch(trigger, invocation, deps),
+        span,
+    ))
+    .await
+}
+
+async fn dispatch(trigger: Trigger, invocation: &Invocation, deps: &Deps) -> Result<Report, Error> {
+    let configured = deps.config.common.dry_run;
+    match trigger {
+        Trigger::Command(Command::Verify {
+            time,
+            dry_run: requested,
+        }) => {
             verify(
                 deps,
-                parse_time(map.get("time"))?,
-                deps.config.common.dry_run,
+                invocation,
+                time.unwrap_or_else(Timestamp::now),
+                dry_run(configured, requested),
             )
             .await
         }
-        "Backup Job State Change" => job_alert(deps, &payload, &detail).await,
-        "Restore Job State Change" => {
-            let status = text(&detail, "status");
-            if status != "COMPLETED" {
-                let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
+        Trigger::Command(Command::Validate {
+            restore_job_id,
+            dry_run: requested,
+        }) => validate(deps, &restore_job_id, dry_run(configured, requested)).await,
+        Trigger::Scheduled { time } => {
+            verify(
+                deps,
+                invocation,
+                time.unwrap_or_else(Timestamp::now),
+                configured,
+            )
+            .await
+        }
+        Trigger::BackupJob(event) => job_alert(deps, &event).await,
+        Trigger::RestoreJob(event) => {
+            let job = &event.detail;
+            if job.status != "COMPLETED" {
+                let mut report = Report::new(FUNCTION, configured);
                 report.skipped(
-                    text(&detail, "restoreJobId"),
-                    format!("restore job is {status}: only COMPLETED restores are validated"),
+                    &job.restore_job_id,
+                    format!(
+                        "restore job is {}: only COMPLETED restores are validated",
+                        job.status
+                    ),
                 );
                 return Ok(report);
             }
-            validate(
-                deps,
-                &text(&detail, "restoreJobId"),
-                deps.config.common.dry_run,
-            )
-            .await
+            validate(deps, &job.restore_job_id, configured).await
         }
-        "" => Err(Error::InvalidInput(
-            "not an EventBridge event nor a command: expected \"detail-type\" or \"action\"".into(),
-        )),
-        other => Err(Error::InvalidInput(format!(
-            "events of type {other:?} are not for this function"
-        ))),
     }
 }
 
-fn parse_time(v: Option<&Value>) -> Result<Timestamp, Error> {
-    match v.and_then(Value::as_str) {
-        None => Ok(Timestamp::now()),
-        Some(t) => t
-            .parse()
-            .map_err(|e| Error::InvalidInput(format!("time {t:?} is not RFC 3339: {e}"))),
+impl Trigger {
+    fn name(&self) -> &'static str {
+        match self {
+            Trigger::Scheduled { .. } => "scheduled",
+            Trigger::BackupJob(_) => "backup job",
+            Trigger::RestoreJob(_) => "restore job",
+            Trigger::Command(Command::Verify { .. }) => "verify",
+            Trigger::Command(Command::Validate { .. }) => "validate",
+        }
     }
 }
 
 /// Verifies every protected resource at `now`.
-async fn verify(deps: &Deps, now: Timestamp, dry: bool) -> Result<Report, Error> {
+async fn verify(
+    deps: &Deps,
+    invocation: &Invocation,
+    now: Timestamp,
+    dry: bool,
+) -> Result<Report, Error> {
     let config = &deps.config;
     let mut report = Report::new(FUNCTION, dry);
-    let resources =
-        match gather::protected(&deps.clients, config, &deps.account, &deps.region).await {
-            Ok(r) => r,
-            Err(why) => {
-                // Cannot even list: every resource is unknown; say so loudly.
-                report.failed(Entry::new("discover protected resources").reason(why.clone()));
-                let n = Notification::new(
-                    Severity::Error,
-                    FUNCTION,
-                    &config.common.environment,
-                    "Backups: cannot list the protected resources",
-                )
-                .summary(why);
-                if !dry {
-                    deps.publisher.publish(&n).await?;
-                }
-                return Ok(report);
-            }
-        };
+    let resources = match gather::protected(&deps.clients, config, invocation, &deps.region).await {
+        Ok(r) => r,
+        Err(why) => {
+            // Cannot even list: every resource is unknown; say so loudly.
+            report.failed(Entry::new("discover protected resources").reason(why.clone()));
+            let n = Notification::new(
+                Severity::Error,
+                FUNCTION,
+                &config.common.environment,
+                "Backups: cannot list the protected resources",
+            )
+            .summary(why);
+            let plan = Entry::new(deps.publisher.topic_arn()).action("publish alert");
+            deps.publisher
+                .publish_or_plan(&mut report, plan, &n)
+                .await?;
+            return Ok(report);
+        }
+    };
     let mut counts = (0, 0, 0);
     let mut lines = Vec::new();
     for r in &resources {
@@ -220,7 +210,7 @@ async fn verify(deps: &Deps, now: Timestamp, dry: bool) -> Result<Report, Error>
                 backups.extend(snapshots);
                 judge(&policy, now, &backups, &jobs)
             }
-            Err(why) => Verdict::Unknown { why },
+            Err(why) => Verdict::Unknown { why: why.into() },
         };
         let mut m = Metrics::new(&config.common.metrics_namespace)
             .dimension("Function", FUNCTION)
@@ -295,81 +285,57 @@ async fn verify(deps: &Deps, now: Timestamp, dry: bool) -> Result<Report, Error>
     for (name, why) in lines {
         n = n.field(name, why);
     }
-    if dry {
-        report.planned(
-            Entry::new(deps.publisher.topic_arn())
-                .action("publish summary")
-                .detail(serde_json::to_value(&n).unwrap_or_default()),
-        );
-    } else {
-        deps.publisher.publish(&n).await?;
-    }
+    let plan = Entry::new(deps.publisher.topic_arn()).action("publish summary");
+    deps.publisher
+        .publish_or_plan(&mut report, plan, &n)
+        .await?;
     Ok(report)
 }
 
 /// An immediate alert for a backup job that failed, was aborted or expired.
-async fn job_alert(deps: &Deps, event: &Value, detail: &Value) -> Result<Report, Error> {
-    let text = |k: &str| {
-        detail
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
+async fn job_alert(deps: &Deps, event: &EventBridgeEvent<BackupJob>) -> Result<Report, Error> {
+    let detail = &event.detail;
     let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
-    let state = text("state");
-    let job = text("backupJobId");
+    let state = &detail.state;
+    let job = &detail.backup_job_id;
     if !matches!(state.as_str(), "FAILED" | "ABORTED" | "EXPIRED") {
         report.skipped(
-            &job,
+            job,
             format!("backup job is {state}: only FAILED, ABORTED and EXPIRED are alerts"),
         );
         return Ok(report);
     }
-    let resource = text("resourceArn");
+    let resource = &detail.resource_arn;
     let n = Notification::new(
         Severity::Error,
         FUNCTION,
         &deps.config.common.environment,
         format!(
             "Backup job {state}: {}",
-            resource.rsplit([':', '/']).next().unwrap_or(&resource)
+            resource.rsplit([':', '/']).next().unwrap_or(resource)
         ),
     )
-    .summary(if text("statusMessage").is_empty() {
+    .summary(if detail.status_message.is_empty() {
         format!("Backup job {job} ended {state}.")
     } else {
-        text("statusMessage")
+        detail.status_message.clone()
     })
-    .field("Resource", &resource)
-    .field("Resource type", text("resourceType"))
-    .field("Backup job", &job)
-    .field("Vault", text("backupVaultName"))
-    .field("Started", text("creationDate"))
-    .field(
-        "Account",
-        event
-            .get("account")
-            .and_then(Value::as_str)
-            .unwrap_or_default(),
-    )
-    .field(
-        "Region",
-        event
-            .get("region")
-            .and_then(Value::as_str)
-            .unwrap_or_default(),
-    )
+    .field("Resource", resource)
+    .field("Resource type", &detail.resource_type)
+    .field("Backup job", job)
+    .field("Vault", &detail.backup_vault_name)
+    .field("Started", &detail.creation_date)
+    .field("Account", event.account.clone().unwrap_or_default())
+    .field("Region", event.region.clone().unwrap_or_default())
     .resource(resource.clone());
-    if report.dry_run {
-        report.planned(
-            Entry::new(&job)
-                .action("publish alert")
-                .detail(serde_json::to_value(&n).unwrap_or_default()),
-        );
-    } else {
-        deps.publisher.publish(&n).await?;
-        report.did(Entry::new(&job).action(format!("alerted: job {state}")));
+    let plan = Entry::new(job).action("publish alert");
+    if deps
+        .publisher
+        .publish_or_plan(&mut report, plan, &n)
+        .await?
+        .is_some()
+    {
+        report.did(Entry::new(job).action(format!("alerted: job {state}")));
     }
     Ok(report)
 }

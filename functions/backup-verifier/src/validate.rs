@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use shared::aws::failure;
+use shared::aws::{AwsFailure, failure};
 use shared::db::{self, Dialect, Server, Tls};
 
 use crate::check::{Answer, evaluate};
@@ -19,7 +19,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn failed(message: String) -> Self {
+    fn failed(message: impl Into<String>) -> Self {
+        let message = message.into();
         Outcome {
             status: "FAILED",
             message,
@@ -37,7 +38,7 @@ pub struct RestoredResource {
 pub async fn restore_job(
     clients: &Clients,
     restore_job_id: &str,
-) -> Result<RestoredResource, String> {
+) -> Result<RestoredResource, AwsFailure> {
     let job = clients
         .backup
         .describe_restore_job()

@@ -5,7 +5,7 @@ use shared::PublishError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid input: {0}")]
-    InvalidInput(String),
+    InvalidInput(#[from] shared::input::InputError),
     #[error("the summary could not be published: {0}")]
     Publish(#[from] PublishError),
 }

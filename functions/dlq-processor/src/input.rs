@@ -1,8 +1,10 @@
 //! What the processor is invoked with.
 
+use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
 use serde::Deserialize;
 use serde_json::Value;
 use shared::events::alarm::AlarmChange;
+use shared::input::{self, InputError};
 
 use crate::classify::Filter;
 
@@ -41,75 +43,61 @@ pub enum Trigger {
     Scheduled,
 }
 
-/// Reads the payload into what to do; a payload of no known shape is an error.
-pub fn parse(payload: Value) -> Result<Vec<Trigger>, String> {
-    let Value::Object(map) = &payload else {
-        return Err(format!("expected a JSON object, got {payload}"));
-    };
+const COMMANDS: &str = r#"expected {"action":"inspect","queue":"<name or URL>"} or {"action":"redrive","queue":"<name or URL>"}"#;
+
+/// Reads the payload into what to do; a payload of no known shape is refused.
+pub fn parse(payload: Value) -> Result<Vec<Trigger>, InputError> {
+    let map = input::object(&payload)?;
     if map.contains_key("action") {
-        let command = serde_json::from_value(payload).map_err(|e| {
-            format!("{e}; expected {{\"action\":\"inspect\",\"queue\":\"<name or URL>\"}} or {{\"action\":\"redrive\",\"queue\":\"<name or URL>\"}}")
-        })?;
+        let command = input::command(payload, &["inspect", "redrive"], COMMANDS)?;
         return Ok(vec![Trigger::Command(command)]);
     }
     if map.contains_key("alarmData") {
         return AlarmChange::from_lambda_action(&payload)
             .map(|a| vec![Trigger::Alarm(Box::new(a))])
-            .ok_or_else(|| "an alarm action payload without alarm name or state".to_owned());
+            .ok_or_else(|| InputError::new("an alarm action payload without alarm name or state"));
     }
     if let Some(detail_type) = map.get("detail-type").and_then(Value::as_str) {
         return match detail_type {
             "CloudWatch Alarm State Change" => AlarmChange::from_eventbridge(&payload)
                 .map(|a| vec![Trigger::Alarm(Box::new(a))])
                 .ok_or_else(|| {
-                    "a CloudWatch Alarm State Change event without alarm name or state".to_owned()
+                    InputError::new(
+                        "a CloudWatch Alarm State Change event without alarm name or state",
+                    )
                 }),
             "Scheduled Event" => Ok(vec![Trigger::Scheduled]),
-            other => Err(format!(
+            other => Err(InputError(format!(
                 "EventBridge events of type {other:?} are not for this function"
-            )),
+            ))),
         };
     }
-    if let Some(Value::Array(records)) = map.get("Records") {
-        return records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let sns = r
-                    .get("Sns")
-                    .ok_or_else(|| format!("record {i} is not an SNS record"))?;
-                let id = sns
-                    .get("MessageId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let message = sns
-                    .get("Message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                Ok(match serde_json::from_str::<Value>(message) {
-                    Ok(json) => match AlarmChange::from_sns_message(&json) {
-                        Some(alarm) => Trigger::Alarm(Box::new(alarm)),
-                        None => Trigger::NotAnAlarm {
-                            message_id: id,
-                            why: "the SNS message is JSON but not a CloudWatch alarm notification"
-                                .into(),
-                        },
-                    },
-                    Err(_) => Trigger::NotAnAlarm {
-                        message_id: id,
-                        why: "the SNS message is not JSON, so not a CloudWatch alarm notification"
-                            .into(),
-                    },
-                })
-            })
-            .collect();
+    if map.contains_key("Records") {
+        let event: SnsEvent = input::typed("SNS event", payload)?;
+        return Ok(event.records.into_iter().map(sns_trigger).collect());
     }
-    let keys: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
-    Err(format!(
-        "not an alarm (SNS, EventBridge or alarm action), a scheduled event or a command: an object with keys [{}]",
-        keys.join(", ")
-    ))
+    Err(InputError(format!(
+        "not an alarm (SNS, EventBridge or alarm action), a scheduled event or a command: {}",
+        input::keys(map)
+    )))
+}
+
+/// An SNS message: an alarm notification, or reported as not one.
+fn sns_trigger(record: SnsRecord) -> Trigger {
+    let message_id = record.sns.message_id;
+    match serde_json::from_str::<Value>(&record.sns.message) {
+        Ok(json) => match AlarmChange::from_sns_message(&json) {
+            Some(alarm) => Trigger::Alarm(Box::new(alarm)),
+            None => Trigger::NotAnAlarm {
+                message_id,
+                why: "the SNS message is JSON but not a CloudWatch alarm notification".into(),
+            },
+        },
+        Err(_) => Trigger::NotAnAlarm {
+            message_id,
+            why: "the SNS message is not JSON, so not a CloudWatch alarm notification".into(),
+        },
+    }
 }
 
 /// The DLQ an alarm is about: the `QueueName` dimension of an `AWS/SQS` metric.
@@ -171,7 +159,7 @@ mod tests {
         assert_eq!(*max_messages, Some(100));
         assert!(filter.as_ref().is_some_and(|f| f.groups.is_some()));
         let err = parse(json!({"action": "purge", "queue": "x"})).expect_err("unknown action");
-        assert!(err.contains("expected {\"action\":\"inspect\""), "{err}");
+        assert!(err.0.contains("expected {\"action\":\"inspect\""), "{err}");
     }
 
     #[test]
@@ -192,10 +180,10 @@ mod tests {
         assert!(
             parse(json!({"hello": 1}))
                 .expect_err("unknown")
+                .0
                 .contains("keys [hello]")
         );
-        let t = parse(json!({"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId": "m", "Message": "plain text"}}]}))
-            .expect("parses");
+        let t = parse(sample("sns_not-an-alarm.json")).expect("parses");
         assert!(matches!(&t[0], Trigger::NotAnAlarm { why, .. } if why.contains("not JSON")));
     }
 }

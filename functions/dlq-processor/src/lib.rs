@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
-use shared::{Notification, Publisher, Report, Severity};
+use shared::{Invocation, Notification, Publisher, Report, Severity};
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::classify::{Fate, Filter, fate, next_attributes, redacted_sample};
@@ -62,18 +62,27 @@ pub struct Deps {
     pub publisher: Publisher,
 }
 
-/// One invocation. `deadline` is when Lambda stops the function; a redrive
-/// stops cleanly `DEADLINE_MARGIN_MS` before it.
-pub async fn handle(
+/// One invocation: a payload read into its triggers, then handled.
+pub async fn invoke(
     payload: serde_json::Value,
-    deadline: Option<Instant>,
+    invocation: &Invocation,
     deps: &Deps,
 ) -> Result<Report, Error> {
-    let triggers = input::parse(payload).map_err(Error::InvalidInput)?;
+    handle(input::parse(payload)?, invocation, deps).await
+}
+
+/// One invocation. A redrive stops cleanly `DEADLINE_MARGIN_MS` before the
+/// invocation's deadline.
+pub async fn handle(
+    triggers: Vec<Trigger>,
+    invocation: &Invocation,
+    deps: &Deps,
+) -> Result<Report, Error> {
     let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
     let mut metrics =
         Metrics::new(&deps.config.common.metrics_namespace).dimension("Function", FUNCTION);
-    let stop_at = deadline.map(|d| stop_before(d, Instant::now(), deps.config.deadline_margin_ms));
+    let margin = Duration::from_millis(deps.config.deadline_margin_ms);
+    let stop_at = invocation.stop_at(margin, Instant::now());
     for trigger in triggers {
         match trigger {
             Trigger::Alarm(alarm) => {
@@ -232,26 +241,16 @@ async fn inspect(queue: &str, deps: &Deps, report: &mut Report) -> Result<(), Er
     for (group, (count, sample)) in &groups {
         n = n.field(format!("{count} x {group}"), sample);
     }
-    if report.dry_run {
-        report.planned(
-            Entry::new(&dlq.name)
-                .action("publish summary")
-                .detail(serde_json::to_value(&n).unwrap_or_default()),
-        );
-    } else {
-        deps.publisher.publish(&n).await?;
+    let plan = Entry::new(&dlq.name).action("publish summary");
+    if deps
+        .publisher
+        .publish_or_plan(report, plan, &n)
+        .await?
+        .is_some()
+    {
         report.did(Entry::new(&dlq.name).action("published summary"));
     }
     Ok(())
-}
-
-/// When to stop working: the configured margin before the deadline, but
-/// never more than a quarter of the time left, so a short timeout (Lambda's
-/// default is 3 s) still leaves time to work.
-fn stop_before(deadline: Instant, now: Instant, margin_ms: u64) -> Instant {
-    let left = deadline.saturating_duration_since(now);
-    let margin = Duration::from_millis(margin_ms).min(left / 4);
-    deadline.checked_sub(margin).unwrap_or(deadline)
 }
 
 fn not_a_dlq(q: &Queue) -> String {
@@ -658,22 +657,6 @@ impl Run<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn short_timeouts_still_leave_time_to_work() {
-        let now = Instant::now();
-        let three_s = now + Duration::from_secs(3);
-        assert_eq!(
-            stop_before(three_s, now, 10_000),
-            three_s - Duration::from_millis(750)
-        );
-        let fifteen_min = now + Duration::from_secs(900);
-        assert_eq!(
-            stop_before(fifteen_min, now, 10_000),
-            fifteen_min - Duration::from_secs(10)
-        );
-        assert_eq!(stop_before(now, now, 10_000), now);
-    }
 
     #[test]
     fn ages_read_as_people_say_them() {

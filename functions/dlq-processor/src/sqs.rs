@@ -4,13 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{
     BatchResultErrorEntry, ChangeMessageVisibilityBatchRequestEntry,
     DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName,
     QueueAttributeName, SendMessageBatchRequestEntry,
 };
-use shared::aws::failure;
+use shared::aws::{AwsFailure, FailureClass, failure};
 
 use crate::classify::{Message, REDRIVE_COUNT_ATTRIBUTE};
 
@@ -36,7 +35,7 @@ pub struct Received {
 }
 
 /// Finds a queue by name or URL, with its depth and its source queues.
-pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, String> {
+pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, AwsFailure> {
     let url = if name_or_url.starts_with("https://") || name_or_url.starts_with("http://") {
         name_or_url.to_owned()
     } else {
@@ -45,11 +44,15 @@ pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, String> {
             .queue_name(name)
             .send()
             .await
-            .map_err(|e| match e.code() {
-                Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist") => {
-                    format!("queue {name:?} does not exist in this account and region")
+            .map_err(|e| {
+                let f = failure("sqs:GetQueueUrl", &e);
+                if f.class == FailureClass::NotFound {
+                    f.explained(format!(
+                        "queue {name:?} does not exist in this account and region"
+                    ))
+                } else {
+                    f
                 }
-                _ => failure("sqs:GetQueueUrl", &e),
             })?
             .queue_url
             .unwrap_or_default()
@@ -94,7 +97,7 @@ pub async fn receive(
     url: &str,
     max: i32,
     visibility: i32,
-) -> Result<Vec<Received>, String> {
+) -> Result<Vec<Received>, AwsFailure> {
     let out = sqs
         .receive_message()
         .queue_url(url)
@@ -138,7 +141,7 @@ pub async fn receive(
 
 /// Makes messages visible again at once. Returns what could not be released
 /// (those reappear by themselves when their visibility timeout ends).
-pub async fn release(sqs: &Client, url: &str, receipts: &[String]) -> Vec<String> {
+pub async fn release(sqs: &Client, url: &str, receipts: &[String]) -> Vec<AwsFailure> {
     let mut problems = Vec::new();
     for chunk in receipts.chunks(10) {
         let entries: Vec<_> = chunk
@@ -160,11 +163,13 @@ pub async fn release(sqs: &Client, url: &str, receipts: &[String]) -> Vec<String
             .send()
             .await
         {
-            Ok(out) => problems.extend(
-                out.failed
-                    .into_iter()
-                    .map(|f| format!("release {}: {}", f.id, f.code)),
-            ),
+            Ok(out) => problems.extend(out.failed.into_iter().map(|f| {
+                AwsFailure::from_code(
+                    "sqs:ChangeMessageVisibilityBatch",
+                    &f.code,
+                    f.message.as_deref(),
+                )
+            })),
             Err(e) => problems.push(failure("sqs:ChangeMessageVisibilityBatch", &e)),
         }
     }
@@ -178,7 +183,7 @@ pub async fn send(
     sqs: &Client,
     target: &Queue,
     batch: &[(&Received, BTreeMap<String, String>)],
-) -> Vec<Result<(), String>> {
+) -> Vec<Result<(), AwsFailure>> {
     if batch.is_empty() {
         return Vec::new();
     }
@@ -225,11 +230,11 @@ pub async fn send(
             )
         })
         .map_err(|e| failure("sqs:SendMessageBatch", &e));
-    per_entry(batch.len(), answer)
+    per_entry("sqs:SendMessageBatch", batch.len(), answer)
 }
 
 /// Deletes received messages (after their copies were confirmed sent).
-pub async fn delete(sqs: &Client, url: &str, receipts: &[&str]) -> Vec<Result<(), String>> {
+pub async fn delete(sqs: &Client, url: &str, receipts: &[&str]) -> Vec<Result<(), AwsFailure>> {
     // SQS refuses an empty batch (EmptyBatchRequest): nothing to delete is
     // no call at all.
     if receipts.is_empty() {
@@ -259,20 +264,22 @@ pub async fn delete(sqs: &Client, url: &str, receipts: &[&str]) -> Vec<Result<()
             )
         })
         .map_err(|e| failure("sqs:DeleteMessageBatch", &e));
-    per_entry(receipts.len(), answer)
+    per_entry("sqs:DeleteMessageBatch", receipts.len(), answer)
 }
 
 /// One result per entry of a batch call, in entry order (ids are positions):
 /// the call's own failure for all, or each entry's success or failure.
 fn per_entry(
+    operation: &str,
     len: usize,
-    answer: Result<(Vec<String>, Vec<BatchResultErrorEntry>), String>,
-) -> Vec<Result<(), String>> {
+    answer: Result<(Vec<String>, Vec<BatchResultErrorEntry>), AwsFailure>,
+) -> Vec<Result<(), AwsFailure>> {
     let (successful, failed) = match answer {
         Ok(parts) => parts,
         Err(why) => return vec![Err(why); len],
     };
-    let mut results: Vec<Result<(), String>> = vec![Err("not in SQS's answer".into()); len];
+    let missing = AwsFailure::from_code(operation, "EntryMissing", Some("not in SQS's answer"));
+    let mut results: Vec<Result<(), AwsFailure>> = vec![Err(missing); len];
     for id in successful {
         if let Some(r) = id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
             *r = Ok(());
@@ -280,7 +287,11 @@ fn per_entry(
     }
     for f in failed {
         if let Some(r) = f.id.parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
-            *r = Err(format!("{}: {}", f.code, f.message.unwrap_or_default()));
+            *r = Err(AwsFailure::from_code(
+                operation,
+                &f.code,
+                f.message.as_deref(),
+            ));
         }
     }
     results

@@ -48,7 +48,7 @@ pub fn parse(payload: Value) -> Result<Vec<Incoming>, InputError> {
     let Value::Object(map) = &payload else {
         return Err(InputError::Unrecognised(format!(
             "expected a JSON object, got {}",
-            kind_of(&payload)
+            shared::input::kind_of(&payload)
         )));
     };
     if map.contains_key("alarmData") {
@@ -154,17 +154,6 @@ fn non_empty(id: &str, index: usize) -> String {
         format!("record {index}")
     } else {
         id.to_owned()
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -40,6 +40,7 @@ pub use format::{Formatted, format};
 pub use slack::SlackSink;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use serde::Serialize;
 use serde_json::Value;
 use shared::metrics::Metrics;
@@ -64,19 +65,28 @@ pub struct Deps {
 }
 
 /// The invocation's result: the report, and for SQS batches the records to
-/// deliver again (Lambda's partial batch response).
+/// deliver again (Lambda's partial batch response, `batchItemFailures`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Response {
     #[serde(flatten)]
     pub report: Report,
-    #[serde(rename = "batchItemFailures", skip_serializing_if = "Vec::is_empty")]
-    pub batch_item_failures: Vec<BatchItemFailure>,
+    #[serde(flatten)]
+    pub sqs: SqsBatchResponse,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BatchItemFailure {
-    #[serde(rename = "itemIdentifier")]
-    pub item_identifier: String,
+impl Response {
+    fn new(report: Report, failed_ids: Vec<String>) -> Self {
+        let mut sqs = SqsBatchResponse::default();
+        sqs.batch_item_failures = failed_ids
+            .into_iter()
+            .map(|id| {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                failure
+            })
+            .collect();
+        Response { report, sqs }
+    }
 }
 
 /// One notification on its way out.
@@ -86,10 +96,14 @@ struct Outgoing {
     notification: Notification,
 }
 
-/// Formats every item of the payload, routes it (routine, muted, below the
-/// minimum severity: skipped with the reason) and publishes the rest.
-pub async fn handle(payload: Value, deps: &Deps) -> Result<Response, Error> {
-    let items = input::parse(payload)?;
+/// One invocation: a payload read into the items it carries, then handled.
+pub async fn invoke(payload: Value, deps: &Deps) -> Result<Response, Error> {
+    handle(input::parse(payload)?, deps).await
+}
+
+/// Formats every item, routes it (routine, muted, below the minimum
+/// severity: skipped with the reason) and publishes the rest.
+pub async fn handle(items: Vec<Incoming>, deps: &Deps) -> Result<Response, Error> {
     let span = info_span!("invocation", items = items.len());
     async move {
         let config = &deps.config;
@@ -103,16 +117,15 @@ pub async fn handle(payload: Value, deps: &Deps) -> Result<Response, Error> {
         }
         metrics.count("NotificationsSkipped", report.skipped.len());
 
-        if config.common.dry_run {
+        if report.dry_run {
+            let publish = format!("publish to {}", deps.publisher.topic_arn());
             for out in outgoing {
-                report.planned(
-                    Entry::new(out.label)
-                        .action(format!("publish to {}", deps.publisher.topic_arn()))
-                        .detail(serde_json::to_value(&out.notification).unwrap_or_default()),
-                );
+                let plan = Entry::new(out.label).action(publish.as_str());
+                // A dry run only plans: nothing is sent, so nothing can fail.
+                let _ = deps.publisher.publish_or_plan(&mut report, plan, &out.notification).await;
             }
             metrics.emit();
-            return Ok(Response { report, batch_item_failures: Vec::new() });
+            return Ok(Response::new(report, Vec::new()));
         }
 
         let notifications: Vec<Notification> = outgoing.iter().map(|o| o.notification.clone()).collect();
@@ -150,16 +163,13 @@ pub async fn handle(payload: Value, deps: &Deps) -> Result<Response, Error> {
         metrics.emit();
 
         if failures.is_empty() {
-            return Ok(Response { report, batch_item_failures: Vec::new() });
+            return Ok(Response::new(report, Vec::new()));
         }
         // SQS can redeliver just the failed records; any other source must
         // retry the whole invocation (at least once: the sent ones may repeat).
         if failures.iter().all(|(id, _)| id.is_some()) {
-            let batch_item_failures = failures
-                .into_iter()
-                .filter_map(|(id, _)| id.map(|item_identifier| BatchItemFailure { item_identifier }))
-                .collect();
-            return Ok(Response { report, batch_item_failures });
+            let ids = failures.into_iter().filter_map(|(id, _)| id).collect();
+            return Ok(Response::new(report, ids));
         }
         let (_, first) = failures.swap_remove(0);
         Err(Error::Publish(first))

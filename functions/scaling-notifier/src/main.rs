@@ -1,5 +1,5 @@
 use lambda_runtime::{LambdaEvent, service_fn};
-use scaling_notifier::{Config, Deps, SlackSink, handle};
+use scaling_notifier::{Config, Deps, SlackSink, invoke};
 use shared::aws::{AwsSettings, sdk_config};
 use shared::{Env, Publisher};
 
@@ -24,7 +24,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        handle(event.payload, deps).await
+        invoke(event.payload, deps).await
     }))
     .await
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_ecs::types::ServiceField;
-use shared::aws::failure;
+use shared::aws::{AwsFailure, failure};
 
 use crate::config::Config;
 use crate::plan::{Action, Capacity, Kind, OVERRIDE_TAG, Observed, SAVED_TAG, Target};
@@ -74,7 +74,7 @@ fn saved_of(tags: &HashMap<String, String>) -> Option<Capacity> {
     tags.get(SAVED_TAG).and_then(|v| Capacity::from_tag(v))
 }
 
-pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Located>, String> {
+pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Located>, AwsFailure> {
     let clusters: Vec<String> = clients
         .ecs
         .list_clusters()
@@ -188,7 +188,7 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Loca
     Ok(found)
 }
 
-pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Located>, String> {
+pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Located>, AwsFailure> {
     let groups: Vec<_> = clients
         .autoscaling
         .describe_auto_scaling_groups()
@@ -239,7 +239,7 @@ fn rds_tags(list: Option<Vec<aws_sdk_rds::types::Tag>>) -> HashMap<String, Strin
         .collect()
 }
 
-pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Located>, String> {
+pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Located>, AwsFailure> {
     let instances: Vec<_> = clients
         .rds
         .describe_db_instances()
@@ -318,7 +318,11 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
 /// needed to finish: the saved capacity is written before anything is
 /// lowered, bounds are lowered before the count (or the autoscaler puts
 /// the count back), and the saved tag goes only once everything is restored.
-pub async fn execute(clients: &Clients, handle: &Handle, action: &Action) -> Result<(), String> {
+pub async fn execute(
+    clients: &Clients,
+    handle: &Handle,
+    action: &Action,
+) -> Result<(), AwsFailure> {
     match (handle, action) {
         (
             Handle::Ecs {
@@ -372,7 +376,10 @@ pub async fn execute(clients: &Clients, handle: &Handle, action: &Action) -> Res
             .await
             .map(|_| ())
             .map_err(|e| failure("rds:StartDBCluster", &e)),
-        (_, other) => Err(format!("{other} does not apply to a database")),
+        (_, other) => Err(AwsFailure::refused(
+            "rds",
+            format!("{other} does not apply to a database"),
+        )),
     }
 }
 
@@ -383,7 +390,7 @@ async fn ecs(
     service_arn: &str,
     scalable_id: Option<&str>,
     action: &Action,
-) -> Result<(), String> {
+) -> Result<(), AwsFailure> {
     let set_bounds = |min: i32, max: i32| async move {
         let Some(resource_id) = scalable_id else {
             return Ok(());
@@ -449,11 +456,14 @@ async fn ecs(
             forget().await
         }
         Action::ForgetSaved => forget().await,
-        Action::Stop | Action::Start => Err(format!("{action} does not apply to an ECS service")),
+        Action::Stop | Action::Start => Err(AwsFailure::refused(
+            "ecs:UpdateService",
+            format!("{action} does not apply to an ECS service"),
+        )),
     }
 }
 
-async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), String> {
+async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), AwsFailure> {
     let update = |c: Capacity| async move {
         let mut request = clients
             .autoscaling
@@ -499,13 +509,17 @@ async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), Strin
             forget_asg(clients, tag(None)).await
         }
         Action::ForgetSaved => forget_asg(clients, tag(None)).await,
-        Action::Stop | Action::Start => {
-            Err(format!("{action} does not apply to an Auto Scaling group"))
-        }
+        Action::Stop | Action::Start => Err(AwsFailure::refused(
+            "autoscaling:UpdateAutoScalingGroup",
+            format!("{action} does not apply to an Auto Scaling group"),
+        )),
     }
 }
 
-async fn forget_asg(clients: &Clients, tag: aws_sdk_autoscaling::types::Tag) -> Result<(), String> {
+async fn forget_asg(
+    clients: &Clients,
+    tag: aws_sdk_autoscaling::types::Tag,
+) -> Result<(), AwsFailure> {
     clients
         .autoscaling
         .delete_tags()

@@ -6,6 +6,8 @@ use shared::PublishError;
 pub enum Error {
     #[error("invalid command: {0}")]
     InvalidCommand(String),
+    #[error("invalid input: {0}")]
+    InvalidInput(#[from] shared::input::InputError),
     #[error("no target could be evaluated: {0}")]
     NothingEvaluated(String),
     #[error("the actions ran but their summary could not be published: {0}")]
@@ -17,6 +19,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::InvalidCommand(_) => "InvalidCommand",
+            Error::InvalidInput(_) => "InvalidInput",
             Error::NothingEvaluated(_) => "NothingEvaluated",
             Error::Publish(_) => "PublishFailed",
         }

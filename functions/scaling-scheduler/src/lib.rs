@@ -39,15 +39,16 @@
 mod aws;
 mod config;
 mod error;
+pub mod input;
 pub mod plan;
 pub mod schedule;
 
 pub use aws::Clients;
 pub use config::{Config, ConfigError, Document, ExplicitTarget, vars};
 pub use error::Error;
+pub use input::{Command, Trigger};
 
 use jiff::Timestamp;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
@@ -69,87 +70,34 @@ pub struct Deps {
     pub publisher: Publisher,
 }
 
-/// A manual command.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "action", rename_all = "lowercase")]
-pub enum Command {
-    /// Reconcile every target with its schedule (what the rate schedule does).
-    Reconcile {
-        #[serde(default)]
-        time: Option<Timestamp>,
-        #[serde(default)]
-        dry_run: Option<bool>,
-    },
-    /// What a reconcile would do now (or at `time`); changes nothing.
-    Plan {
-        #[serde(default)]
-        time: Option<Timestamp>,
-    },
-    /// Puts every target of one schedule in `state`, whatever the time.
-    Apply {
-        schedule: String,
-        state: State,
-        #[serde(default)]
-        dry_run: Option<bool>,
-    },
-}
-
-/// Reads the payload: an EventBridge scheduled event (its `time` is the
-/// instant to reconcile for), a command, or an empty object (reconcile now).
-pub fn parse_command(payload: Value) -> Result<Command, Error> {
-    let Value::Object(map) = &payload else {
-        return Err(Error::InvalidCommand(format!(
-            "expected a JSON object, got {payload}"
-        )));
-    };
-    if map.contains_key("detail-type")
-        || (map.contains_key("source") && !map.contains_key("action"))
-    {
-        let time = match map.get("time") {
-            Some(Value::String(t)) => Some(t.parse::<Timestamp>().map_err(|e| {
-                Error::InvalidCommand(format!("the event's time {t:?} is not RFC 3339: {e}"))
-            })?),
-            _ => None,
-        };
-        return Ok(Command::Reconcile {
-            time,
-            dry_run: None,
-        });
-    }
-    if map.is_empty() {
-        return Ok(Command::Reconcile {
-            time: None,
-            dry_run: None,
-        });
-    }
-    serde_json::from_value(payload).map_err(|e| {
-        Error::InvalidCommand(format!(
-            "{e}; expected {{\"action\":\"plan\"}}, {{\"action\":\"reconcile\"}} or {{\"action\":\"apply\",\"schedule\":\"<name>\",\"state\":\"running|stopped\"}}"
-        ))
-    })
+/// One invocation: a payload read into its trigger, then handled.
+pub async fn invoke(payload: Value, deps: &Deps) -> Result<Report, Error> {
+    handle(Trigger::parse(payload)?, deps).await
 }
 
 /// Runs one invocation: reconcile, plan or apply.
-pub async fn handle(payload: Value, deps: &Deps) -> Result<Report, Error> {
-    let command = parse_command(payload)?;
-    let (now, forced, requested_dry_run) = match &command {
-        Command::Reconcile { time, dry_run } => {
-            (time.unwrap_or_else(Timestamp::now), None, *dry_run)
+pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
+    let (now, forced, requested_dry_run) = match trigger {
+        Trigger::Scheduled { time } => (time.unwrap_or_else(Timestamp::now), None, None),
+        Trigger::Command(Command::Reconcile { time, dry_run }) => {
+            (time.unwrap_or_else(Timestamp::now), None, dry_run)
         }
-        Command::Plan { time } => (time.unwrap_or_else(Timestamp::now), None, Some(true)),
-        Command::Apply {
+        Trigger::Command(Command::Plan { time }) => {
+            (time.unwrap_or_else(Timestamp::now), None, Some(true))
+        }
+        Trigger::Command(Command::Apply {
             schedule,
             state,
             dry_run,
-        } => {
-            if !deps.config.schedules.contains_key(schedule) {
+        }) => {
+            if !deps.config.schedules.contains_key(&schedule) {
                 let known: Vec<&str> = deps.config.schedules.keys().map(String::as_str).collect();
                 return Err(Error::InvalidCommand(format!(
                     "unknown schedule {schedule:?}; configured: {}",
                     known.join(", ")
                 )));
             }
-            (Timestamp::now(), Some((schedule.clone(), *state)), *dry_run)
+            (Timestamp::now(), Some((schedule, state)), dry_run)
         }
     };
     let dry = dry_run(deps.config.common.dry_run, requested_dry_run);
@@ -307,59 +255,6 @@ fn summary(report: &Report, environment: &str, now: Timestamp) -> Notification {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scheduled_events_reconcile_at_their_own_time() {
-        let cmd = parse_command(json!({
-            "version": "0", "id": "x", "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": "123456789012", "time": "2026-11-23T22:00:00Z", "region": "eu-west-1",
-            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/every-5-minutes"], "detail": {}
-        }))
-        .expect("parses");
-        assert_eq!(
-            cmd,
-            Command::Reconcile {
-                time: Some("2026-11-23T22:00:00Z".parse().expect("ts")),
-                dry_run: None
-            }
-        );
-        assert_eq!(
-            parse_command(json!({})).expect("empty"),
-            Command::Reconcile {
-                time: None,
-                dry_run: None
-            }
-        );
-    }
-
-    #[test]
-    fn commands_parse_and_bad_ones_say_what_is_expected() {
-        assert_eq!(
-            parse_command(json!({"action": "plan"})).expect("plan"),
-            Command::Plan { time: None }
-        );
-        assert_eq!(
-            parse_command(json!({"action": "apply", "schedule": "office", "state": "stopped"}))
-                .expect("apply"),
-            Command::Apply {
-                schedule: "office".into(),
-                state: State::Stopped,
-                dry_run: None
-            }
-        );
-        let err = parse_command(json!({"action": "nuke"})).expect_err("unknown");
-        assert!(
-            err.to_string().contains("expected {\"action\":\"plan\"}"),
-            "{err}"
-        );
-        let err =
-            parse_command(json!({"action": "apply", "schedule": "office", "state": "paused"}))
-                .expect_err("state");
-        assert!(err.to_string().contains("invalid command"), "{err}");
-        let err = parse_command(json!({"detail-type": "Scheduled Event", "time": "yesterday"}))
-            .expect_err("time");
-        assert!(err.to_string().contains("not RFC 3339"), "{err}");
-    }
 
     #[test]
     fn summary_lists_changes_and_failures() {

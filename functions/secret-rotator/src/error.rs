@@ -1,4 +1,5 @@
 use shared::PublishError;
+use shared::aws::AwsFailure;
 
 /// Why a rotation step failed. Messages name the step and the cause, never
 /// a secret value. Every variant fails the invocation, so Secrets Manager
@@ -10,9 +11,14 @@ pub enum Error {
     #[error("{step}: the secret's value is not usable: {problem}")]
     BadSecret { step: &'static str, problem: String },
     #[error("{step}: secrets manager: {problem}")]
-    SecretsManager { step: &'static str, problem: String },
+    SecretsManager {
+        step: &'static str,
+        problem: AwsFailure,
+    },
     #[error("{step}: database: {problem}")]
     Database { step: &'static str, problem: String },
+    #[error("invalid input: {0}")]
+    InvalidInput(#[from] shared::input::InputError),
     #[error("the failure notification could not be published: {0}")]
     Publish(#[from] PublishError),
 }
@@ -24,6 +30,7 @@ impl Error {
             Error::BadSecret { .. } => "BadSecret",
             Error::SecretsManager { .. } => "SecretsManagerFailed",
             Error::Database { .. } => "DatabaseFailed",
+            Error::InvalidInput(_) => "InvalidInput",
             Error::Publish(_) => "PublishFailed",
         }
     }

@@ -43,15 +43,16 @@
 mod config;
 mod db;
 mod error;
+pub mod input;
 pub mod secret;
 mod sm;
 pub mod step;
 
 pub use config::{Config, vars};
 pub use error::Error;
+pub use input::{Rotation, Trigger};
 pub use step::Step;
 
-use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
 use aws_sdk_secretsmanager::Client;
 use serde_json::json;
 use shared::metrics::Metrics;
@@ -76,14 +77,18 @@ pub struct Deps {
     pub publisher: Publisher,
 }
 
+/// One invocation: a payload read into its trigger, then handled.
+pub async fn invoke(payload: serde_json::Value, deps: &Deps) -> Result<Report, Error> {
+    handle(Trigger::parse(payload)?, deps).await
+}
+
 /// One rotation step. On failure a notification is published (naming the
 /// secret, the step and the cause) and the error fails the invocation, so
 /// Secrets Manager retries; AWSCURRENT is never moved by a failed step.
-pub async fn handle(
-    event: SecretsManagerSecretRotationEvent,
-    deps: &Deps,
-) -> Result<Report, Error> {
-    let span = info_span!("rotation", secret = %event.secret_id, step = %event.step, token = %event.client_request_token);
+pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
+    let Trigger::Rotation(event) = trigger;
+    let span =
+        info_span!("rotation", secret = %event.secret_id, step = %event.step, token = %event.token);
     async move {
         let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
         let mut metrics =
@@ -92,7 +97,7 @@ pub async fn handle(
         match &outcome {
             Ok(()) => {
                 metrics.count("StepsSucceeded", 1);
-                if event.step == Step::Finish.as_str()
+                if event.step == Step::Finish
                     && deps.config.notify_on_success
                     && !report.done.is_empty()
                 {
@@ -130,7 +135,7 @@ pub async fn handle(
 
 fn notification(
     severity: Severity,
-    event: &SecretsManagerSecretRotationEvent,
+    event: &Rotation,
     what: &str,
     summary: &str,
     deps: &Deps,
@@ -148,22 +153,15 @@ fn notification(
     )
     .summary(summary)
     .field("Secret", &event.secret_id)
-    .field("Step", &event.step)
-    .field("Version", &event.client_request_token)
+    .field("Step", event.step.as_str())
+    .field("Version", &event.token)
     .resource(event.secret_id.clone())
 }
 
-async fn run_step(
-    event: &SecretsManagerSecretRotationEvent,
-    deps: &Deps,
-    report: &mut Report,
-) -> Result<(), Error> {
-    let step = Step::parse(&event.step).map_err(|problem| Error::Rotation {
-        step: "rotation",
-        problem,
-    })?;
+async fn run_step(event: &Rotation, deps: &Deps, report: &mut Report) -> Result<(), Error> {
+    let step = event.step;
     let sm = Sm::new(&deps.secrets, step, &event.secret_id);
-    let token = event.client_request_token.as_str();
+    let token = event.token.as_str();
     let versions = sm.versions_checked().await?;
     match step::precheck(step, &versions, token) {
         Precheck::AlreadyCurrent => {

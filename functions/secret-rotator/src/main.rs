@@ -1,6 +1,5 @@
-use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
-use secret_rotator::{Config, Deps, handle};
+use secret_rotator::{Config, Deps, invoke};
 use shared::aws::{AwsSettings, sdk_config};
 use shared::{Env, Publisher};
 
@@ -18,8 +17,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let deps = &deps;
     lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<SecretsManagerSecretRotationEvent>| async move {
-            handle(event.payload, deps).await
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            invoke(event.payload, deps).await
         },
     ))
     .await

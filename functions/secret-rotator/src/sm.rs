@@ -1,7 +1,9 @@
 //! Secrets Manager calls for one step, with errors that name the step.
 
 use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use shared::aws::AwsFailure;
 
 use crate::error::Error;
 use crate::secret::SecretValue;
@@ -24,18 +26,17 @@ impl<'a> Sm<'a> {
         }
     }
 
-    pub fn fail<E, R>(
+    pub fn fail<E>(
         &self,
         operation: &str,
-        e: &aws_sdk_secretsmanager::error::SdkError<E, R>,
+        e: &aws_sdk_secretsmanager::error::SdkError<E, HttpResponse>,
     ) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         Error::SecretsManager {
             step: self.step,
-            problem: shared::aws::failure(operation, e),
+            problem: shared::aws::failure(&format!("secretsmanager:{operation}"), e),
         }
     }
 
@@ -152,6 +153,9 @@ pub async fn random(sm: &Sm<'_>, deps: &Deps) -> Result<String, Error> {
         .filter(|p| !p.is_empty())
         .ok_or_else(|| Error::SecretsManager {
             step: sm.step,
-            problem: "GetRandomPassword returned nothing".into(),
+            problem: AwsFailure::refused(
+                "secretsmanager:GetRandomPassword",
+                "the answer held no password",
+            ),
         })
 }
