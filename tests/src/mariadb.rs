@@ -21,6 +21,7 @@ pub struct MariaDb {
     root_password: String,
     /// The CA that signed the server certificate.
     pub ca_file: PathBuf,
+    general_log: PathBuf,
     _server: Guarded,
 }
 
@@ -90,6 +91,7 @@ impl MariaDb {
             ),
         )?;
 
+        let general_log = dir.join("general.log");
         let port = free_port()?;
         let mut args = vec![
             "--no-defaults".to_owned(),
@@ -105,6 +107,11 @@ impl MariaDb {
             "--require-secure-transport=ON".into(),
             "--skip-name-resolve".into(),
             "--skip-log-bin".into(),
+            // Every statement, as the general log records it: the tests read
+            // it for secrets.
+            "--general-log=ON".into(),
+            format!("--general-log-file={}", path(&general_log)),
+            "--log-output=FILE".into(),
             "--innodb-buffer-pool-size=32M".into(),
             "--innodb-log-file-size=8M".into(),
             "--innodb-flush-log-at-trx-commit=0".into(),
@@ -127,8 +134,14 @@ impl MariaDb {
             root_user: "root".into(),
             root_password: password,
             ca_file: tls.ca,
+            general_log,
             _server: server,
         })
+    }
+
+    /// Every statement the server ran so far (its general log).
+    pub fn general_log(&self) -> String {
+        std::fs::read_to_string(&self.general_log).unwrap_or_default()
     }
 
     pub fn root_password(&self) -> &str {

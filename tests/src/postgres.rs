@@ -23,7 +23,7 @@ pub struct Postgres {
     superuser_password: String,
     /// The CA that signed the server certificate.
     pub ca_file: PathBuf,
-    _server: Guarded,
+    server: Guarded,
 }
 
 /// Directory of `initdb` and `postgres`: `$PG_BIN`, else the newest under
@@ -125,6 +125,10 @@ impl Postgres {
                 "password_encryption=scram-sha-256".into(),
                 "-c".into(),
                 "fsync=off".into(),
+                // Every statement, with its bound parameters, as a database
+                // whose users audit DDL would: the tests read it for secrets.
+                "-c".into(),
+                "log_statement=all".into(),
                 "-c".into(),
                 "max_connections=50".into(),
             ]
@@ -143,8 +147,13 @@ impl Postgres {
             superuser,
             superuser_password: password,
             ca_file: tls.ca,
-            _server: server,
+            server,
         })
+    }
+
+    /// Everything the server logged so far (every statement: see `start`).
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.server.log_path()).unwrap_or_default()
     }
 
     pub fn superuser_password(&self) -> &str {

@@ -103,6 +103,11 @@ impl Guarded {
         })
     }
 
+    /// Where the server's output goes.
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
     /// The server's output so far, for failure messages.
     pub fn log_tail(&self) -> String {
         tail(&self.log)

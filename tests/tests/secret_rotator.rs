@@ -521,3 +521,86 @@ async fn a_dry_run_rotation_says_what_it_would_do_and_changes_nothing() {
         .await
         .expect("the database password is unchanged");
 }
+
+/// Both servers log every statement (the harness starts them so): after full
+/// rotations of each engine and strategy, no password the rotator set is in
+/// either log, while the statements that set them are.
+#[tokio::test]
+async fn no_password_the_rotator_sets_reaches_the_database_servers_logs() {
+    let s = setup("srvlog").await;
+    let pg_single_user = unique("pglog").replace('-', "_");
+    let pg_single_password = pg_user(&pg_single_user).await;
+    let pg_alt_user = unique("pglogalt").replace('-', "_");
+    let pg_alt_password = pg_user(&pg_alt_user).await;
+    let my_single_user = unique("mylog").replace('-', "_");
+    let my_single_password = my_user(&my_single_user).await;
+    let my_alt_user = unique("myalt").replace('-', "_");
+    let my_alt_password = my_user(&my_alt_user).await;
+    let secrets = [
+        RotatedSecret::create(
+            &s.secrets,
+            "srvlog-pg",
+            &pg_secret(&pg_single_user, &pg_single_password).to_string(),
+        )
+        .await
+        .expect("secret"),
+        with_master(
+            &s,
+            "srvlog-pg-alt",
+            pg_secret(&postgres().superuser, postgres().superuser_password()),
+            pg_secret(&pg_alt_user, &pg_alt_password),
+        )
+        .await,
+        RotatedSecret::create(
+            &s.secrets,
+            "srvlog-my",
+            &my_secret(&my_single_user, &my_single_password).to_string(),
+        )
+        .await
+        .expect("secret"),
+        with_master(
+            &s,
+            "srvlog-my-alt",
+            my_secret(&mariadb().root_user, mariadb().root_password()),
+            my_secret(&my_alt_user, &my_alt_password),
+        )
+        .await,
+    ];
+    // Two rotations each: the alternating pairs then create the clone, and
+    // set the password of a user that exists.
+    let mut set = Vec::new();
+    for secret in &secrets {
+        for _ in 0..2 {
+            rotate(&s.deps, secret).await;
+            set.push(text(&secret.current().await.expect("current"), "password"));
+        }
+    }
+    assert!(
+        set.iter().all(|p| p.len() >= 16),
+        "passwords were generated"
+    );
+
+    let pg_log = postgres().server_log();
+    let my_log = mariadb().general_log();
+    for (log, server, statement) in [
+        (&pg_log, "PostgreSQL", "ALTER ROLE"),
+        (&my_log, "MariaDB", "SET PASSWORD"),
+        (&my_log, "MariaDB", "CREATE USER"),
+    ] {
+        assert!(
+            log.contains(statement),
+            "{server} logs every statement, so its log shows {statement}"
+        );
+    }
+    // The messages never print a password: a test's output is a log too.
+    for (n, password) in set.iter().enumerate() {
+        assert!(
+            !pg_log.contains(password.as_str()),
+            "password {n} the rotator set is in PostgreSQL's log"
+        );
+        assert!(
+            !my_log.contains(password.as_str()),
+            "password {n} the rotator set is in MariaDB's general log"
+        );
+    }
+}

@@ -1,7 +1,19 @@
-//! Changing passwords with SQL whose identifiers and literals are quoted by
-//! the server itself (PostgreSQL `format(%I, %L)`, MySQL `QUOTE()`), so no
-//! user name or password can inject SQL.
+//! Changing passwords so that no password is ever in a statement a database
+//! server can log:
+//! - PostgreSQL gets a SCRAM-SHA-256 verifier made here, as `psql \password`
+//!   does; the server stores it as it is and logs only the verifier.
+//! - MariaDB gets the `mysql_native_password` hash made here
+//!   (`IDENTIFIED BY PASSWORD '*…'`, `SET PASSWORD = '*…'`): MariaDB writes
+//!   `IDENTIFIED BY 'pw'` and `PASSWORD('pw')` to its general log in clear.
+//! - MySQL 8 gets `IDENTIFIED BY 'pw'`, which MySQL itself rewrites out of
+//!   its general, slow and binary logs ("Passwords and Logging" in its
+//!   manual); a pre-hashed form would force the deprecated native plugin.
+//!
+//! Identifiers are quoted by the server itself (PostgreSQL `format(%I)`,
+//! MySQL `QUOTE()`), so no user name can inject SQL; a password is never
+//! sent to be quoted, since that statement would be logged as it is.
 
+use sha1::{Digest, Sha1};
 use shared::db::{Conn, describe, scrub};
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
@@ -13,25 +25,17 @@ pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), Str
             pg_exec(
                 c,
                 "SELECT format('ALTER ROLE %I WITH PASSWORD %L', current_user, $1)",
-                &[password],
+                &[&scram_verifier(password)],
             )
             .await
         }
-        Conn::My(c) => {
-            let quoted = my_quote(c, password).await?;
-            // MariaDB wants CREATE USER for ALTER USER, even on oneself,
-            // but lets anyone SET PASSWORD; MySQL lets anyone ALTER USER USER().
-            let version: String = sqlx::query_scalar("SELECT VERSION()")
-                .fetch_one(&mut *c)
-                .await
-                .map_err(|e| describe(&e, &[password]))?;
-            let statement = if version.contains("MariaDB") {
-                format!("SET PASSWORD = PASSWORD({quoted})")
-            } else {
-                format!("ALTER USER USER() IDENTIFIED BY {quoted}")
-            };
-            my_exec(c, statement, &[password]).await
-        }
+        Conn::My(c) => match my_server(c).await {
+            Ok(server) => match own_password_sql(server, password) {
+                Ok(statement) => my_exec(c, statement, &[password]).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
     };
     result.map_err(|e| scrub(&e, &[password]))
 }
@@ -51,7 +55,75 @@ pub async fn set_user_password(
     result.map_err(|e| scrub(&e, &[password]))
 }
 
-/// Builds a statement with the server's own quoting, then runs it.
+/// The SCRAM-SHA-256 verifier PostgreSQL stores for `password`, with a fresh
+/// random salt: what `ALTER ROLE … PASSWORD` may carry instead of the password.
+fn scram_verifier(password: &str) -> String {
+    postgres_protocol::password::scram_sha_256(password.as_bytes())
+}
+
+/// Which server a MySQL-protocol connection reached: their logs differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MyServer {
+    MariaDb,
+    MySql,
+}
+
+async fn my_server(c: &mut MySqlConnection) -> Result<MyServer, String> {
+    let version: String = sqlx::query_scalar("SELECT VERSION()")
+        .fetch_one(&mut *c)
+        .await
+        .map_err(|e| describe(&e, &[]))?;
+    Ok(if version.contains("MariaDB") {
+        MyServer::MariaDb
+    } else {
+        MyServer::MySql
+    })
+}
+
+/// `mysql_native_password`'s stored form: `*` and the upper-case hex of
+/// SHA1(SHA1(password)), what MariaDB's `PASSWORD()` returns.
+fn native_hash(password: &str) -> String {
+    let twice = Sha1::digest(Sha1::digest(password.as_bytes()));
+    let hex: String = twice.iter().map(|b| format!("{b:02X}")).collect();
+    format!("*{hex}")
+}
+
+/// A password as a MySQL string literal, for the statements MySQL rewrites
+/// in its logs. Generated passwords never hold a quote or a backslash
+/// (`sm::random` excludes them); one that does is refused rather than
+/// escaped, because what a backslash means depends on the session's sql_mode.
+fn my_literal(password: &str) -> Result<String, String> {
+    if password.contains(['\'', '\\']) || password.chars().any(char::is_control) {
+        return Err(
+            "the pending password holds a quote, a backslash or a control character, \
+                    which cannot be sent safely: start a new rotation so a new one is generated"
+                .into(),
+        );
+    }
+    Ok(format!("'{password}'"))
+}
+
+/// The statement by which the connected user sets its own password.
+/// MariaDB wants CREATE USER for ALTER USER, even on oneself, but lets anyone
+/// SET PASSWORD; MySQL lets anyone ALTER USER USER().
+fn own_password_sql(server: MyServer, password: &str) -> Result<String, String> {
+    Ok(match server {
+        MyServer::MariaDb => format!("SET PASSWORD = '{}'", native_hash(password)),
+        MyServer::MySql => format!("ALTER USER USER() IDENTIFIED BY {}", my_literal(password)?),
+    })
+}
+
+/// The clause by which CREATE USER and ALTER USER give an account `password`.
+fn identified_by(server: MyServer, password: &str) -> Result<String, String> {
+    Ok(match server {
+        MyServer::MariaDb => format!("IDENTIFIED BY PASSWORD '{}'", native_hash(password)),
+        MyServer::MySql => format!("IDENTIFIED BY {}", my_literal(password)?),
+    })
+}
+
+/// Builds a statement with the server's own quoting, then runs it. Its
+/// arguments reach the server's log (as bound parameters and in the built
+/// statement): never pass a password.
 async fn pg_exec(c: &mut PgConnection, builder: &str, args: &[&str]) -> Result<(), String> {
     let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(builder.to_owned()));
     for a in args {
@@ -74,19 +146,20 @@ async fn pg_set_user_password(
     user: &str,
     password: &str,
 ) -> Result<(), String> {
+    let verifier = scram_verifier(password);
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
             .bind(user)
             .fetch_one(&mut *c)
             .await
-            .map_err(|e| describe(&e, &[password]))?;
+            .map_err(|e| describe(&e, &[]))?;
     if !exists {
         // Member of the original role, and acting as it by default, so what
         // either user creates is owned by the original and usable by both.
         pg_exec(
             c,
             "SELECT format('CREATE ROLE %I WITH LOGIN PASSWORD %L IN ROLE %I', $1, $2, $3)",
-            &[user, password, original],
+            &[user, &verifier, original],
         )
         .await?;
         pg_exec(
@@ -100,17 +173,18 @@ async fn pg_set_user_password(
     pg_exec(
         c,
         "SELECT format('ALTER ROLE %I WITH PASSWORD %L', $1, $2)",
-        &[user, password],
+        &[user, &verifier],
     )
     .await
 }
 
+/// A name or host quoted by the server (never a password: see the module).
 async fn my_quote(c: &mut MySqlConnection, value: &str) -> Result<String, String> {
     sqlx::query_scalar::<_, String>("SELECT QUOTE(?)")
         .bind(value)
         .fetch_one(&mut *c)
         .await
-        .map_err(|e| describe(&e, &[value]))
+        .map_err(|e| describe(&e, &[]))
 }
 
 async fn my_exec(
@@ -131,16 +205,17 @@ async fn my_set_user_password(
     user: &str,
     password: &str,
 ) -> Result<(), String> {
+    let server = my_server(c).await?;
+    let identified = identified_by(server, password)?;
     let hosts: Vec<String> =
         sqlx::query_scalar("SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ?")
             .bind(original)
             .fetch_all(&mut *c)
             .await
-            .map_err(|e| describe(&e, &[password]))?;
+            .map_err(|e| describe(&e, &[]))?;
     if hosts.is_empty() {
         return Err(format!("user {original:?} does not exist on the server"));
     }
-    let quoted_password = my_quote(c, password).await?;
     let quoted_user = my_quote(c, user).await?;
     for host in hosts {
         let quoted_host = my_quote(c, &host).await?;
@@ -151,11 +226,11 @@ async fn my_set_user_password(
                 .bind(&host)
                 .fetch_one(&mut *c)
                 .await
-                .map_err(|e| describe(&e, &[password]))?;
+                .map_err(|e| describe(&e, &[]))?;
         if exists == 0 {
             my_exec(
                 c,
-                format!("CREATE USER {account} IDENTIFIED BY {quoted_password}"),
+                format!("CREATE USER {account} {identified}"),
                 &[password],
             )
             .await?;
@@ -166,7 +241,7 @@ async fn my_set_user_password(
             )))
             .fetch_all(&mut *c)
             .await
-            .map_err(|e| describe(&e, &[password]))?;
+            .map_err(|e| describe(&e, &[]))?;
             for grant in grants {
                 let Some((privileges, _)) = grant.split_once(" TO ") else {
                     continue;
@@ -184,13 +259,57 @@ async fn my_set_user_password(
                 .await?;
             }
         } else {
-            my_exec(
-                c,
-                format!("ALTER USER {account} IDENTIFIED BY {quoted_password}"),
-                &[password],
-            )
-            .await?;
+            my_exec(c, format!("ALTER USER {account} {identified}"), &[password]).await?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mariadb_gets_the_native_hash_never_the_password() {
+        // MariaDB's and MySQL 5.7's SELECT PASSWORD('password').
+        assert_eq!(
+            native_hash("password"),
+            "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"
+        );
+        let own = own_password_sql(MyServer::MariaDb, "Secret123").expect("sql");
+        assert_eq!(
+            own,
+            format!("SET PASSWORD = '{}'", native_hash("Secret123"))
+        );
+        let clause = identified_by(MyServer::MariaDb, "Secret123").expect("sql");
+        assert!(clause.starts_with("IDENTIFIED BY PASSWORD '*"), "{clause}");
+        assert!(!own.contains("Secret123") && !clause.contains("Secret123"));
+    }
+
+    #[test]
+    fn mysql_gets_the_statements_it_rewrites_in_its_logs() {
+        // Covered here because no MySQL 8 server can be installed on the test
+        // machines (Debian ships MariaDB only): see the README.
+        assert_eq!(
+            own_password_sql(MyServer::MySql, "Secret123").expect("sql"),
+            "ALTER USER USER() IDENTIFIED BY 'Secret123'"
+        );
+        assert_eq!(
+            identified_by(MyServer::MySql, "Secret123").expect("sql"),
+            "IDENTIFIED BY 'Secret123'"
+        );
+        for bad in ["it's", "back\\slash", "line\nbreak"] {
+            let err = identified_by(MyServer::MySql, bad).expect_err(bad);
+            assert!(!err.contains(bad), "the refusal never shows the password");
+        }
+    }
+
+    #[test]
+    fn postgres_gets_a_salted_scram_verifier() {
+        let a = scram_verifier("Secret123");
+        let b = scram_verifier("Secret123");
+        assert!(a.starts_with("SCRAM-SHA-256$4096:"), "{a}");
+        assert!(!a.contains("Secret123"));
+        assert_ne!(a, b, "each verifier has its own salt");
+    }
 }

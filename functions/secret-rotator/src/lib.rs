@@ -38,7 +38,7 @@
 //! `secretsmanager:GetRandomPassword`, `sns:Publish`.
 //!
 //! Passwords and tokens never appear in logs, errors, notifications or the
-//! returned report.
+//! returned report, nor in the database server's statement logs: see `db`.
 
 mod config;
 mod db;
