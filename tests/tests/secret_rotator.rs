@@ -604,3 +604,45 @@ async fn no_password_the_rotator_sets_reaches_the_database_servers_logs() {
         );
     }
 }
+
+/// A login role that acts as another by default (`SET role`, as the
+/// alternating strategy's clone does): a single-user rotation changes the
+/// login role's own password, never the role it acts as.
+#[tokio::test]
+async fn a_single_user_rotation_of_a_role_acting_as_another_changes_only_its_own_password() {
+    let s = setup("pg-setrole").await;
+    let owner = unique("owner").replace('-', "_");
+    let owner_password = pg_user(&owner).await;
+    let login = unique("acting").replace('-', "_");
+    let login_password = random_alnum(20);
+    let mut admin = postgres().connect_superuser().await.expect("admin");
+    for sql in [
+        format!("CREATE ROLE {login} LOGIN PASSWORD '{login_password}' IN ROLE {owner}"),
+        format!("ALTER ROLE {login} SET role = '{owner}'"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("setup sql");
+    }
+    let secret = RotatedSecret::create(
+        &s.secrets,
+        "pg-setrole",
+        &pg_secret(&login, &login_password).to_string(),
+    )
+    .await
+    .expect("secret");
+
+    rotate(&s.deps, &secret).await;
+    let current = secret.current().await.expect("current");
+    pg_login(&login, &text(&current, "password"))
+        .await
+        .expect("the login role takes its new password");
+    pg_login(&owner, &owner_password)
+        .await
+        .expect("the role it acts as keeps its own password");
+    assert!(
+        pg_login(&login, &login_password).await.is_err(),
+        "the old password is refused"
+    );
+}

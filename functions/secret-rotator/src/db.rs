@@ -21,14 +21,22 @@ use sqlx::postgres::PgConnection;
 /// The connected user changes its own password.
 pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), String> {
     let result = match conn {
-        Conn::Pg(c) => {
-            pg_exec(
-                c,
-                "SELECT format('ALTER ROLE %I WITH PASSWORD %L', current_user, $1)",
-                &[&scram_verifier(password)],
-            )
-            .await
-        }
+        // A login role may act as another by default (`ALTER ROLE … SET
+        // role`, as the alternating strategy's clone does): current_user is
+        // then that other role, and PostgreSQL lets a role change only its
+        // own password. SET ROLE NONE (not RESET ROLE, which returns to that
+        // default) makes the session act as the role that logged in.
+        Conn::Pg(c) => match sqlx::raw_sql("SET ROLE NONE").execute(&mut *c).await {
+            Ok(_) => {
+                pg_exec(
+                    c,
+                    "SELECT format('ALTER ROLE %I WITH PASSWORD %L', session_user, $1)",
+                    &[&scram_verifier(password)],
+                )
+                .await
+            }
+            Err(e) => Err(describe(&e, &[])),
+        },
         Conn::My(c) => match my_server(c).await {
             Ok(server) => match own_password_sql(server, password) {
                 Ok(statement) => my_exec(c, statement, &[password]).await,
