@@ -646,3 +646,60 @@ async fn a_single_user_rotation_of_a_role_acting_as_another_changes_only_its_own
         "the old password is refused"
     );
 }
+
+/// Someone who can put a value into a user's secret points it at a server
+/// of their own: the master's login must never go there. A listener stands
+/// for that server and counts who connects.
+#[tokio::test]
+async fn the_master_login_never_goes_to_a_server_its_own_secret_does_not_name() {
+    let s = setup("pg-elsewhere").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
+    let elsewhere = listener.local_addr().expect("address").port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let user = unique("moved").replace('-', "_");
+    let password = pg_user(&user).await;
+    let mut value = pg_secret(&user, &password);
+    value["host"] = json!("127.0.0.1");
+    value["port"] = json!(elsewhere);
+    let secret = with_master(
+        &s,
+        "pg-elsewhere",
+        pg_secret(&postgres().superuser, postgres().superuser_password()),
+        value,
+    )
+    .await;
+    let token = new_token();
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("createSecret");
+
+    let err = step(&s.deps, &secret, "setSecret", &token)
+        .await
+        .expect_err("setSecret is refused");
+    let said = err.to_string();
+    assert!(
+        said.contains(&format!("127.0.0.1:{elsewhere}"))
+            && said.contains(&format!("localhost:{}", postgres().port))
+            && said.contains("nothing was sent"),
+        "{said}"
+    );
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing connects to a server the master secret does not name"
+    );
+    assert_eq!(
+        text(&secret.current().await.expect("current"), "password"),
+        password,
+        "AWSCURRENT stays where it was"
+    );
+}

@@ -265,6 +265,34 @@ async fn set(
     let user = pending.username().map_err(|p| sm.bad(p))?;
     let password = pending.password().map_err(|p| sm.bad(p))?;
 
+    // The master secret, checked against the server before anything is sent
+    // to it: not even the pending login below goes to a server the master
+    // secret does not name.
+    let master = match pending.master_arn() {
+        Some(master_arn) => {
+            let master_text = sm
+                .client
+                .get_secret_value()
+                .secret_id(master_arn)
+                .version_stage(CURRENT)
+                .send()
+                .await
+                .map_err(|e| sm.fail("GetSecretValue (master secret)", &e))?
+                .secret_string
+                .unwrap_or_default();
+            let master = SecretValue::parse(&master_text)
+                .map_err(|p| sm.bad(format!("master secret: {p}")))?;
+            secret::master_server_matches(&pending, &master, engine).map_err(|problem| {
+                Error::Rotation {
+                    step: sm.step,
+                    problem,
+                }
+            })?;
+            Some((master_arn, master))
+        }
+        None => None,
+    };
+
     // Set already (a repeated or resumed step)?
     if let Ok(conn) = dbconn::connect(&target, user, password).await {
         conn.close().await;
@@ -272,19 +300,7 @@ async fn set(
         return Ok(());
     }
 
-    if let Some(master_arn) = pending.master_arn() {
-        let master_text = sm
-            .client
-            .get_secret_value()
-            .secret_id(master_arn)
-            .version_stage(CURRENT)
-            .send()
-            .await
-            .map_err(|e| sm.fail("GetSecretValue (master secret)", &e))?
-            .secret_string
-            .unwrap_or_default();
-        let master =
-            SecretValue::parse(&master_text).map_err(|p| sm.bad(format!("master secret: {p}")))?;
+    if let Some((master_arn, master)) = master {
         let master_user = master
             .username()
             .map_err(|p| sm.bad(format!("master secret: {p}")))?;

@@ -143,6 +143,32 @@ impl SecretValue {
     }
 }
 
+/// The master user logs in only on the server its own secret names: someone
+/// who can put a value into a user's secret must not be able to send the
+/// master's login to a server of their own (the AWS sample functions refuse
+/// the same way). Host names are compared without case; a missing port is
+/// the engine's default on both sides.
+pub fn master_server_matches(
+    user: &SecretValue,
+    master: &SecretValue,
+    engine: Engine,
+) -> Result<(), String> {
+    let host = user.host()?;
+    let port = user.port(engine)?;
+    let master_host = master.host().map_err(|p| format!("master secret: {p}"))?;
+    let master_port = master
+        .port(engine)
+        .map_err(|p| format!("master secret: {p}"))?;
+    if host.eq_ignore_ascii_case(master_host) && port == master_port {
+        return Ok(());
+    }
+    Err(format!(
+        "the secret names the server {host}:{port} but its master secret names \
+         {master_host}:{master_port}: the master's login is used only on the master's own \
+         server, so nothing was sent; correct the host in the secret or in the master secret"
+    ))
+}
+
 /// The other user of an alternating pair: `app` <-> `app_clone`.
 pub fn other_user(username: &str, engine: Engine) -> Result<String, String> {
     let other = match username.strip_suffix("_clone") {
@@ -223,6 +249,28 @@ mod tests {
                 .engine(),
             Ok(Engine::Token)
         );
+    }
+
+    #[test]
+    fn the_master_logs_in_only_where_its_own_secret_points() {
+        let master = SecretValue::parse(r#"{"host":"DB.example","port":5432}"#).expect("json");
+        let same = SecretValue::parse(r#"{"host":"db.example"}"#).expect("json");
+        assert_eq!(
+            master_server_matches(&same, &master, Engine::Postgres),
+            Ok(())
+        );
+        for other in [
+            r#"{"host":"db.example.attacker.net"}"#,
+            r#"{"host":"db.example","port":6432}"#,
+            r#"{"host":"10.0.0.9"}"#,
+        ] {
+            let other = SecretValue::parse(other).expect("json");
+            let err =
+                master_server_matches(&other, &master, Engine::Postgres).expect_err("refused");
+            assert!(err.contains("nothing was sent"), "{err}");
+        }
+        let no_host = SecretValue::parse(r#"{"port":5432}"#).expect("json");
+        assert!(master_server_matches(&same, &no_host, Engine::Postgres).is_err());
     }
 
     #[test]
