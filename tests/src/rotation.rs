@@ -5,6 +5,9 @@ use aws_sdk_secretsmanager::Client;
 
 use crate::names::unique;
 
+/// The rotation function the secrets name; the emulator has no such function.
+const ROTATION_FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:secret-rotator";
+
 /// A secret in the emulator, with rotation switched on.
 #[derive(Debug, Clone)]
 pub struct RotatedSecret {
@@ -50,7 +53,7 @@ impl RotatedSecret {
         let _ = client
             .rotate_secret()
             .secret_id(&arn)
-            .rotation_lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:secret-rotator")
+            .rotation_lambda_arn(ROTATION_FUNCTION)
             .rotation_rules(
                 aws_sdk_secretsmanager::types::RotationRulesType::builder()
                     .automatically_after_days(30)
@@ -73,6 +76,31 @@ impl RotatedSecret {
             client: client.clone(),
             arn,
         })
+    }
+
+    /// Starts a rotation as Secrets Manager does before it calls createSecret:
+    /// a new version, empty and staged AWSPENDING, whose id is the token every
+    /// step's event carries. The emulator's RotateSecret records exactly that,
+    /// then answers with an error because it cannot find the function; the
+    /// version is checked rather than the answer.
+    pub async fn start_rotation(&self) -> anyhow::Result<String> {
+        let token = new_token();
+        let _ = self
+            .client
+            .rotate_secret()
+            .secret_id(&self.arn)
+            .client_request_token(&token)
+            // Without a function the emulator moves AWSCURRENT itself.
+            .rotation_lambda_arn(ROTATION_FUNCTION)
+            .rotate_immediately(true)
+            .send()
+            .await;
+        let staged = self.stages().await?.remove(&token).unwrap_or_default();
+        anyhow::ensure!(
+            staged.iter().any(|s| s == "AWSPENDING"),
+            "the emulator did not stage version {token} AWSPENDING (it has {staged:?})"
+        );
+        Ok(token)
     }
 
     /// The value staged AWSCURRENT.

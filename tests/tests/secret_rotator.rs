@@ -90,7 +90,7 @@ async fn step(
 
 /// All four steps, each run twice: a repeat must be harmless.
 async fn rotate(deps: &Deps, secret: &RotatedSecret) -> String {
-    let token = new_token();
+    let token = secret.start_rotation().await.expect("rotation started");
     for name in STEPS {
         step(deps, secret, name, &token)
             .await
@@ -355,7 +355,7 @@ async fn a_crash_after_set_secret_then_a_fresh_rotation_ends_consistent() {
         .expect("secret");
 
     // The database took the pending password, then the function died.
-    let abandoned = new_token();
+    let abandoned = secret.start_rotation().await.expect("rotation started");
     step(&s.deps, &secret, "createSecret", &abandoned)
         .await
         .expect("create");
@@ -387,7 +387,7 @@ async fn a_wrong_master_secret_fails_clearly_and_awscurrent_still_works() {
     )
     .await;
 
-    let token = new_token();
+    let token = secret.start_rotation().await.expect("rotation started");
     step(&s.deps, &secret, "createSecret", &token)
         .await
         .expect("create");
@@ -432,7 +432,7 @@ async fn a_server_certificate_from_another_ca_is_refused() {
         .await
         .expect("secret");
 
-    let token = new_token();
+    let token = secret.start_rotation().await.expect("rotation started");
     step(&s.deps, &secret, "createSecret", &token)
         .await
         .expect("create");
@@ -476,6 +476,49 @@ async fn steps_for_a_version_that_is_not_pending_or_a_secret_without_rotation_ar
     assert!(err.to_string().contains("rotation is not enabled"), "{err}");
 }
 
+/// An event for a version Secrets Manager never staged (a stray or forged
+/// invoke) arrives during a rotation: createSecret refuses it, and the
+/// rotation in progress keeps its AWSPENDING and completes.
+#[tokio::test]
+async fn create_secret_refuses_a_version_secrets_manager_never_staged() {
+    let s = setup("stray").await;
+    let secret = RotatedSecret::create(&s.secrets, "stray", r#"{"engine":"token","token":"t0"}"#)
+        .await
+        .expect("secret");
+    let token = secret.start_rotation().await.expect("rotation started");
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("createSecret");
+
+    let stray = new_token();
+    let err = step(&s.deps, &secret, "createSecret", &stray)
+        .await
+        .expect_err("a version never staged is refused");
+    assert!(
+        err.to_string().contains("has no stage for rotation"),
+        "{err}"
+    );
+    let stages = secret.stages().await.expect("stages");
+    assert!(
+        !stages.contains_key(&stray),
+        "no version was made: {stages:?}"
+    );
+    assert!(
+        stages
+            .get(&token)
+            .is_some_and(|s| s.iter().any(|s| s == "AWSPENDING")),
+        "the rotation in progress keeps AWSPENDING: {stages:?}"
+    );
+
+    let pending = secret.stage("AWSPENDING").await.expect("pending");
+    for name in ["setSecret", "testSecret", "finishSecret"] {
+        step(&s.deps, &secret, name, &token)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    assert_eq!(secret.current().await.expect("current"), pending);
+}
+
 #[tokio::test]
 async fn a_dry_run_rotation_says_what_it_would_do_and_changes_nothing() {
     let mut s = setup("dry").await;
@@ -484,7 +527,7 @@ async fn a_dry_run_rotation_says_what_it_would_do_and_changes_nothing() {
     let secret = RotatedSecret::create(&s.secrets, "dry", &pg_secret(&user, &password).to_string())
         .await
         .expect("secret");
-    let token = new_token();
+    let token = secret.start_rotation().await.expect("rotation started");
 
     s.deps.config.common.dry_run = true;
     let before = secret.stages().await.expect("stages");
@@ -677,7 +720,7 @@ async fn the_master_login_never_goes_to_a_server_its_own_secret_does_not_name() 
         value,
     )
     .await;
-    let token = new_token();
+    let token = secret.start_rotation().await.expect("rotation started");
     step(&s.deps, &secret, "createSecret", &token)
         .await
         .expect("createSecret");

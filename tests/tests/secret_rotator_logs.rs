@@ -9,7 +9,7 @@ use harness::emulator::Emulator;
 use harness::fixtures::TopicWithQueue;
 use harness::names::{random_alnum, unique};
 use harness::postgres::Postgres;
-use harness::rotation::{RotatedSecret, new_token};
+use harness::rotation::RotatedSecret;
 use secret_rotator::{Config, Deps, invoke};
 use serde_json::json;
 use shared::Publisher;
@@ -110,7 +110,7 @@ async fn no_secret_value_reaches_the_logs() {
         postgres().superuser_password().to_owned(),
     ];
     for secret in &secrets_under_test {
-        let token = new_token();
+        let token = secret.start_rotation().await.expect("rotation started");
         for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
             invoke(secret.event(step, &token), &deps)
                 .await

@@ -77,13 +77,16 @@ pub fn precheck(step: Step, versions: &Versions, token: &str) -> Precheck {
         Some(stages) if !has(stages, PENDING) => Precheck::Refuse(format!(
             "version {token} is not staged AWSPENDING: it is not the rotation in progress"
         )),
-        // Secrets Manager records the new version (staged AWSPENDING) before
-        // it calls createSecret; a local emulator may not, so createSecret
-        // also accepts a version it has not heard of yet.
-        None if step != Step::Create => Precheck::Refuse(format!(
-            "version {token} of the secret has no stage for rotation"
+        // Secrets Manager stages a rotation's version AWSPENDING before it
+        // calls createSecret, so a version it has not recorded is no rotation
+        // of its: acting on it would take AWSPENDING off the rotation in
+        // progress.
+        None => Precheck::Refuse(format!(
+            "version {token} of the secret has no stage for rotation: Secrets Manager \
+             stages a rotation's version AWSPENDING before it calls {step}, so this event \
+             is not for the rotation in progress"
         )),
-        _ => Precheck::Proceed,
+        Some(_) => Precheck::Proceed,
     }
 }
 
@@ -195,7 +198,10 @@ mod tests {
             matches!(precheck(Step::Test, &v, "unknown"), Precheck::Refuse(why) if why.contains("no stage"))
         );
         // createSecret may come before the version is recorded.
-        assert_eq!(precheck(Step::Create, &v, "unknown"), Precheck::Proceed);
+        assert!(
+            matches!(precheck(Step::Create, &v, "unknown"), Precheck::Refuse(why) if why.contains("no stage")),
+            "createSecret too refuses a version Secrets Manager never staged"
+        );
     }
 
     #[test]

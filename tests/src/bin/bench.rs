@@ -20,7 +20,7 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use harness::emulator::{ACCOUNT, Emulator, REGION};
 use harness::fixtures::TopicWithQueue;
 use harness::repo_root;
-use harness::rotation::{RotatedSecret, new_token};
+use harness::rotation::RotatedSecret;
 use harness::runtime_api::RuntimeApi;
 
 const COLD_RUNS: usize = 20;
@@ -236,7 +236,9 @@ async fn setup(emulator: &Emulator, root: &Path) -> anyhow::Result<Vec<Case>> {
     let sm = aws_sdk_secretsmanager::Client::new(&config);
     let secret =
         RotatedSecret::create(&sm, "bench-token", r#"{"engine":"token","token":"t0"}"#).await?;
-    let rotation_event = secret.event("createSecret", &new_token()).to_string();
+    let rotation_event = secret
+        .event("createSecret", &secret.start_rotation().await?)
+        .to_string();
 
     let cases = vec![
         Case {

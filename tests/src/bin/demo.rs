@@ -23,7 +23,7 @@ use harness::postgres::Postgres;
 use harness::process::{Guarded, Spec, free_port, wait_for_port};
 use harness::queues::QueuePair;
 use harness::repo_root;
-use harness::rotation::{RotatedSecret, new_token};
+use harness::rotation::RotatedSecret;
 use harness::scaling::{Fleet, Service};
 use sqlx::ConnectOptions;
 
@@ -232,11 +232,11 @@ async fn main() -> anyhow::Result<()> {
         .to_string(),
     )
     .await?;
-    println!(
-        "   before (the emulator leaves an empty AWSPENDING version when rotation is switched on):"
-    );
+    // Secrets Manager starts a rotation with a new, empty version staged
+    // AWSPENDING, then calls the function with its id for each step.
+    let token = secret.start_rotation().await?;
+    println!("   rotation started: Secrets Manager staged version {token} AWSPENDING:");
     print_stages(&secret).await?;
-    let token = new_token();
     for name in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
         let event = secret.event(name, &token).to_string();
         let report = invoke(&cargo, &root, &path, port, ROTATOR, &event, &logs)?;
