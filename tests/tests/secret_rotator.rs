@@ -746,3 +746,29 @@ async fn the_master_login_never_goes_to_a_server_its_own_secret_does_not_name() 
         "AWSCURRENT stays where it was"
     );
 }
+
+/// A database error names the user it is about: only passwords are masked.
+#[tokio::test]
+async fn a_database_error_names_the_user_it_is_about() {
+    let s = setup("pg-nouser").await;
+    let missing = unique("gone").replace('-', "_");
+    let secret = with_master(
+        &s,
+        "pg-nouser",
+        pg_secret(&postgres().superuser, postgres().superuser_password()),
+        pg_secret(&missing, &random_alnum(20)),
+    )
+    .await;
+    let token = secret.start_rotation().await.expect("rotation started");
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("createSecret");
+    let err = step(&s.deps, &secret, "setSecret", &token)
+        .await
+        .expect_err("the original role does not exist");
+    let said = err.to_string();
+    assert!(
+        said.contains(&format!("role \"{missing}\" does not exist")),
+        "{said}"
+    );
+}

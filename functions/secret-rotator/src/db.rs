@@ -28,10 +28,12 @@ pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), Str
         // default) makes the session act as the role that logged in.
         Conn::Pg(c) => match sqlx::raw_sql("SET ROLE NONE").execute(&mut *c).await {
             Ok(_) => {
+                let verifier = scram_verifier(password);
                 pg_exec(
                     c,
                     "SELECT format('ALTER ROLE %I WITH PASSWORD %L', session_user, $1)",
-                    &[&scram_verifier(password)],
+                    &[&verifier],
+                    &[&verifier],
                 )
                 .await
             }
@@ -131,8 +133,14 @@ fn identified_by(server: MyServer, password: &str) -> Result<String, String> {
 
 /// Builds a statement with the server's own quoting, then runs it. Its
 /// arguments reach the server's log (as bound parameters and in the built
-/// statement): never pass a password.
-async fn pg_exec(c: &mut PgConnection, builder: &str, args: &[&str]) -> Result<(), String> {
+/// statement): never pass a password. Errors mask `masked` (a verifier) and
+/// nothing else, so they still name the user or role they are about.
+async fn pg_exec(
+    c: &mut PgConnection,
+    builder: &str,
+    args: &[&str],
+    masked: &[&str],
+) -> Result<(), String> {
     let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(builder.to_owned()));
     for a in args {
         query = query.bind(a.to_string());
@@ -140,12 +148,12 @@ async fn pg_exec(c: &mut PgConnection, builder: &str, args: &[&str]) -> Result<(
     let statement = query
         .fetch_one(&mut *c)
         .await
-        .map_err(|e| describe(&e, args))?;
+        .map_err(|e| describe(&e, masked))?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
         .execute(&mut *c)
         .await
         .map(|_| ())
-        .map_err(|e| describe(&e, args))
+        .map_err(|e| describe(&e, masked))
 }
 
 async fn pg_set_user_password(
@@ -168,12 +176,14 @@ async fn pg_set_user_password(
             c,
             "SELECT format('CREATE ROLE %I WITH LOGIN PASSWORD %L IN ROLE %I', $1, $2, $3)",
             &[user, &verifier, original],
+            &[&verifier],
         )
         .await?;
         pg_exec(
             c,
             "SELECT format('ALTER ROLE %I SET role = %L', $1, $2)",
             &[user, original],
+            &[],
         )
         .await?;
         return Ok(());
@@ -182,6 +192,7 @@ async fn pg_set_user_password(
         c,
         "SELECT format('ALTER ROLE %I WITH PASSWORD %L', $1, $2)",
         &[user, &verifier],
+        &[&verifier],
     )
     .await
 }
