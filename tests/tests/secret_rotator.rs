@@ -772,3 +772,73 @@ async fn a_database_error_names_the_user_it_is_about() {
         "{said}"
     );
 }
+
+/// The original's privileges and TLS requirement change after its clone was
+/// made: the next rotation that sets the clone gives it the same again.
+#[tokio::test]
+async fn mariadb_clone_follows_the_original_privileges_and_tls_requirement() {
+    let s = setup("my-drift").await;
+    let user = unique("drift").replace('-', "_");
+    let password = my_user(&user).await;
+    let secret = with_master(
+        &s,
+        "my-drift",
+        my_secret(&mariadb().root_user, mariadb().root_password()),
+        my_secret(&user, &password),
+    )
+    .await;
+    rotate(&s.deps, &secret).await;
+    let clone = format!("{user}_clone");
+    assert_eq!(
+        text(&secret.current().await.expect("current"), "username"),
+        clone
+    );
+
+    let extra = format!("{user}_x");
+    let mut admin = mariadb().connect_root().await.expect("admin");
+    for sql in [
+        format!("CREATE DATABASE {extra}"),
+        format!("CREATE TABLE {extra}.t (id INT)"),
+        format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
+        format!("REVOKE ALL PRIVILEGES ON {user}.* FROM '{user}'@'%'"),
+        format!("GRANT SELECT ON {user}.* TO '{user}'@'%'"),
+        format!("ALTER USER '{user}'@'%' REQUIRE SSL"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("change the original");
+    }
+    rotate(&s.deps, &secret).await; // sets the original
+    rotate(&s.deps, &secret).await; // sets the clone again
+    let current = secret.current().await.expect("current");
+    assert_eq!(text(&current, "username"), clone);
+
+    let mut as_clone = my_login(&clone, &text(&current, "password"))
+        .await
+        .expect("the clone logs in");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SELECT * FROM {extra}.t")))
+        .execute(&mut as_clone)
+        .await
+        .expect("the clone has the privilege given to the original");
+    assert!(
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE {user}.made_by_clone (id INT)"
+        )))
+        .execute(&mut as_clone)
+        .await
+        .is_err(),
+        "the clone lost the privilege taken from the original"
+    );
+    let ssl_type: String = sqlx::query_scalar(
+        "SELECT CAST(ssl_type AS CHAR) FROM mysql.user WHERE User = ? AND Host = '%'",
+    )
+    .bind(&clone)
+    .fetch_one(&mut admin)
+    .await
+    .expect("ssl_type");
+    assert_eq!(
+        ssl_type, "ANY",
+        "the clone requires TLS as the original does"
+    );
+}

@@ -14,6 +14,8 @@
 //! sent to be quoted, since that statement would be logged as it is.
 
 use sha1::{Digest, Sha1};
+
+use crate::grants::{self, Grants};
 use shared::db::{Conn, describe, scrub};
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
@@ -246,42 +248,68 @@ async fn my_set_user_password(
                 .fetch_one(&mut *c)
                 .await
                 .map_err(|e| describe(&e, &[]))?;
-        if exists == 0 {
-            my_exec(
-                c,
-                format!("CREATE USER {account} {identified}"),
-                &[password],
-            )
-            .await?;
-            // Same privileges as the original: its grants, addressed to the clone.
-            let quoted_original = my_quote(c, original).await?;
-            let grants: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SHOW GRANTS FOR {quoted_original}@{quoted_host}"
-            )))
-            .fetch_all(&mut *c)
-            .await
-            .map_err(|e| describe(&e, &[]))?;
-            for grant in grants {
-                let Some((privileges, _)) = grant.split_once(" TO ") else {
-                    continue;
-                };
-                let with_grant = if grant.contains("WITH GRANT OPTION") {
-                    " WITH GRANT OPTION"
-                } else {
-                    ""
-                };
-                my_exec(
-                    c,
-                    format!("{privileges} TO {account}{with_grant}"),
-                    &[password],
-                )
-                .await?;
+        let verb = if exists == 0 { "CREATE" } else { "ALTER" };
+        my_exec(
+            c,
+            format!("{verb} USER {account} {identified}"),
+            &[password],
+        )
+        .await?;
+        // The clone takes the original's privileges and TLS requirement on
+        // every rotation that sets it, not only when it is made, so what was
+        // given to or taken from the original since reaches the clone.
+        if user != original {
+            let source = format!("{}@{quoted_host}", my_quote(c, original).await?);
+            let wanted = Grants::parse(&my_show_grants(c, &source).await?);
+            let have = Grants::parse(&my_show_grants(c, &account).await?);
+            for statement in grants::sync(&wanted, &have, &account) {
+                my_exec(c, statement, &[password]).await?;
             }
-        } else {
-            my_exec(c, format!("ALTER USER {account} {identified}"), &[password]).await?;
+            my_copy_tls(c, original, user, &host, &account).await?;
         }
     }
     Ok(())
+}
+
+async fn my_show_grants(c: &mut MySqlConnection, account: &str) -> Result<Vec<String>, String> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW GRANTS FOR {account}")))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| describe(&e, &[]))
+}
+
+/// `user@host` (quoted as `account`) gets the TLS requirement `original`
+/// has on the same host (REQUIRE NONE, SSL or X509).
+async fn my_copy_tls(
+    c: &mut MySqlConnection,
+    original: &str,
+    user: &str,
+    host: &str,
+    account: &str,
+) -> Result<(), String> {
+    let mut types = Vec::new();
+    for name in [original, user] {
+        let ssl_type: String = sqlx::query_scalar(
+            "SELECT CAST(ssl_type AS CHAR) FROM mysql.user WHERE User = ? AND Host = ?",
+        )
+        .bind(name)
+        .bind(host)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(|e| describe(&e, &[]))?;
+        types.push(ssl_type);
+    }
+    if types[0] == types[1] {
+        return Ok(());
+    }
+    let Some(clause) = grants::require_clause(&types[0]) else {
+        return Err(format!(
+            "{original}@{host} requires a particular certificate issuer, subject or cipher \
+             (REQUIRE ISSUER/SUBJECT/CIPHER), which is not copied: give {user}@{host} the same \
+             requirement, then rotate again"
+        ));
+    };
+    my_exec(c, format!("ALTER USER {account} {clause}"), &[]).await
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@
 mod config;
 mod db;
 mod error;
+mod grants;
 pub mod input;
 pub mod secret;
 mod sm;
