@@ -842,3 +842,109 @@ async fn mariadb_clone_follows_the_original_privileges_and_tls_requirement() {
         "the clone requires TLS as the original does"
     );
 }
+
+/// The function died after the first statement that makes a PostgreSQL
+/// clone (the role exists, with the pending password, but does not act as
+/// the original yet). The retried setSecret finishes the clone instead of
+/// taking the working login as proof that it is done.
+#[tokio::test]
+async fn postgres_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_secret() {
+    let s = setup("pg-half").await;
+    let user = unique("half").replace('-', "_");
+    let password = pg_user(&user).await;
+    let secret = with_master(
+        &s,
+        "pg-half",
+        pg_secret(&postgres().superuser, postgres().superuser_password()),
+        pg_secret(&user, &password),
+    )
+    .await;
+    let token = secret.start_rotation().await.expect("rotation started");
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("createSecret");
+    let pending = secret.stage("AWSPENDING").await.expect("pending");
+    let clone = text(&pending, "username");
+    let mut admin = postgres().connect_superuser().await.expect("admin");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE ROLE {clone} WITH LOGIN PASSWORD '{}' IN ROLE {user}",
+        text(&pending, "password")
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("the statement before the crash");
+
+    for name in ["setSecret", "testSecret", "finishSecret"] {
+        step(&s.deps, &secret, name, &token)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let mut as_clone = pg_login(&clone, &text(&pending, "password"))
+        .await
+        .expect("the clone logs in");
+    let acting: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&mut as_clone)
+        .await
+        .expect("current_user");
+    assert_eq!(acting, user, "the clone acts as the original");
+}
+
+/// The function died while granting a MariaDB clone the original's
+/// privileges: the clone logs in to the original's database, but lacks the
+/// grant on a second one. The retried setSecret gives it the rest.
+#[tokio::test]
+async fn mariadb_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_secret() {
+    let s = setup("my-half").await;
+    let user = unique("mhalf").replace('-', "_");
+    let password = my_user(&user).await;
+    let extra = format!("{user}_x");
+    let mut admin = mariadb().connect_root().await.expect("admin");
+    for sql in [
+        format!("CREATE DATABASE {extra}"),
+        format!("CREATE TABLE {extra}.t (id INT)"),
+        format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("the original's second grant");
+    }
+    let secret = with_master(
+        &s,
+        "my-half",
+        my_secret(&mariadb().root_user, mariadb().root_password()),
+        my_secret(&user, &password),
+    )
+    .await;
+    let token = secret.start_rotation().await.expect("rotation started");
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("createSecret");
+    let pending = secret.stage("AWSPENDING").await.expect("pending");
+    let clone = text(&pending, "username");
+    for sql in [
+        format!(
+            "CREATE USER '{clone}'@'%' IDENTIFIED BY '{}'",
+            text(&pending, "password")
+        ),
+        format!("GRANT ALL PRIVILEGES ON {user}.* TO '{clone}'@'%'"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("the statements before the crash");
+    }
+
+    for name in ["setSecret", "testSecret", "finishSecret"] {
+        step(&s.deps, &secret, name, &token)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let mut as_clone = my_login(&clone, &text(&pending, "password"))
+        .await
+        .expect("the clone logs in");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SELECT * FROM {extra}.t")))
+        .execute(&mut as_clone)
+        .await
+        .expect("the clone has every privilege of the original");
+}

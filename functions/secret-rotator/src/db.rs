@@ -171,30 +171,31 @@ async fn pg_set_user_password(
             .fetch_one(&mut *c)
             .await
             .map_err(|e| describe(&e, &[]))?;
-    if !exists {
-        // Member of the original role, and acting as it by default, so what
-        // either user creates is owned by the original and usable by both.
-        pg_exec(
-            c,
-            "SELECT format('CREATE ROLE %I WITH LOGIN PASSWORD %L IN ROLE %I', $1, $2, $3)",
-            &[user, &verifier, original],
-            &[&verifier],
-        )
-        .await?;
-        pg_exec(
-            c,
-            "SELECT format('ALTER ROLE %I SET role = %L', $1, $2)",
-            &[user, original],
-            &[],
-        )
-        .await?;
+    let builder = if exists {
+        "SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', $1, $2)"
+    } else {
+        "SELECT format('CREATE ROLE %I WITH LOGIN PASSWORD %L', $1, $2)"
+    };
+    pg_exec(c, builder, &[user, &verifier], &[&verifier]).await?;
+    if user == original {
         return Ok(());
     }
+    // The clone is a member of the original role and acts as it by default,
+    // so what either user creates is owned by the original and usable by
+    // both. Both are said again on every rotation (each is idempotent), so a
+    // clone half made by a crash is finished by the retried step.
     pg_exec(
         c,
-        "SELECT format('ALTER ROLE %I WITH PASSWORD %L', $1, $2)",
-        &[user, &verifier],
-        &[&verifier],
+        "SELECT format('GRANT %I TO %I', $1, $2)",
+        &[original, user],
+        &[],
+    )
+    .await?;
+    pg_exec(
+        c,
+        "SELECT format('ALTER ROLE %I SET role = %L', $1, $2)",
+        &[user, original],
+        &[],
     )
     .await
 }

@@ -294,13 +294,9 @@ async fn set(
         None => None,
     };
 
-    // Set already (a repeated or resumed step)?
-    if let Ok(conn) = dbconn::connect(&target, user, password).await {
-        conn.close().await;
-        report.skipped(token, "the database already accepts the pending password");
-        return Ok(());
-    }
-
+    // Alternating users: the master makes the user whole every time, so a
+    // step retried after a crash between the statements that make a clone
+    // finishes the clone; a working login proves only the first of them.
     if let Some((master_arn, master)) = master {
         let master_user = master
             .username()
@@ -331,8 +327,16 @@ async fn set(
         return Ok(());
     }
 
-    // Single user: log in with any password the secret has held, newest
-    // first, so a rotation resumed after a crash still gets in.
+    // Single user: one statement sets the password, so a login that works
+    // means this step is done (a repeated or resumed step).
+    if let Ok(conn) = dbconn::connect(&target, user, password).await {
+        conn.close().await;
+        report.skipped(token, "the database already accepts the pending password");
+        return Ok(());
+    }
+
+    // Otherwise log in with any password the secret has held, newest first,
+    // so a rotation resumed after a crash still gets in.
     let mut candidates: Vec<SecretValue> = Vec::new();
     for stage in [CURRENT, PREVIOUS] {
         if let Some(v) = sm.value(stage, None).await? {
