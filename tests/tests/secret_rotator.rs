@@ -948,3 +948,102 @@ async fn mariadb_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_se
         .await
         .expect("the clone has every privilege of the original");
 }
+
+/// A failure at every statement that changes a MariaDB clone as it is made,
+/// one rotation each: the master account may send k statements
+/// (`MAX_QUERIES_PER_HOUR k`, which the server enforces statement by
+/// statement), setSecret fails at the next, the limit is lifted and the
+/// retried steps must leave a clone with all of the original's privileges
+/// and its TLS requirement. k grows until setSecret no longer fails.
+#[tokio::test]
+async fn mariadb_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_the_retry() {
+    let s = setup("my-every").await;
+    let mut admin = mariadb().connect_root().await.expect("admin");
+    let mut failures = 0;
+    for k in 1..60 {
+        let user = unique("every").replace('-', "_");
+        let password = my_user(&user).await;
+        let extra = format!("{user}_x");
+        let master = format!("{user}_m");
+        let master_password = random_alnum(20);
+        for sql in [
+            format!("CREATE DATABASE {extra}"),
+            format!("CREATE TABLE {extra}.t (id INT)"),
+            format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
+            format!("ALTER USER '{user}'@'%' REQUIRE SSL"),
+            format!(
+                "CREATE USER '{master}'@'%' IDENTIFIED BY '{master_password}' \
+                 WITH MAX_QUERIES_PER_HOUR {k}"
+            ),
+            format!("GRANT ALL PRIVILEGES ON *.* TO '{master}'@'%' WITH GRANT OPTION"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .expect("setup sql");
+        }
+        let secret = with_master(
+            &s,
+            "my-every",
+            my_secret(&master, &master_password),
+            my_secret(&user, &password),
+        )
+        .await;
+        let token = secret.start_rotation().await.expect("rotation started");
+        step(&s.deps, &secret, "createSecret", &token)
+            .await
+            .expect("createSecret");
+        let first = step(&s.deps, &secret, "setSecret", &token).await;
+        let Err(e) = first else {
+            // The limit counts statements sent as text (the prepared reads
+            // are not counted): the connection's SET, then the four that
+            // change the clone (CREATE USER, two GRANTs, REQUIRE SSL). Each
+            // of those four must have been the one that failed once.
+            assert!(failures >= 4, "a failure before each change: {failures}");
+            break;
+        };
+        assert!(
+            e.to_string().contains("max_queries_per_hour"),
+            "k={k}: the injected failure, not another: {e}"
+        );
+        failures += 1;
+        for sql in [
+            format!("ALTER USER '{master}'@'%' WITH MAX_QUERIES_PER_HOUR 0"),
+            "FLUSH USER_RESOURCES".to_owned(),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .expect("lift the limit");
+        }
+        for name in ["setSecret", "testSecret", "finishSecret"] {
+            step(&s.deps, &secret, name, &token)
+                .await
+                .unwrap_or_else(|e| panic!("k={k}: {name}: {e}"));
+        }
+        let current = secret.current().await.expect("current");
+        let clone = text(&current, "username");
+        assert_eq!(clone, format!("{user}_clone"), "k={k}");
+        let mut as_clone = my_login(&clone, &text(&current, "password"))
+            .await
+            .unwrap_or_else(|e| panic!("k={k}: the clone logs in: {e}"));
+        for sql in [
+            format!("CREATE TABLE {user}.made_by_clone (id INT)"),
+            format!("SELECT * FROM {extra}.t"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&mut as_clone)
+                .await
+                .unwrap_or_else(|e| panic!("k={k}: the clone may run {sql}: {e}"));
+        }
+        let ssl_type: String = sqlx::query_scalar(
+            "SELECT CAST(ssl_type AS CHAR) FROM mysql.user WHERE User = ? AND Host = '%'",
+        )
+        .bind(&clone)
+        .fetch_one(&mut admin)
+        .await
+        .expect("ssl_type");
+        assert_eq!(ssl_type, "ANY", "k={k}: the clone requires TLS");
+    }
+    assert!(failures > 0, "no failure was injected");
+}
