@@ -1047,3 +1047,72 @@ async fn mariadb_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_th
     }
     assert!(failures > 0, "no failure was injected");
 }
+
+/// A schema every user may create in, on the master's search path (as
+/// `public` is by default before PostgreSQL 15): the application's user
+/// plants a `format(text, text, text)` there. The master must still build its
+/// statements with PostgreSQL's own format and never run the planted SQL.
+#[tokio::test]
+async fn postgres_a_function_planted_on_the_master_search_path_is_never_run() {
+    let s = setup("pg-plant").await;
+    let user = unique("plant").replace('-', "_");
+    let password = pg_user(&user).await;
+    let master = format!("{user}_m");
+    let master_password = random_alnum(20);
+    let schema = format!("{user}_open");
+    let pwned = format!("{user}_pwned");
+    let mut admin = postgres().connect_superuser().await.expect("admin");
+    for sql in [
+        format!("CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{master_password}'"),
+        format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
+        format!("CREATE SCHEMA {schema}"),
+        format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO PUBLIC"),
+        format!("ALTER ROLE {master} SET search_path = {schema}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("setup sql");
+    }
+    let mut as_user = pg_login(&user, &password).await.expect("user");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE FUNCTION {schema}.format(text, text, text) RETURNS text \
+         LANGUAGE sql AS $$ SELECT 'CREATE ROLE {pwned}' $$"
+    )))
+    .execute(&mut as_user)
+    .await
+    .expect("planted");
+
+    let secret = with_master(
+        &s,
+        "pg-plant",
+        pg_secret(&master, &master_password),
+        pg_secret(&user, &password),
+    )
+    .await;
+    let token = secret.start_rotation().await.expect("rotation started");
+    let outcome = async {
+        for name in STEPS {
+            step(&s.deps, &secret, name, &token)
+                .await
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
+        Ok::<(), String>(())
+    }
+    .await;
+    let planted_ran: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(&pwned)
+            .fetch_one(&mut admin)
+            .await
+            .expect("pg_roles");
+    assert!(
+        !planted_ran,
+        "the master ran SQL planted by the application's user"
+    );
+    outcome.expect("the rotation completes with PostgreSQL's own format");
+    let current = secret.current().await.expect("current");
+    pg_login(&text(&current, "username"), &text(&current, "password"))
+        .await
+        .expect("the clone logs in");
+}

@@ -33,7 +33,7 @@ pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), Str
                 let verifier = scram_verifier(password);
                 pg_exec(
                     c,
-                    "SELECT format('ALTER ROLE %I WITH PASSWORD %L', session_user, $1)",
+                    "SELECT pg_catalog.format('ALTER ROLE %I WITH PASSWORD %L', session_user, $1)",
                     &[&verifier],
                     &[&verifier],
                 )
@@ -133,7 +133,12 @@ fn identified_by(server: MyServer, password: &str) -> Result<String, String> {
     })
 }
 
-/// Builds a statement with the server's own quoting, then runs it. Its
+/// Builds a statement with the server's own quoting, then runs it. The
+/// builder names `pg_catalog.format`: PostgreSQL prefers an exact argument
+/// match anywhere on the search path to the catalog's variadic `format`, so
+/// an unqualified call would run a `format(text, text, text)` that any user
+/// who can create in a schema on the master's path (`public`, by default
+/// before PostgreSQL 15) planted there, as the master. Its
 /// arguments reach the server's log (as bound parameters and in the built
 /// statement): never pass a password. Errors mask `masked` (a verifier) and
 /// nothing else, so they still name the user or role they are about.
@@ -166,15 +171,15 @@ async fn pg_set_user_password(
 ) -> Result<(), String> {
     let verifier = scram_verifier(password);
     let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1)")
             .bind(user)
             .fetch_one(&mut *c)
             .await
             .map_err(|e| describe(&e, &[]))?;
     let builder = if exists {
-        "SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', $1, $2)"
+        "SELECT pg_catalog.format('ALTER ROLE %I WITH LOGIN PASSWORD %L', $1, $2)"
     } else {
-        "SELECT format('CREATE ROLE %I WITH LOGIN PASSWORD %L', $1, $2)"
+        "SELECT pg_catalog.format('CREATE ROLE %I WITH LOGIN PASSWORD %L', $1, $2)"
     };
     pg_exec(c, builder, &[user, &verifier], &[&verifier]).await?;
     if user == original {
@@ -186,14 +191,14 @@ async fn pg_set_user_password(
     // clone half made by a crash is finished by the retried step.
     pg_exec(
         c,
-        "SELECT format('GRANT %I TO %I', $1, $2)",
+        "SELECT pg_catalog.format('GRANT %I TO %I', $1, $2)",
         &[original, user],
         &[],
     )
     .await?;
     pg_exec(
         c,
-        "SELECT format('ALTER ROLE %I SET role = %L', $1, $2)",
+        "SELECT pg_catalog.format('ALTER ROLE %I SET role = %L', $1, $2)",
         &[user, original],
         &[],
     )
