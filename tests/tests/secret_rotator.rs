@@ -1116,3 +1116,76 @@ async fn postgres_a_function_planted_on_the_master_search_path_is_never_run() {
         .await
         .expect("the clone logs in");
 }
+
+/// testSecret checks the clone is whole (as the master), not only that its
+/// login works: a clone that lost what setSecret gave it is refused, and
+/// AWSCURRENT stays until setSecret runs again.
+#[tokio::test]
+async fn test_secret_refuses_a_clone_that_cannot_stand_in_for_the_original() {
+    let s = setup("incomplete").await;
+    let pg_owner = unique("pgwhole").replace('-', "_");
+    let pg_password = pg_user(&pg_owner).await;
+    let my_owner = unique("mywhole").replace('-', "_");
+    let my_password = my_user(&my_owner).await;
+    let cases = [
+        (
+            with_master(
+                &s,
+                "incomplete-pg",
+                pg_secret(&postgres().superuser, postgres().superuser_password()),
+                pg_secret(&pg_owner, &pg_password),
+            )
+            .await,
+            format!("ALTER ROLE {pg_owner}_clone RESET role"),
+            "does not act as",
+            pg_password,
+        ),
+        (
+            with_master(
+                &s,
+                "incomplete-my",
+                my_secret(&mariadb().root_user, mariadb().root_password()),
+                my_secret(&my_owner, &my_password),
+            )
+            .await,
+            format!("GRANT PROCESS ON *.* TO '{my_owner}_clone'@'%'"),
+            "still needs: REVOKE PROCESS ON *.*",
+            my_password,
+        ),
+    ];
+    for (secret, damage, said, old_password) in cases {
+        let token = secret.start_rotation().await.expect("rotation started");
+        for name in ["createSecret", "setSecret"] {
+            step(&s.deps, &secret, name, &token)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        if damage.starts_with("ALTER ROLE") {
+            let mut admin = postgres().connect_superuser().await.expect("admin");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(damage))
+                .execute(&mut admin)
+                .await
+                .expect("damage");
+        } else {
+            let mut admin = mariadb().connect_root().await.expect("admin");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(damage))
+                .execute(&mut admin)
+                .await
+                .expect("damage");
+        }
+        let err = step(&s.deps, &secret, "testSecret", &token)
+            .await
+            .expect_err("an incomplete clone is refused");
+        assert!(err.to_string().contains(said), "{err}");
+        assert_eq!(
+            text(&secret.current().await.expect("current"), "password"),
+            old_password,
+            "AWSCURRENT stays"
+        );
+        for name in ["setSecret", "testSecret", "finishSecret"] {
+            step(&s.deps, &secret, name, &token)
+                .await
+                .unwrap_or_else(|e| panic!("after repair, {name}: {e}"));
+        }
+    }
+}

@@ -13,9 +13,8 @@
 //! MySQL `QUOTE()`), so no user name can inject SQL; a password is never
 //! sent to be quoted, since that statement would be logged as it is.
 
-use sha1::{Digest, Sha1};
-
 use crate::grants::{self, Grants};
+use crate::password_sql::{MyServer, identified_by, own_password_sql, scram_verifier};
 use shared::db::{Conn, describe, scrub};
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
@@ -67,19 +66,6 @@ pub async fn set_user_password(
     result.map_err(|e| scrub(&e, &[password]))
 }
 
-/// The SCRAM-SHA-256 verifier PostgreSQL stores for `password`, with a fresh
-/// random salt: what `ALTER ROLE … PASSWORD` may carry instead of the password.
-fn scram_verifier(password: &str) -> String {
-    postgres_protocol::password::scram_sha_256(password.as_bytes())
-}
-
-/// Which server a MySQL-protocol connection reached: their logs differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MyServer {
-    MariaDb,
-    MySql,
-}
-
 async fn my_server(c: &mut MySqlConnection) -> Result<MyServer, String> {
     let version: String = sqlx::query_scalar("SELECT VERSION()")
         .fetch_one(&mut *c)
@@ -89,47 +75,6 @@ async fn my_server(c: &mut MySqlConnection) -> Result<MyServer, String> {
         MyServer::MariaDb
     } else {
         MyServer::MySql
-    })
-}
-
-/// `mysql_native_password`'s stored form: `*` and the upper-case hex of
-/// SHA1(SHA1(password)), what MariaDB's `PASSWORD()` returns.
-fn native_hash(password: &str) -> String {
-    let twice = Sha1::digest(Sha1::digest(password.as_bytes()));
-    let hex: String = twice.iter().map(|b| format!("{b:02X}")).collect();
-    format!("*{hex}")
-}
-
-/// A password as a MySQL string literal, for the statements MySQL rewrites
-/// in its logs. Generated passwords never hold a quote or a backslash
-/// (`sm::random` excludes them); one that does is refused rather than
-/// escaped, because what a backslash means depends on the session's sql_mode.
-fn my_literal(password: &str) -> Result<String, String> {
-    if password.contains(['\'', '\\']) || password.chars().any(char::is_control) {
-        return Err(
-            "the pending password holds a quote, a backslash or a control character, \
-                    which cannot be sent safely: start a new rotation so a new one is generated"
-                .into(),
-        );
-    }
-    Ok(format!("'{password}'"))
-}
-
-/// The statement by which the connected user sets its own password.
-/// MariaDB wants CREATE USER for ALTER USER, even on oneself, but lets anyone
-/// SET PASSWORD; MySQL lets anyone ALTER USER USER().
-fn own_password_sql(server: MyServer, password: &str) -> Result<String, String> {
-    Ok(match server {
-        MyServer::MariaDb => format!("SET PASSWORD = '{}'", native_hash(password)),
-        MyServer::MySql => format!("ALTER USER USER() IDENTIFIED BY {}", my_literal(password)?),
-    })
-}
-
-/// The clause by which CREATE USER and ALTER USER give an account `password`.
-fn identified_by(server: MyServer, password: &str) -> Result<String, String> {
-    Ok(match server {
-        MyServer::MariaDb => format!("IDENTIFIED BY PASSWORD '{}'", native_hash(password)),
-        MyServer::MySql => format!("IDENTIFIED BY {}", my_literal(password)?),
     })
 }
 
@@ -234,12 +179,7 @@ async fn my_set_user_password(
 ) -> Result<(), String> {
     let server = my_server(c).await?;
     let identified = identified_by(server, password)?;
-    let hosts: Vec<String> =
-        sqlx::query_scalar("SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ?")
-            .bind(original)
-            .fetch_all(&mut *c)
-            .await
-            .map_err(|e| describe(&e, &[]))?;
+    let hosts = my_hosts(c, original).await?;
     if hosts.is_empty() {
         return Err(format!("user {original:?} does not exist on the server"));
     }
@@ -247,14 +187,11 @@ async fn my_set_user_password(
     for host in hosts {
         let quoted_host = my_quote(c, &host).await?;
         let account = format!("{quoted_user}@{quoted_host}");
-        let exists: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?")
-                .bind(user)
-                .bind(&host)
-                .fetch_one(&mut *c)
-                .await
-                .map_err(|e| describe(&e, &[]))?;
-        let verb = if exists == 0 { "CREATE" } else { "ALTER" };
+        let verb = if my_exists(c, user, &host).await? {
+            "ALTER"
+        } else {
+            "CREATE"
+        };
         my_exec(
             c,
             format!("{verb} USER {account} {identified}"),
@@ -265,16 +202,108 @@ async fn my_set_user_password(
         // every rotation that sets it, not only when it is made, so what was
         // given to or taken from the original since reaches the clone.
         if user != original {
-            let source = format!("{}@{quoted_host}", my_quote(c, original).await?);
-            let wanted = Grants::parse(&my_show_grants(c, &source).await?);
-            let have = Grants::parse(&my_show_grants(c, &account).await?);
-            for statement in grants::sync(&wanted, &have, &account) {
+            for statement in my_clone_plan(c, original, user, &host).await? {
                 my_exec(c, statement, &[password]).await?;
             }
-            my_copy_tls(c, original, user, &host, &account).await?;
         }
     }
     Ok(())
+}
+
+/// The statements that give `user@host` the privileges and TLS requirement
+/// `original@host` has: empty when the clone is whole.
+async fn my_clone_plan(
+    c: &mut MySqlConnection,
+    original: &str,
+    user: &str,
+    host: &str,
+) -> Result<Vec<String>, String> {
+    let quoted_host = my_quote(c, host).await?;
+    let source = format!("{}@{quoted_host}", my_quote(c, original).await?);
+    let account = format!("{}@{quoted_host}", my_quote(c, user).await?);
+    let wanted = Grants::parse(&my_show_grants(c, &source).await?);
+    let have = Grants::parse(&my_show_grants(c, &account).await?);
+    let mut plan = grants::sync(&wanted, &have, &account);
+    plan.extend(my_tls_plan(c, original, user, host, &account).await?);
+    Ok(plan)
+}
+
+/// What `user` lacks to stand in for `original` (alternating users), in
+/// words; empty when it is whole. Read as the master, so testSecret checks
+/// what setSecret did rather than assume it.
+pub async fn clone_gaps(
+    conn: &mut Conn,
+    original: &str,
+    user: &str,
+) -> Result<Vec<String>, String> {
+    match conn {
+        Conn::Pg(c) => pg_clone_gaps(c, original, user).await,
+        Conn::My(c) => {
+            let mut gaps = Vec::new();
+            for host in my_hosts(c, original).await? {
+                if !my_exists(c, user, &host).await? {
+                    gaps.push(format!("{user}@{host} does not exist"));
+                    continue;
+                }
+                gaps.extend(
+                    my_clone_plan(c, original, user, &host)
+                        .await?
+                        .into_iter()
+                        .map(|statement| format!("{user}@{host} still needs: {statement}")),
+                );
+            }
+            Ok(gaps)
+        }
+    }
+}
+
+async fn pg_clone_gaps(
+    c: &mut PgConnection,
+    original: &str,
+    user: &str,
+) -> Result<Vec<String>, String> {
+    let (member, acting): (bool, bool) = sqlx::query_as(
+        "SELECT pg_catalog.pg_has_role($1, $2, 'MEMBER'), \
+         EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s \
+                 JOIN pg_catalog.pg_roles r ON r.oid = s.setrole \
+                 WHERE r.rolname = $1 AND s.setdatabase = 0 \
+                 AND ('role=' || $2) = ANY (s.setconfig))",
+    )
+    .bind(user)
+    .bind(original)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(|e| describe(&e, &[]))?;
+    let mut gaps = Vec::new();
+    if !member {
+        gaps.push(format!("{user} is not a member of {original}"));
+    }
+    if !acting {
+        gaps.push(format!(
+            "{user} does not act as {original} by default (ALTER ROLE ... SET role)"
+        ));
+    }
+    Ok(gaps)
+}
+
+/// The hosts `user` has an account on.
+async fn my_hosts(c: &mut MySqlConnection, user: &str) -> Result<Vec<String>, String> {
+    sqlx::query_scalar("SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ?")
+        .bind(user)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| describe(&e, &[]))
+}
+
+async fn my_exists(c: &mut MySqlConnection, user: &str, host: &str) -> Result<bool, String> {
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?")
+            .bind(user)
+            .bind(host)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(|e| describe(&e, &[]))?;
+    Ok(count > 0)
 }
 
 async fn my_show_grants(c: &mut MySqlConnection, account: &str) -> Result<Vec<String>, String> {
@@ -284,15 +313,16 @@ async fn my_show_grants(c: &mut MySqlConnection, account: &str) -> Result<Vec<St
         .map_err(|e| describe(&e, &[]))
 }
 
-/// `user@host` (quoted as `account`) gets the TLS requirement `original`
-/// has on the same host (REQUIRE NONE, SSL or X509).
-async fn my_copy_tls(
+/// The statement that gives `user@host` (quoted as `account`) the TLS
+/// requirement `original` has on the same host (REQUIRE NONE, SSL or X509),
+/// if it differs.
+async fn my_tls_plan(
     c: &mut MySqlConnection,
     original: &str,
     user: &str,
     host: &str,
     account: &str,
-) -> Result<(), String> {
+) -> Result<Option<String>, String> {
     let mut types = Vec::new();
     for name in [original, user] {
         let ssl_type: String = sqlx::query_scalar(
@@ -306,63 +336,14 @@ async fn my_copy_tls(
         types.push(ssl_type);
     }
     if types[0] == types[1] {
-        return Ok(());
+        return Ok(None);
     }
-    let Some(clause) = grants::require_clause(&types[0]) else {
-        return Err(format!(
+    match grants::require_clause(&types[0]) {
+        Some(clause) => Ok(Some(format!("ALTER USER {account} {clause}"))),
+        None => Err(format!(
             "{original}@{host} requires a particular certificate issuer, subject or cipher \
              (REQUIRE ISSUER/SUBJECT/CIPHER), which is not copied: give {user}@{host} the same \
              requirement, then rotate again"
-        ));
-    };
-    my_exec(c, format!("ALTER USER {account} {clause}"), &[]).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mariadb_gets_the_native_hash_never_the_password() {
-        // MariaDB's and MySQL 5.7's SELECT PASSWORD('password').
-        assert_eq!(
-            native_hash("password"),
-            "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"
-        );
-        let own = own_password_sql(MyServer::MariaDb, "Secret123").expect("sql");
-        assert_eq!(
-            own,
-            format!("SET PASSWORD = '{}'", native_hash("Secret123"))
-        );
-        let clause = identified_by(MyServer::MariaDb, "Secret123").expect("sql");
-        assert!(clause.starts_with("IDENTIFIED BY PASSWORD '*"), "{clause}");
-        assert!(!own.contains("Secret123") && !clause.contains("Secret123"));
-    }
-
-    #[test]
-    fn mysql_gets_the_statements_it_rewrites_in_its_logs() {
-        // Covered here because no MySQL 8 server can be installed on the test
-        // machines (Debian ships MariaDB only): see the README.
-        assert_eq!(
-            own_password_sql(MyServer::MySql, "Secret123").expect("sql"),
-            "ALTER USER USER() IDENTIFIED BY 'Secret123'"
-        );
-        assert_eq!(
-            identified_by(MyServer::MySql, "Secret123").expect("sql"),
-            "IDENTIFIED BY 'Secret123'"
-        );
-        for bad in ["it's", "back\\slash", "line\nbreak"] {
-            let err = identified_by(MyServer::MySql, bad).expect_err(bad);
-            assert!(!err.contains(bad), "the refusal never shows the password");
-        }
-    }
-
-    #[test]
-    fn postgres_gets_a_salted_scram_verifier() {
-        let a = scram_verifier("Secret123");
-        let b = scram_verifier("Secret123");
-        assert!(a.starts_with("SCRAM-SHA-256$4096:"), "{a}");
-        assert!(!a.contains("Secret123"));
-        assert_ne!(a, b, "each verifier has its own salt");
+        )),
     }
 }

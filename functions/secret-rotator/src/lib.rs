@@ -45,6 +45,8 @@ mod db;
 mod error;
 mod grants;
 pub mod input;
+mod master;
+mod password_sql;
 pub mod secret;
 mod sm;
 pub mod step;
@@ -67,6 +69,7 @@ use shared::db::{self as dbconn, Dialect, Server};
 /// The name this function goes by: crate, binary, Terraform resources.
 pub const FUNCTION: &str = "secret-rotator";
 
+use crate::master::{master_for, master_login};
 use crate::sm::{Sm, random};
 use crate::step::{CURRENT, Move, PENDING, PREVIOUS, Precheck, Versions};
 
@@ -266,54 +269,15 @@ async fn set(
     let user = pending.username().map_err(|p| sm.bad(p))?;
     let password = pending.password().map_err(|p| sm.bad(p))?;
 
-    // The master secret, checked against the server before anything is sent
-    // to it: not even the pending login below goes to a server the master
-    // secret does not name.
-    let master = match pending.master_arn() {
-        Some(master_arn) => {
-            let master_text = sm
-                .client
-                .get_secret_value()
-                .secret_id(master_arn)
-                .version_stage(CURRENT)
-                .send()
-                .await
-                .map_err(|e| sm.fail("GetSecretValue (master secret)", &e))?
-                .secret_string
-                .unwrap_or_default();
-            let master = SecretValue::parse(&master_text)
-                .map_err(|p| sm.bad(format!("master secret: {p}")))?;
-            secret::master_server_matches(&pending, &master, engine).map_err(|problem| {
-                Error::Rotation {
-                    step: sm.step,
-                    problem,
-                }
-            })?;
-            Some((master_arn, master))
-        }
-        None => None,
-    };
+    // Checked against the server before anything is sent to it: not even the
+    // pending login below goes to a server the master secret does not name.
+    let master = master_for(sm, &pending, engine).await?;
 
     // Alternating users: the master makes the user whole every time, so a
     // step retried after a crash between the statements that make a clone
     // finishes the clone; a working login proves only the first of them.
     if let Some((master_arn, master)) = master {
-        let master_user = master
-            .username()
-            .map_err(|p| sm.bad(format!("master secret: {p}")))?;
-        let master_password = master
-            .password()
-            .map_err(|p| sm.bad(format!("master secret: {p}")))?;
-        let mut conn = dbconn::connect(&target, master_user, master_password)
-            .await
-            .map_err(|p| {
-                db_error(
-                    sm.step,
-                    format!(
-                        "cannot connect as the master user {master_user} (secret {master_arn}): {p}"
-                    ),
-                )
-            })?;
+        let mut conn = master_login(&target, sm, master_arn, &master).await?;
         let encrypted = conn.encrypted().await;
         db::set_user_password(&mut conn, original_user(user), user, password)
             .await
@@ -396,7 +360,8 @@ async fn set(
 /// testSecret: the pending credentials work.
 async fn test(sm: &Sm<'_>, token: &str, deps: &Deps, report: &mut Report) -> Result<(), Error> {
     let pending = sm.required(PENDING, Some(token)).await?;
-    if pending.engine().map_err(|p| sm.bad(p))? == Engine::Token {
+    let engine = pending.engine().map_err(|p| sm.bad(p))?;
+    if engine == Engine::Token {
         if pending.token().is_none() {
             return Err(sm.bad("the pending token is empty".into()));
         }
@@ -417,6 +382,29 @@ async fn test(sm: &Sm<'_>, token: &str, deps: &Deps, report: &mut Report) -> Res
     conn.ping().await.map_err(|p| db_error(sm.step, p))?;
     let encrypted = conn.encrypted().await;
     conn.close().await;
+    // A clone must be whole before finishSecret makes it current: checked
+    // as the master, not assumed from a login that works.
+    let original = original_user(user);
+    if user != original
+        && let Some((master_arn, master)) = master_for(sm, &pending, engine).await?
+    {
+        let mut as_master = master_login(&target, sm, master_arn, &master).await?;
+        let gaps = db::clone_gaps(&mut as_master, original, user)
+            .await
+            .map_err(|p| db_error(sm.step, format!("checking {user} against {original}: {p}")));
+        as_master.close().await;
+        let gaps = gaps?;
+        if !gaps.is_empty() {
+            return Err(Error::Rotation {
+                step: sm.step,
+                problem: format!(
+                    "{user} cannot stand in for {original} yet, so AWSCURRENT stays where it is \
+                     (setSecret makes it whole when it runs again): {}",
+                    gaps.join("; ")
+                ),
+            });
+        }
+    }
     report.did(
         Entry::new(token)
             .action(format!("logged in as {user} with the pending password"))
