@@ -1189,3 +1189,80 @@ async fn test_secret_refuses_a_clone_that_cannot_stand_in_for_the_original() {
         }
     }
 }
+
+/// A failure at each statement that makes a PostgreSQL clone, one rotation
+/// each. Each statement writes one shared catalog (CREATE ROLE pg_authid,
+/// GRANT pg_auth_members, SET role pg_db_role_setting): the test holds a
+/// SHARE lock on one, the master's lock_timeout makes that statement fail
+/// after the ones before it took effect, the lock is released, and the
+/// retried steps must leave a clone that acts as the original.
+#[tokio::test]
+async fn postgres_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_the_retry() {
+    let s = setup("pg-every").await;
+    let mut admin = postgres().connect_superuser().await.expect("admin");
+    for catalog in ["pg_authid", "pg_auth_members", "pg_db_role_setting"] {
+        let user = unique("pgevery").replace('-', "_");
+        let password = pg_user(&user).await;
+        let master = format!("{user}_m");
+        let master_password = random_alnum(20);
+        for sql in [
+            format!("CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{master_password}'"),
+            format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
+            format!("ALTER ROLE {master} SET lock_timeout = '300ms'"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .expect("setup sql");
+        }
+        let secret = with_master(
+            &s,
+            "pg-every",
+            pg_secret(&master, &master_password),
+            pg_secret(&user, &password),
+        )
+        .await;
+        let token = secret.start_rotation().await.expect("rotation started");
+        step(&s.deps, &secret, "createSecret", &token)
+            .await
+            .expect("createSecret");
+
+        let mut locker = postgres().connect_superuser().await.expect("locker");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "BEGIN; LOCK TABLE pg_catalog.{catalog} IN SHARE MODE"
+        )))
+        .execute(&mut locker)
+        .await
+        .expect("lock");
+        let failed = step(&s.deps, &secret, "setSecret", &token).await;
+        sqlx::raw_sql("COMMIT")
+            .execute(&mut locker)
+            .await
+            .expect("unlock");
+        let err = failed.expect_err("the statement writing the locked catalog fails");
+        assert!(err.to_string().contains("lock timeout"), "{catalog}: {err}");
+
+        for name in ["setSecret", "testSecret", "finishSecret"] {
+            step(&s.deps, &secret, name, &token)
+                .await
+                .unwrap_or_else(|e| panic!("{catalog}: {name}: {e}"));
+        }
+        let current = secret.current().await.expect("current");
+        let clone = text(&current, "username");
+        assert_eq!(clone, format!("{user}_clone"), "{catalog}");
+        let mut as_clone = pg_login(&clone, &text(&current, "password"))
+            .await
+            .unwrap_or_else(|e| panic!("{catalog}: the clone logs in: {e}"));
+        let acting: String = sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&mut as_clone)
+            .await
+            .expect("current_user");
+        assert_eq!(acting, user, "{catalog}: the clone acts as the original");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE {user}.made_by_clone (id int)"
+        )))
+        .execute(&mut as_clone)
+        .await
+        .unwrap_or_else(|e| panic!("{catalog}: the clone works in the original's schema: {e}"));
+    }
+}
