@@ -1266,3 +1266,125 @@ async fn postgres_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_t
         .unwrap_or_else(|e| panic!("{catalog}: the clone works in the original's schema: {e}"));
     }
 }
+
+/// Single user: the statement by which the user changes its own password
+/// fails (PostgreSQL: pg_authid locked past the user's lock_timeout;
+/// MariaDB: the account's MAX_QUERIES_PER_HOUR, for every k until setSecret
+/// passes); the retried steps end with the new password working and the
+/// old one refused.
+#[tokio::test]
+async fn a_failure_at_a_single_user_password_change_is_recovered_by_the_retry() {
+    let s = setup("single-fail").await;
+    // PostgreSQL.
+    let user = unique("pgsingle").replace('-', "_");
+    let old = pg_user(&user).await;
+    let mut admin = postgres().connect_superuser().await.expect("admin");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER ROLE {user} SET lock_timeout = '300ms'"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("lock_timeout");
+    let secret = RotatedSecret::create(
+        &s.secrets,
+        "pg-single-fail",
+        &pg_secret(&user, &old).to_string(),
+    )
+    .await
+    .expect("secret");
+    let token = secret.start_rotation().await.expect("rotation started");
+    step(&s.deps, &secret, "createSecret", &token)
+        .await
+        .expect("createSecret");
+    let mut locker = postgres().connect_superuser().await.expect("locker");
+    sqlx::raw_sql("BEGIN; LOCK TABLE pg_catalog.pg_authid IN SHARE MODE")
+        .execute(&mut locker)
+        .await
+        .expect("lock");
+    let failed = step(&s.deps, &secret, "setSecret", &token).await;
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut locker)
+        .await
+        .expect("unlock");
+    let err = failed.expect_err("the password change fails");
+    assert!(err.to_string().contains("lock timeout"), "{err}");
+    for name in ["setSecret", "testSecret", "finishSecret"] {
+        step(&s.deps, &secret, name, &token)
+            .await
+            .unwrap_or_else(|e| panic!("postgres {name}: {e}"));
+    }
+    let current = secret.current().await.expect("current");
+    pg_login(&user, &text(&current, "password"))
+        .await
+        .expect("the new password works");
+    assert!(
+        pg_login(&user, &old).await.is_err(),
+        "the old one is refused"
+    );
+
+    // MariaDB.
+    let mut root = mariadb().connect_root().await.expect("root");
+    let mut failures = 0;
+    for k in 1..20 {
+        let user = unique("mysingle").replace('-', "_");
+        let old = my_user(&user).await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER USER '{user}'@'%' WITH MAX_QUERIES_PER_HOUR {k}"
+        )))
+        .execute(&mut root)
+        .await
+        .expect("limit");
+        let secret = RotatedSecret::create(
+            &s.secrets,
+            "my-single-fail",
+            &my_secret(&user, &old).to_string(),
+        )
+        .await
+        .expect("secret");
+        let token = secret.start_rotation().await.expect("rotation started");
+        step(&s.deps, &secret, "createSecret", &token)
+            .await
+            .expect("createSecret");
+        let first = step(&s.deps, &secret, "setSecret", &token).await;
+        let lifted = async {
+            for sql in [
+                format!("ALTER USER '{user}'@'%' WITH MAX_QUERIES_PER_HOUR 0"),
+                "FLUSH USER_RESOURCES".to_owned(),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut root)
+                    .await
+                    .expect("lift the limit");
+            }
+        };
+        let done = match first {
+            Ok(_) => true,
+            Err(e) => {
+                assert!(e.to_string().contains("max_queries_per_hour"), "k={k}: {e}");
+                failures += 1;
+                false
+            }
+        };
+        lifted.await;
+        for name in ["setSecret", "testSecret", "finishSecret"] {
+            step(&s.deps, &secret, name, &token)
+                .await
+                .unwrap_or_else(|e| panic!("mariadb k={k}: {name}: {e}"));
+        }
+        let current = secret.current().await.expect("current");
+        my_login(&user, &text(&current, "password"))
+            .await
+            .unwrap_or_else(|e| panic!("k={k}: the new password works: {e}"));
+        assert!(
+            my_login(&user, &old).await.is_err(),
+            "k={k}: the old one is refused"
+        );
+        if done {
+            break;
+        }
+    }
+    assert!(
+        failures >= 1,
+        "a failure was injected at the password change"
+    );
+}
