@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use crate::contract::{self, Ledger, Verdict};
 
 /// What an injected failure looks like to the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Fault {
     /// HTTP 400 with the protocol's throttling error (the SDK retries it).
     Throttle,
@@ -38,6 +38,11 @@ pub enum Fault {
     /// The call reaches the emulator and takes effect, but the client gets
     /// HTTP 500: the "did my send happen?" case that at-least-once code must survive.
     LoseResponse,
+    /// The call reaches the emulator and takes effect; its JSON answer is
+    /// passed through this function before the client sees it: what another
+    /// actor changing the resource between two calls looks like (JSON
+    /// protocols only; any other answer passes unchanged).
+    Rewrite(fn(serde_json::Value) -> serde_json::Value),
     /// Any other error response, e.g. `AccessDeniedException` with 400.
     Error {
         status: u16,
@@ -332,6 +337,22 @@ async fn handle(
             "InternalFailure",
             "internal failure (injected)",
         )),
+        Some(Fault::Rewrite(change)) => {
+            let (mut parts, answer) = forward(&upstream, parts, body).await.into_parts();
+            let bytes = answer
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(value) => {
+                    parts.headers.remove(hyper::header::CONTENT_LENGTH);
+                    Bytes::from(change(value).to_string())
+                }
+                Err(_) => bytes,
+            };
+            Ok(Response::from_parts(parts, Full::new(body)))
+        }
         Some(Fault::Error {
             status,
             code,

@@ -13,6 +13,7 @@ use harness::fixtures::TopicWithQueue;
 use harness::mariadb::MariaDb;
 use harness::names::{random_alnum, unique};
 use harness::postgres::Postgres;
+use harness::proxy::{Fault, FaultProxy};
 use harness::rotation::{RotatedSecret, new_token};
 use harness::tls::TestCa;
 use secret_rotator::{Config, Deps, Error, invoke};
@@ -1387,4 +1388,51 @@ async fn a_failure_at_a_single_user_password_change_is_recovered_by_the_retry() 
         failures >= 1,
         "a failure was injected at the password change"
     );
+}
+
+/// Rotation is turned off while finishSecret runs, after it moved AWSCURRENT
+/// (the step's second DescribeSecret says so). The rotation is complete:
+/// finishSecret reports it done instead of failing after the fact.
+#[tokio::test]
+async fn finish_secret_does_not_fail_a_rotation_it_completed_when_rotation_is_turned_off_meanwhile()
+{
+    let s = setup("finish-off").await;
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let mut deps = s.deps.clone();
+    deps.secrets = aws_sdk_secretsmanager::Client::new(&proxy.sdk_config().await);
+    let secret = RotatedSecret::create(
+        &s.secrets,
+        "finish-off",
+        r#"{"engine":"token","token":"t0"}"#,
+    )
+    .await
+    .expect("secret");
+    let token = secret.start_rotation().await.expect("rotation started");
+    for name in ["createSecret", "setSecret", "testSecret"] {
+        step(&deps, &secret, name, &token)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let pending = secret.stage("AWSPENDING").await.expect("pending");
+    proxy.fail_after(
+        "DescribeSecret",
+        1,
+        1,
+        Fault::Rewrite(|mut answer| {
+            answer["RotationEnabled"] = json!(false);
+            answer
+        }),
+    );
+    let report = step(&deps, &secret, "finishSecret", &token)
+        .await
+        .expect("finishSecret reports the rotation it completed");
+    assert_eq!(
+        proxy.faults_served(),
+        1,
+        "the second DescribeSecret was rewritten"
+    );
+    assert_eq!(report.done.len(), 1, "{report:?}");
+    assert_eq!(secret.current().await.expect("current"), pending);
 }

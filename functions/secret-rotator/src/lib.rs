@@ -429,7 +429,7 @@ async fn finish(
     .await?;
     // Secrets Manager moves AWSPREVIOUS itself; say it explicitly where it did not.
     if current.is_some() {
-        let after = sm.versions_checked().await?;
+        let after = sm.versions().await?;
         for m in step::after_current_moved(&after, token, current.as_deref()) {
             sm.move_stage(&m).await?;
         }

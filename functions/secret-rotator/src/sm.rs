@@ -42,6 +42,24 @@ impl<'a> Sm<'a> {
 
     /// The version-to-stages map, after checking that rotation is enabled.
     pub async fn versions_checked(&self) -> Result<Versions, Error> {
+        let (enabled, versions) = self.describe().await?;
+        if !enabled {
+            return Err(Error::Rotation {
+                step: self.step,
+                problem: format!("rotation is not enabled on secret {}", self.id),
+            });
+        }
+        Ok(versions)
+    }
+
+    /// The versions and their stages, whether rotation is on or not: what
+    /// finishSecret reads once AWSCURRENT has moved, when the rotation is
+    /// complete whatever happens to the setting meanwhile.
+    pub async fn versions(&self) -> Result<Versions, Error> {
+        Ok(self.describe().await?.1)
+    }
+
+    async fn describe(&self) -> Result<(bool, Versions), Error> {
         let d = self
             .client
             .describe_secret()
@@ -49,13 +67,10 @@ impl<'a> Sm<'a> {
             .send()
             .await
             .map_err(|e| self.fail("DescribeSecret", &e))?;
-        if d.rotation_enabled != Some(true) {
-            return Err(Error::Rotation {
-                step: self.step,
-                problem: format!("rotation is not enabled on secret {}", self.id),
-            });
-        }
-        Ok(d.version_ids_to_stages.unwrap_or_default())
+        Ok((
+            d.rotation_enabled == Some(true),
+            d.version_ids_to_stages.unwrap_or_default(),
+        ))
     }
 
     /// A version's value: by stage (and version id when given). `None` when it has none.
