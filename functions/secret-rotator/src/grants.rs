@@ -17,6 +17,11 @@ const ALL: &str = "ALL PRIVILEGES";
 pub struct Grants {
     on: BTreeMap<String, Privileges>,
     roles: BTreeSet<String>,
+    /// MySQL 8 partial revokes (`partial_revokes=ON`): privileges held
+    /// globally but withdrawn on one schema, which SHOW GRANTS lists as
+    /// `REVOKE … ON db.* FROM …`. Missing them would leave the clone with
+    /// more than the original.
+    withdrawn: BTreeMap<String, BTreeSet<String>>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -32,6 +37,17 @@ impl Grants {
     pub fn parse(lines: &[String]) -> Grants {
         let mut grants = Grants::default();
         for line in lines {
+            if let Some(rest) = line.strip_prefix("REVOKE ")
+                && let Some((what, _)) = rest.split_once(" FROM ")
+                && let Some((names, object)) = what.split_once(" ON ")
+            {
+                grants
+                    .withdrawn
+                    .entry(object.to_owned())
+                    .or_default()
+                    .extend(split_top_level(names));
+                continue;
+            }
             let Some(rest) = line.strip_prefix("GRANT ") else {
                 continue;
             };
@@ -139,6 +155,34 @@ pub fn sync(wanted: &Grants, have: &Grants, account: &str) -> Vec<String> {
     for role in have.roles.difference(&wanted.roles) {
         revokes.push(format!("REVOKE {role} FROM {account}"));
     }
+    // Partial revokes: withdrawing on a schema is a REVOKE there, and
+    // lifting one a GRANT there. They come after the global grants, whose
+    // privileges they narrow.
+    let none = BTreeSet::new();
+    let objects: BTreeSet<&String> = wanted
+        .withdrawn
+        .keys()
+        .chain(have.withdrawn.keys())
+        .collect();
+    for object in objects {
+        let want = wanted.withdrawn.get(object).unwrap_or(&none);
+        let got = have.withdrawn.get(object).unwrap_or(&none);
+        let withdraw: BTreeSet<String> = want.difference(got).cloned().collect();
+        // A schema-level GRANT lifts a partial revoke only of a privilege
+        // held globally; of any other it would add a privilege.
+        let global = wanted.on.get("*.*").map(|p| &p.names);
+        let held = |name: &String| global.is_some_and(|g| g.contains(name) || g.contains(ALL));
+        let lift: BTreeSet<String> = got.difference(want).filter(|n| held(n)).cloned().collect();
+        if !lift.is_empty() {
+            grants.push(format!("GRANT {} ON {object} TO {account}", join(&lift)));
+        }
+        if !withdraw.is_empty() {
+            revokes.push(format!(
+                "REVOKE {} ON {object} FROM {account}",
+                join(&withdraw)
+            ));
+        }
+    }
     grants.extend(revokes);
     grants
 }
@@ -228,6 +272,36 @@ mod tests {
                 "GRANT SELECT ON `app`.* TO `app_clone`@`%`",
             ]
         );
+    }
+
+    #[test]
+    fn mysql_partial_revokes_are_copied_and_lifted() {
+        // MySQL 8 with partial_revokes=ON (no MySQL 8 server can be installed
+        // here, so these statements are checked as text).
+        let original = Grants::parse(&lines(&[
+            "GRANT SELECT, INSERT ON *.* TO `app`@`%`",
+            "REVOKE INSERT ON `mysql`.* FROM `app`@`%`",
+        ]));
+        let fresh = Grants::parse(&lines(&[]));
+        assert_eq!(
+            sync(&original, &fresh, CLONE),
+            [
+                "GRANT INSERT, SELECT ON *.* TO `app_clone`@`%`",
+                "REVOKE INSERT ON `mysql`.* FROM `app_clone`@`%`",
+            ],
+            "the clone never holds what the original was refused"
+        );
+        let lifted = Grants::parse(&lines(&["GRANT SELECT, INSERT ON *.* TO `app`@`%`"]));
+        let clone = Grants::parse(&lines(&[
+            "GRANT SELECT, INSERT ON *.* TO `app_clone`@`%`",
+            "REVOKE INSERT, DELETE ON `mysql`.* FROM `app_clone`@`%`",
+        ]));
+        assert_eq!(
+            sync(&lifted, &clone, CLONE),
+            ["GRANT INSERT ON `mysql`.* TO `app_clone`@`%`"],
+            "INSERT is lifted; DELETE, held by neither globally, is never granted"
+        );
+        assert!(sync(&original, &original, CLONE).is_empty());
     }
 
     #[test]
