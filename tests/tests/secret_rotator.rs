@@ -1436,3 +1436,44 @@ async fn finish_secret_does_not_fail_a_rotation_it_completed_when_rotation_is_tu
     assert_eq!(report.done.len(), 1, "{report:?}");
     assert_eq!(secret.current().await.expect("current"), pending);
 }
+
+/// The original reads a database through a role that is its default: the
+/// clone gets the role and has it active at login too.
+#[tokio::test]
+async fn mariadb_clone_gets_the_original_default_role() {
+    let s = setup("my-role").await;
+    let user = unique("roled").replace('-', "_");
+    let password = my_user(&user).await;
+    let extra = format!("{user}_x");
+    let role = format!("{user}_reader");
+    let mut admin = mariadb().connect_root().await.expect("admin");
+    for sql in [
+        format!("CREATE DATABASE {extra}"),
+        format!("CREATE TABLE {extra}.t (id INT)"),
+        format!("CREATE ROLE {role}"),
+        format!("GRANT SELECT ON {extra}.* TO {role}"),
+        format!("GRANT {role} TO '{user}'@'%'"),
+        format!("SET DEFAULT ROLE {role} FOR '{user}'@'%'"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("setup sql");
+    }
+    let secret = with_master(
+        &s,
+        "my-role",
+        my_secret(&mariadb().root_user, mariadb().root_password()),
+        my_secret(&user, &password),
+    )
+    .await;
+    rotate(&s.deps, &secret).await;
+    let current = secret.current().await.expect("current");
+    let mut as_clone = my_login(&text(&current, "username"), &text(&current, "password"))
+        .await
+        .expect("the clone logs in");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SELECT * FROM {extra}.t")))
+        .execute(&mut as_clone)
+        .await
+        .expect("the clone reads through the role, active at login as for the original");
+}

@@ -202,7 +202,7 @@ async fn my_set_user_password(
         // every rotation that sets it, not only when it is made, so what was
         // given to or taken from the original since reaches the clone.
         if user != original {
-            for statement in my_clone_plan(c, original, user, &host).await? {
+            for statement in my_clone_plan(c, server, original, user, &host).await? {
                 my_exec(c, statement, &[password]).await?;
             }
         }
@@ -214,6 +214,7 @@ async fn my_set_user_password(
 /// `original@host` has: empty when the clone is whole.
 async fn my_clone_plan(
     c: &mut MySqlConnection,
+    server: MyServer,
     original: &str,
     user: &str,
     host: &str,
@@ -221,9 +222,13 @@ async fn my_clone_plan(
     let quoted_host = my_quote(c, host).await?;
     let source = format!("{}@{quoted_host}", my_quote(c, original).await?);
     let account = format!("{}@{quoted_host}", my_quote(c, user).await?);
-    let wanted = Grants::parse(&my_show_grants(c, &source).await?);
-    let have = Grants::parse(&my_show_grants(c, &account).await?);
-    let mut plan = grants::sync(&wanted, &have, &account);
+    let mut wanted = Grants::parse(&my_show_grants(c, &source).await?);
+    let mut have = Grants::parse(&my_show_grants(c, &account).await?);
+    if server == MyServer::MySql {
+        wanted = wanted.with_default_roles(my_default_roles(c, original, host).await?);
+        have = have.with_default_roles(my_default_roles(c, user, host).await?);
+    }
+    let mut plan = grants::sync(&wanted, &have, &account, server);
     plan.extend(my_tls_plan(c, original, user, host, &account).await?);
     Ok(plan)
 }
@@ -239,6 +244,7 @@ pub async fn clone_gaps(
     match conn {
         Conn::Pg(c) => pg_clone_gaps(c, original, user).await,
         Conn::My(c) => {
+            let server = my_server(c).await?;
             let mut gaps = Vec::new();
             for host in my_hosts(c, original).await? {
                 if !my_exists(c, user, &host).await? {
@@ -246,7 +252,7 @@ pub async fn clone_gaps(
                     continue;
                 }
                 gaps.extend(
-                    my_clone_plan(c, original, user, &host)
+                    my_clone_plan(c, server, original, user, &host)
                         .await?
                         .into_iter()
                         .map(|statement| format!("{user}@{host} still needs: {statement}")),
@@ -284,6 +290,24 @@ async fn pg_clone_gaps(
         ));
     }
     Ok(gaps)
+}
+
+/// MySQL 8's default roles of `user@host` (`'role'@'host'`); MariaDB lists
+/// its one in SHOW GRANTS instead.
+async fn my_default_roles(
+    c: &mut MySqlConnection,
+    user: &str,
+    host: &str,
+) -> Result<Vec<String>, String> {
+    sqlx::query_scalar(
+        "SELECT CAST(CONCAT(QUOTE(DEFAULT_ROLE_USER), '@', QUOTE(DEFAULT_ROLE_HOST)) AS CHAR) \
+         FROM mysql.default_roles WHERE USER = ? AND HOST = ?",
+    )
+    .bind(user)
+    .bind(host)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(|e| describe(&e, &[]))
 }
 
 /// The hosts `user` has an account on.

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::password_sql::MyServer;
+
 const ALL: &str = "ALL PRIVILEGES";
 
 /// One account's privileges: per object (`*.*`, `` `db`.* ``, a table, a
@@ -22,6 +24,10 @@ pub struct Grants {
     /// `REVOKE … ON db.* FROM …`. Missing them would leave the clone with
     /// more than the original.
     withdrawn: BTreeMap<String, BTreeSet<String>>,
+    /// The roles active at login: MariaDB lists its one as `SET DEFAULT ROLE
+    /// … FOR …` in SHOW GRANTS; MySQL 8 keeps them in `mysql.default_roles`
+    /// (see [`Grants::with_default_roles`]).
+    default_roles: BTreeSet<String>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -37,6 +43,14 @@ impl Grants {
     pub fn parse(lines: &[String]) -> Grants {
         let mut grants = Grants::default();
         for line in lines {
+            if let Some(rest) = line.strip_prefix("SET DEFAULT ROLE ")
+                && let Some((roles, _)) = rest.split_once(" FOR ")
+            {
+                grants
+                    .default_roles
+                    .extend(split_top_level(roles).into_iter().filter(|r| r != "NONE"));
+                continue;
+            }
             if let Some(rest) = line.strip_prefix("REVOKE ")
                 && let Some((what, _)) = rest.split_once(" FROM ")
                 && let Some((names, object)) = what.split_once(" ON ")
@@ -70,6 +84,15 @@ impl Grants {
             .on
             .retain(|_, p| !p.names.is_empty() || p.grant_option);
         grants
+    }
+}
+
+impl Grants {
+    /// The same grants with MySQL 8's default roles (`'role'@'host'`, as read
+    /// from `mysql.default_roles`).
+    pub fn with_default_roles(mut self, roles: impl IntoIterator<Item = String>) -> Grants {
+        self.default_roles.extend(roles);
+        self
     }
 }
 
@@ -107,7 +130,7 @@ fn join(names: &BTreeSet<String>) -> String {
 /// when it has `have`. Grants come before revokes, so a session still using
 /// the clone never loses a privilege both lists hold; only a move away from
 /// ALL PRIVILEGES revokes first, since revoking ALL takes everything.
-pub fn sync(wanted: &Grants, have: &Grants, account: &str) -> Vec<String> {
+pub fn sync(wanted: &Grants, have: &Grants, account: &str, server: MyServer) -> Vec<String> {
     let mut grants = Vec::new();
     let mut revokes = Vec::new();
     let empty = Privileges::default();
@@ -154,6 +177,18 @@ pub fn sync(wanted: &Grants, have: &Grants, account: &str) -> Vec<String> {
     }
     for role in have.roles.difference(&wanted.roles) {
         revokes.push(format!("REVOKE {role} FROM {account}"));
+    }
+    // The roles active at login, once the roles are granted.
+    if wanted.default_roles != have.default_roles {
+        let roles = if wanted.default_roles.is_empty() {
+            "NONE".to_owned()
+        } else {
+            join(&wanted.default_roles)
+        };
+        grants.push(match server {
+            MyServer::MariaDb => format!("SET DEFAULT ROLE {roles} FOR {account}"),
+            MyServer::MySql => format!("SET DEFAULT ROLE {roles} TO {account}"),
+        });
     }
     // Partial revokes: withdrawing on a schema is a REVOKE there, and
     // lifting one a GRANT there. They come after the global grants, whose
@@ -240,7 +275,7 @@ mod tests {
             "GRANT `admin` TO `app_clone`@`%`",
         ]));
         assert_eq!(
-            sync(&original, &clone, CLONE),
+            sync(&original, &clone, CLONE, MyServer::MySql),
             [
                 "GRANT SELECT ON `audit`.* TO `app_clone`@`%`",
                 "GRANT INSERT ON `shop`.* TO `app_clone`@`%`",
@@ -252,7 +287,7 @@ mod tests {
             ]
         );
         assert!(
-            sync(&original, &original, CLONE).is_empty(),
+            sync(&original, &original, CLONE, MyServer::MySql).is_empty(),
             "in sync: nothing to do"
         );
     }
@@ -262,11 +297,11 @@ mod tests {
         let all = Grants::parse(&lines(&["GRANT ALL PRIVILEGES ON `app`.* TO `app`@`%`"]));
         let select = Grants::parse(&lines(&["GRANT SELECT ON `app`.* TO `app`@`%`"]));
         assert_eq!(
-            sync(&all, &select, CLONE),
+            sync(&all, &select, CLONE, MyServer::MySql),
             ["GRANT ALL PRIVILEGES ON `app`.* TO `app_clone`@`%`"]
         );
         assert_eq!(
-            sync(&select, &all, CLONE),
+            sync(&select, &all, CLONE, MyServer::MySql),
             [
                 "REVOKE ALL PRIVILEGES ON `app`.* FROM `app_clone`@`%`",
                 "GRANT SELECT ON `app`.* TO `app_clone`@`%`",
@@ -284,7 +319,7 @@ mod tests {
         ]));
         let fresh = Grants::parse(&lines(&[]));
         assert_eq!(
-            sync(&original, &fresh, CLONE),
+            sync(&original, &fresh, CLONE, MyServer::MySql),
             [
                 "GRANT INSERT, SELECT ON *.* TO `app_clone`@`%`",
                 "REVOKE INSERT ON `mysql`.* FROM `app_clone`@`%`",
@@ -297,11 +332,39 @@ mod tests {
             "REVOKE INSERT, DELETE ON `mysql`.* FROM `app_clone`@`%`",
         ]));
         assert_eq!(
-            sync(&lifted, &clone, CLONE),
+            sync(&lifted, &clone, CLONE, MyServer::MySql),
             ["GRANT INSERT ON `mysql`.* TO `app_clone`@`%`"],
             "INSERT is lifted; DELETE, held by neither globally, is never granted"
         );
-        assert!(sync(&original, &original, CLONE).is_empty());
+        assert!(sync(&original, &original, CLONE, MyServer::MySql).is_empty());
+    }
+
+    #[test]
+    fn default_roles_are_set_in_each_server_s_words() {
+        let original = Grants::parse(&lines(&[
+            "GRANT `reader` TO `app`@`%`",
+            "SET DEFAULT ROLE `reader` FOR `app`@`%`",
+        ]));
+        let clone = Grants::parse(&lines(&[]));
+        assert_eq!(
+            sync(&original, &clone, CLONE, MyServer::MariaDb),
+            [
+                "GRANT `reader` TO `app_clone`@`%`",
+                "SET DEFAULT ROLE `reader` FOR `app_clone`@`%`",
+            ]
+        );
+        let mysql = Grants::parse(&lines(&["GRANT `r1`@`%`,`r2`@`%` TO `app`@`%`"]))
+            .with_default_roles(["'r1'@'%'".to_owned(), "'r2'@'%'".to_owned()]);
+        let plan = sync(&mysql, &clone, CLONE, MyServer::MySql);
+        assert_eq!(
+            plan.last().map(String::as_str),
+            Some("SET DEFAULT ROLE 'r1'@'%', 'r2'@'%' TO `app_clone`@`%`")
+        );
+        let none = sync(&clone, &original, CLONE, MyServer::MariaDb);
+        assert!(
+            none.contains(&"SET DEFAULT ROLE NONE FOR `app_clone`@`%`".to_owned()),
+            "{none:?}"
+        );
     }
 
     #[test]
