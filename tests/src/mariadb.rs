@@ -78,14 +78,16 @@ impl MariaDb {
         let install_refs: Vec<&str> = install_args.iter().map(String::as_str).collect();
         run_blocking(&install_db, &install_refs, &dir.join("install.log"), None)?;
 
-        // Runs at every start: gives root a password and a TCP account.
+        // Runs at every start: gives root a password and a TCP account. The
+        // hash, not the password, so the general log never shows it.
+        let hash = secret_rotator::password_sql::native_hash(&password);
         let init = dir.join("init.sql");
         std::fs::write(
             &init,
             format!(
-                "ALTER USER 'root'@'localhost' IDENTIFIED BY '{password}';\n\
+                "ALTER USER 'root'@'localhost' IDENTIFIED BY PASSWORD '{hash}';\n\
                  CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';\n\
-                 ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{password}';\n\
+                 ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY PASSWORD '{hash}';\n\
                  GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n\
                  FLUSH PRIVILEGES;\n"
             ),

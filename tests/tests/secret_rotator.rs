@@ -16,6 +16,7 @@ use harness::postgres::Postgres;
 use harness::proxy::{Fault, FaultProxy};
 use harness::rotation::{RotatedSecret, new_token};
 use harness::tls::TestCa;
+use secret_rotator::password_sql::{native_hash, scram_verifier};
 use secret_rotator::{Config, Deps, Error, invoke};
 use serde_json::{Value, json};
 use shared::Publisher;
@@ -108,7 +109,10 @@ async fn pg_user(name: &str) -> String {
     let password = random_alnum(20);
     let mut admin = postgres().connect_superuser().await.expect("admin");
     for sql in [
-        format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"),
+        format!(
+            "CREATE ROLE {name} LOGIN PASSWORD '{}'",
+            scram_verifier(&password)
+        ),
         format!("CREATE SCHEMA {name} AUTHORIZATION {name}"),
     ] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
@@ -130,7 +134,10 @@ async fn my_user(name: &str) -> String {
     let password = random_alnum(20);
     let mut admin = mariadb().connect_root().await.expect("admin");
     for sql in [
-        format!("CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"),
+        format!(
+            "CREATE USER '{name}'@'%' IDENTIFIED BY PASSWORD '{}'",
+            native_hash(&password)
+        ),
         format!("CREATE DATABASE {name}"),
         format!("GRANT ALL PRIVILEGES ON {name}.* TO '{name}'@'%'"),
     ] {
@@ -567,8 +574,9 @@ async fn a_dry_run_rotation_says_what_it_would_do_and_changes_nothing() {
 }
 
 /// Both servers log every statement (the harness starts them so): after full
-/// rotations of each engine and strategy, no password the rotator set is in
-/// either log, while the statements that set them are.
+/// rotations of each engine and strategy, no password is in either log (the
+/// ones the rotator set, the users' first ones, the admin ones), while the
+/// statements that set them are.
 #[tokio::test]
 async fn no_password_the_rotator_sets_reaches_the_database_servers_logs() {
     let s = setup("srvlog").await;
@@ -623,6 +631,16 @@ async fn no_password_the_rotator_sets_reaches_the_database_servers_logs() {
         set.iter().all(|p| p.len() >= 16),
         "passwords were generated"
     );
+    // The tests' own statements send hashes too, so no password at all is
+    // in either log: the users' first ones and the servers' admin ones.
+    set.extend([
+        pg_single_password,
+        pg_alt_password,
+        my_single_password,
+        my_alt_password,
+        postgres().superuser_password().to_owned(),
+        mariadb().root_password().to_owned(),
+    ]);
 
     let pg_log = postgres().server_log();
     let my_log = mariadb().general_log();
@@ -640,11 +658,11 @@ async fn no_password_the_rotator_sets_reaches_the_database_servers_logs() {
     for (n, password) in set.iter().enumerate() {
         assert!(
             !pg_log.contains(password.as_str()),
-            "password {n} the rotator set is in PostgreSQL's log"
+            "password {n} is in PostgreSQL's log"
         );
         assert!(
             !my_log.contains(password.as_str()),
-            "password {n} the rotator set is in MariaDB's general log"
+            "password {n} is in MariaDB's general log"
         );
     }
 }
@@ -661,7 +679,10 @@ async fn a_single_user_rotation_of_a_role_acting_as_another_changes_only_its_own
     let login_password = random_alnum(20);
     let mut admin = postgres().connect_superuser().await.expect("admin");
     for sql in [
-        format!("CREATE ROLE {login} LOGIN PASSWORD '{login_password}' IN ROLE {owner}"),
+        format!(
+            "CREATE ROLE {login} LOGIN PASSWORD '{}' IN ROLE {owner}",
+            scram_verifier(&login_password)
+        ),
         format!("ALTER ROLE {login} SET role = '{owner}'"),
     ] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
@@ -869,7 +890,7 @@ async fn postgres_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_s
     let mut admin = postgres().connect_superuser().await.expect("admin");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "CREATE ROLE {clone} WITH LOGIN PASSWORD '{}' IN ROLE {user}",
-        text(&pending, "password")
+        scram_verifier(&text(&pending, "password"))
     )))
     .execute(&mut admin)
     .await
@@ -925,8 +946,8 @@ async fn mariadb_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_se
     let clone = text(&pending, "username");
     for sql in [
         format!(
-            "CREATE USER '{clone}'@'%' IDENTIFIED BY '{}'",
-            text(&pending, "password")
+            "CREATE USER '{clone}'@'%' IDENTIFIED BY PASSWORD '{}'",
+            native_hash(&text(&pending, "password"))
         ),
         format!("GRANT ALL PRIVILEGES ON {user}.* TO '{clone}'@'%'"),
     ] {
@@ -973,8 +994,9 @@ async fn mariadb_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_th
             format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
             format!("ALTER USER '{user}'@'%' REQUIRE SSL"),
             format!(
-                "CREATE USER '{master}'@'%' IDENTIFIED BY '{master_password}' \
-                 WITH MAX_QUERIES_PER_HOUR {k}"
+                "CREATE USER '{master}'@'%' IDENTIFIED BY PASSWORD '{}' \
+                 WITH MAX_QUERIES_PER_HOUR {k}",
+                native_hash(&master_password)
             ),
             format!("GRANT ALL PRIVILEGES ON *.* TO '{master}'@'%' WITH GRANT OPTION"),
         ] {
@@ -1064,7 +1086,10 @@ async fn postgres_a_function_planted_on_the_master_search_path_is_never_run() {
     let pwned = format!("{user}_pwned");
     let mut admin = postgres().connect_superuser().await.expect("admin");
     for sql in [
-        format!("CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{master_password}'"),
+        format!(
+            "CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{}'",
+            scram_verifier(&master_password)
+        ),
         format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
         format!("CREATE SCHEMA {schema}"),
         format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO PUBLIC"),
@@ -1207,7 +1232,10 @@ async fn postgres_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_t
         let master = format!("{user}_m");
         let master_password = random_alnum(20);
         for sql in [
-            format!("CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{master_password}'"),
+            format!(
+                "CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{}'",
+                scram_verifier(&master_password)
+            ),
             format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
             format!("ALTER ROLE {master} SET lock_timeout = '300ms'"),
         ] {

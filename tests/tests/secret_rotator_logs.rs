@@ -70,7 +70,8 @@ async fn no_secret_value_reaches_the_logs() {
     let old = random_alnum(24);
     let mut admin = postgres().connect_superuser().await.expect("admin");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE ROLE {user} LOGIN PASSWORD '{old}'"
+        "CREATE ROLE {user} LOGIN PASSWORD '{}'",
+        secret_rotator::password_sql::scram_verifier(&old)
     )))
     .execute(&mut admin)
     .await

@@ -46,7 +46,7 @@ mod error;
 mod grants;
 pub mod input;
 mod master;
-mod password_sql;
+pub mod password_sql;
 pub mod secret;
 mod sm;
 pub mod step;

@@ -18,7 +18,7 @@ pub enum MyServer {
 
 /// `mysql_native_password`'s stored form: `*` and the upper-case hex of
 /// SHA1(SHA1(password)), what MariaDB's `PASSWORD()` returns.
-fn native_hash(password: &str) -> String {
+pub fn native_hash(password: &str) -> String {
     let twice = Sha1::digest(Sha1::digest(password.as_bytes()));
     let hex: String = twice.iter().map(|b| format!("{b:02X}")).collect();
     format!("*{hex}")

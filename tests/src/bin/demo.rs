@@ -219,7 +219,8 @@ async fn main() -> anyhow::Result<()> {
     let old_password = random_alnum(24);
     let mut admin = pg.connect_superuser().await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE ROLE app LOGIN PASSWORD '{old_password}'"
+        "CREATE ROLE app LOGIN PASSWORD '{}'",
+        secret_rotator::password_sql::scram_verifier(&old_password)
     )))
     .execute(&mut admin)
     .await?;
