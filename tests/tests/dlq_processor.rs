@@ -574,3 +574,36 @@ async fn a_scheduled_event_redrives_the_configured_queues() {
     assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 0);
     assert_eq!(s.pair.depth(&s.pair.source_url).await.expect("depth"), 2);
 }
+
+/// Ten 200 KiB messages: one batch of ten is 2 MB, over SQS's 1 MiB per
+/// SendMessageBatch, so the redrive must cut its batches by bytes too.
+#[tokio::test]
+async fn a_redrive_of_ten_200_kib_messages_moves_all_ten() {
+    let s = direct("large", false).await;
+    let bodies: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                "{{\"errorType\":\"Timeout\",\"n\":{i},\"pad\":\"{}\"}}",
+                "x".repeat(200 * 1024)
+            )
+        })
+        .collect();
+    let messages: Vec<(&str, &str)> = bodies.iter().map(|b| ("g", b.as_str())).collect();
+    s.pair
+        .seed_dlq(&messages, None)
+        .await
+        .expect("into the DLQ");
+
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
+        .await
+        .expect("redrive");
+    assert!(report.failed.is_empty(), "{:#?}", report.failed);
+    assert_eq!(report.done.len(), 10);
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 0);
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    let mut got: Vec<&str> = back.iter().map(|m| m.body.as_str()).collect();
+    got.sort_unstable();
+    let mut want: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert!(got == want, "every body arrives whole");
+}

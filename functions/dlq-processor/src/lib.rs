@@ -31,6 +31,7 @@ pub mod classify;
 mod config;
 mod error;
 pub mod input;
+mod rounds;
 mod sqs;
 
 pub use config::{Config, vars};
@@ -45,7 +46,9 @@ use shared::report::{Entry, dry_run};
 use shared::{Invocation, Notification, Publisher, Report, Severity};
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::classify::{Fate, Filter, fate, next_attributes, redacted_sample};
+use crate::classify::{
+    Fate, Filter, REDRIVE_COUNT_ATTRIBUTE, fate, next_attributes, redacted_sample,
+};
 use crate::input::{Command, Trigger, queue_of};
 use crate::sqs::{Queue, Received};
 
@@ -571,9 +574,21 @@ impl Run<'_> {
         let mut remaining = messages;
         while !remaining.is_empty() {
             let mut round: Vec<(Received, Entry)> = Vec::new();
+            let mut round_bytes = 0;
             let mut rest = Vec::new();
             let mut groups_in_round = HashSet::new();
             for (r, entry) in remaining {
+                let bytes = sent_bytes(&r);
+                if !rounds::sendable(bytes) {
+                    self.tally.failed += 1;
+                    self.hold(&r);
+                    report.failed(entry.action(format!("send to {}", dest.name)).reason(format!(
+                        "with its attributes it is {bytes} bytes, over SQS's {} per message, so it \
+                         cannot be sent; it stays in the DLQ",
+                        rounds::MAX_BYTES
+                    )));
+                    continue;
+                }
                 let group = r.message.group_id.clone();
                 if let Some(g) = &group
                     && self.blocked.contains(g)
@@ -586,12 +601,13 @@ impl Run<'_> {
                     continue;
                 }
                 let busy = group.as_ref().is_some_and(|g| groups_in_round.contains(g));
-                if busy || round.len() == 10 {
+                if busy || !rounds::fits(round.len(), round_bytes, bytes) {
                     rest.push((r, entry));
                 } else {
                     if let Some(g) = group {
                         groups_in_round.insert(g);
                     }
+                    round_bytes += bytes;
                     round.push((r, entry));
                 }
             }
@@ -652,6 +668,27 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// What a message counts for against SendMessageBatch's limits as it will be
+/// sent: its body and attributes, with the redrive count `sqs::send` adds.
+fn sent_bytes(r: &Received) -> usize {
+    let (next, _) = next_attributes(&r.message);
+    let count = next.get(REDRIVE_COUNT_ATTRIBUTE);
+    let kept = r
+        .attributes
+        .iter()
+        .filter(|(name, _)| count.is_none() || name.as_str() != REDRIVE_COUNT_ATTRIBUTE)
+        .map(|(name, v)| {
+            let value = v
+                .string_value()
+                .map(str::len)
+                .or_else(|| v.binary_value().map(|b| b.as_ref().len()))
+                .unwrap_or(0);
+            (name.as_str(), v.data_type(), value)
+        });
+    let added = count.map(|c| (REDRIVE_COUNT_ATTRIBUTE, "Number", c.len()));
+    rounds::message_bytes(&r.message.body, kept.chain(added))
 }
 
 #[cfg(test)]

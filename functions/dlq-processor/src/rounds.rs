@@ -1,0 +1,76 @@
+//! Which messages go in one SendMessageBatch. SQS takes at most 10 entries
+//! and 1 MiB in all per call (the batch total equals the largest message),
+//! and a message counts for its body and each attribute's name, data type
+//! and value. So a round closes at 10 messages or at the byte budget,
+//! whichever comes first; a message too large to be sent even alone is
+//! reported by the caller and left in the DLQ.
+
+/// Entries in one SendMessageBatch.
+pub const MAX_ENTRIES: usize = 10;
+/// Bytes in one SendMessageBatch, and in one message (SQS quotas, 1 MiB).
+pub const MAX_BYTES: usize = 1_048_576;
+
+/// What a message counts for against the limits: its body and, for each
+/// attribute, its name, data type and value (bytes).
+pub fn message_bytes<'a>(
+    body: &str,
+    attributes: impl IntoIterator<Item = (&'a str, &'a str, usize)>,
+) -> usize {
+    body.len()
+        + attributes
+            .into_iter()
+            .map(|(name, data_type, value)| name.len() + data_type.len() + value)
+            .sum::<usize>()
+}
+
+/// Whether a message of `bytes` joins a round already holding `count`
+/// messages of `total` bytes.
+pub fn fits(count: usize, total: usize, bytes: usize) -> bool {
+    count < MAX_ENTRIES && total + bytes <= MAX_BYTES
+}
+
+/// Whether a message can be sent at all, even alone.
+pub fn sendable(bytes: usize) -> bool {
+    bytes <= MAX_BYTES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Greedy rounds over sizes, as `deliver` forms them.
+    fn rounds(sizes: &[usize]) -> Vec<usize> {
+        let mut rounds = Vec::new();
+        let (mut count, mut total) = (0, 0);
+        for &bytes in sizes {
+            if !fits(count, total, bytes) {
+                rounds.push(count);
+                (count, total) = (0, 0);
+            }
+            count += 1;
+            total += bytes;
+        }
+        if count > 0 {
+            rounds.push(count);
+        }
+        rounds
+    }
+
+    #[test]
+    fn rounds_close_at_ten_messages_or_one_mebibyte() {
+        assert_eq!(rounds(&[100; 25]), [10, 10, 5]);
+        // Ten 200 KiB messages: five fit in 1 MiB (1,024,000 bytes), six do not.
+        assert_eq!(rounds(&[200 * 1024; 10]), [5, 5]);
+        assert_eq!(rounds(&[MAX_BYTES, 1]), [1, 1]);
+    }
+
+    #[test]
+    fn attributes_count_their_name_type_and_value() {
+        let bytes = message_bytes(
+            "hello",
+            [("DlqRedriveCount", "Number", 1), ("trace", "String", 10)],
+        );
+        assert_eq!(bytes, 5 + (15 + 6 + 1) + (5 + 6 + 10));
+        assert!(sendable(MAX_BYTES) && !sendable(MAX_BYTES + 1));
+    }
+}
