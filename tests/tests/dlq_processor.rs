@@ -607,3 +607,70 @@ async fn a_redrive_of_ten_200_kib_messages_moves_all_ten() {
     want.sort_unstable();
     assert!(got == want, "every body arrives whole");
 }
+
+/// FIFO: a message the filter leaves behind holds back only the messages of
+/// its group that come after it, never one that comes before.
+#[tokio::test]
+async fn fifo_a_message_left_behind_holds_back_only_the_ones_after_it() {
+    let s = direct("fifo-after", true).await;
+    let sent = [("g", TIMEOUT), ("g", DECLINED), ("g", TIMEOUT)];
+    s.pair.seed_dlq(&sent, None).await.expect("seed");
+
+    let only = json!({"action": "redrive", "queue": s.pair.dlq_name,
+                      "filter": {"groups": ["errorType=Timeout"]}});
+    let report = invoke(only, &Invocation::default(), &s.deps)
+        .await
+        .expect("redrive");
+    assert!(report.failed.is_empty(), "{:#?}", report.failed);
+    assert_eq!(report.done.len(), 1, "the first one moves: {report:#?}");
+    let reasons: Vec<&str> = report
+        .skipped
+        .iter()
+        .filter_map(|e| e.reason.as_deref())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("not selected by the filter"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("would overtake"), "{reasons:?}");
+    assert!(
+        !reasons.iter().any(|r| r.contains("failed to move")),
+        "nothing failed: {reasons:?}"
+    );
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    assert_eq!(back.len(), 1);
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 2);
+}
+
+/// FIFO without a parking queue: a poison message stays, and the rest of
+/// its group waits behind it; the report says so.
+#[tokio::test]
+async fn fifo_a_poison_message_without_a_parking_queue_says_its_group_waits() {
+    let s = direct("fifo-poison", true).await;
+    s.pair
+        .seed_dlq(&[("g", TIMEOUT)], Some(("DlqRedriveCount", "3")))
+        .await
+        .expect("poison");
+    s.pair
+        .seed_dlq(&[("g", DECLINED)], None)
+        .await
+        .expect("behind it");
+
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
+        .await
+        .expect("redrive");
+    assert!(report.done.is_empty(), "{report:#?}");
+    let reasons: Vec<&str> = report
+        .skipped
+        .iter()
+        .filter_map(|e| e.reason.as_deref())
+        .collect();
+    assert!(
+        reasons[0].starts_with("poison")
+            && reasons[0].contains("the rest of its FIFO group waits behind it"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("would overtake"), "{reasons:?}");
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 2);
+}

@@ -430,10 +430,18 @@ async fn redrive(
                 Fate::Poison { redrives } => {
                     run.tally.poison += 1;
                     run.hold(&r);
+                    // In a FIFO queue the rest of its group waits behind it
+                    // for as long as it stays: say so, or the group looks stuck.
+                    let waits = if r.message.group_id.is_some() {
+                        "; the rest of its FIFO group waits behind it until it is parked \
+                         (set PARKING_QUEUE) or removed"
+                    } else {
+                        ""
+                    };
                     report.skipped(
                         &r.message.id,
                         format!(
-                            "poison: redriven {redrives} times (MAX_REDRIVES {}); left in the DLQ",
+                            "poison: redriven {redrives} times (MAX_REDRIVES {}); left in the DLQ{waits}",
                             config.max_redrives
                         ),
                     );
@@ -571,6 +579,11 @@ impl Run<'_> {
         rate: u32,
         report: &mut Report,
     ) {
+        // FIFO groups with a message that failed in these sends: the rest of
+        // the group waits behind it. (A message held back when it was
+        // classified stops only the messages after it, which were
+        // classified as blocked then; never one before it, here.)
+        let mut stopped: HashSet<String> = HashSet::new();
         let mut remaining = messages;
         while !remaining.is_empty() {
             let mut round: Vec<(Received, Entry)> = Vec::new();
@@ -591,7 +604,7 @@ impl Run<'_> {
                 }
                 let group = r.message.group_id.clone();
                 if let Some(g) = &group
-                    && self.blocked.contains(g)
+                    && stopped.contains(g)
                 {
                     self.hold(&r);
                     report.skipped(
@@ -634,6 +647,7 @@ impl Run<'_> {
                     Err(why) => {
                         self.tally.failed += 1;
                         self.hold(&r);
+                        stopped.extend(r.message.group_id.clone());
                         report.failed(
                             entry
                                 .action(format!("send to {}", dest.name))
@@ -660,6 +674,7 @@ impl Run<'_> {
                         // Visible again at the end of the run, so the next run
                         // settles it soon rather than after the visibility timeout.
                         self.hold(&r);
+                        stopped.extend(r.message.group_id.clone());
                         report.failed(entry.action(format!("delete after sending to {}", dest.name)).reason(format!(
                             "{why}; the copy was sent, so the original will be sent again later: a duplicate, never a loss"
                         )));
