@@ -674,3 +674,71 @@ async fn fifo_a_poison_message_without_a_parking_queue_says_its_group_waits() {
     assert!(reasons[1].contains("would overtake"), "{reasons:?}");
     assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 2);
 }
+
+/// SQS allows 10 message attributes of any type. A message with 9 String
+/// and 1 Binary attribute cannot take a redrive count: it still moves, whole,
+/// and the report says its count could not be recorded; one with 9 String
+/// attributes gets its count as the tenth.
+#[tokio::test]
+async fn the_redrive_count_never_makes_an_eleventh_attribute() {
+    use aws_sdk_sqs::primitives::Blob;
+    use aws_sdk_sqs::types::MessageAttributeValue;
+    let s = direct("attrs", false).await;
+    for (body, binary) in [(TIMEOUT, true), (DECLINED, false)] {
+        let mut send = s
+            .pair
+            .sqs
+            .send_message()
+            .queue_url(&s.pair.dlq_url)
+            .message_body(body);
+        for i in 0..9 {
+            send = send.message_attributes(
+                format!("a{i}"),
+                MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(format!("v{i}"))
+                    .build()
+                    .expect("attribute"),
+            );
+        }
+        if binary {
+            send = send.message_attributes(
+                "trace",
+                MessageAttributeValue::builder()
+                    .data_type("Binary")
+                    .binary_value(Blob::new(b"\x01\x02".to_vec()))
+                    .build()
+                    .expect("attribute"),
+            );
+        }
+        send.send().await.expect("into the DLQ");
+    }
+
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
+        .await
+        .expect("redrive");
+    assert!(report.failed.is_empty(), "{:#?}", report.failed);
+    assert_eq!(report.done.len(), 2, "{report:#?}");
+    let uncounted: Vec<_> = report
+        .done
+        .iter()
+        .filter(|e| {
+            e.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("redrive count could not be recorded"))
+        })
+        .collect();
+    assert_eq!(uncounted.len(), 1, "{report:#?}");
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    assert_eq!(back.len(), 2);
+    for m in &back {
+        let counted = m.attributes.contains_key("DlqRedriveCount");
+        assert_eq!(
+            counted,
+            m.body == DECLINED,
+            "{}: {:?}",
+            m.body,
+            m.attributes.keys()
+        );
+    }
+}

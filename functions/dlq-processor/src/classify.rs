@@ -23,6 +23,9 @@ pub struct Message {
     pub body: String,
     /// String and Number attributes, as text.
     pub attributes: BTreeMap<String, String>,
+    /// Attributes that are not text (Binary): they count against SQS's
+    /// limit of 10 as much as the others.
+    pub binary_attributes: usize,
     /// FIFO only.
     pub group_id: Option<String>,
     pub sent_timestamp_ms: Option<i64>,
@@ -260,7 +263,7 @@ pub fn fate(
 pub fn next_attributes(m: &Message) -> (BTreeMap<String, String>, bool) {
     let mut attrs = m.attributes.clone();
     let has = attrs.contains_key(REDRIVE_COUNT_ATTRIBUTE);
-    if has || attrs.len() < MAX_ATTRIBUTES {
+    if has || attrs.len() + m.binary_attributes < MAX_ATTRIBUTES {
         attrs.insert(
             REDRIVE_COUNT_ATTRIBUTE.to_owned(),
             (m.redrive_count() + 1).to_string(),
@@ -392,6 +395,15 @@ mod tests {
         let (attrs, counted) = next_attributes(&m);
         assert!(!counted);
         assert_eq!(attrs.len(), 10);
+        // Nine text attributes and one Binary are ten too.
+        m.attributes.remove("a9");
+        m.binary_attributes = 1;
+        assert!(
+            !next_attributes(&m).1,
+            "an eleventh attribute is never added"
+        );
+        m.binary_attributes = 0;
+        assert!(next_attributes(&m).1, "the count is the tenth");
         assert_eq!(
             dedup_id(&m),
             "redrive-1-6d1a9f0e-0000-4000-8000-000000000001"

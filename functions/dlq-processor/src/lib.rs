@@ -667,7 +667,16 @@ impl Run<'_> {
                         } else {
                             self.tally.moved += 1;
                         }
-                        report.did(entry.action(format!("{verb} {}", dest.name)));
+                        let mut entry = entry.action(format!("{verb} {}", dest.name));
+                        if !next_attributes(&r.message).1 {
+                            entry = entry.reason(format!(
+                                "its redrive count could not be recorded: it already has {} \
+                                 message attributes, SQS's maximum, so MAX_REDRIVES cannot stop \
+                                 it if it fails again",
+                                classify::MAX_ATTRIBUTES
+                            ));
+                        }
+                        report.did(entry);
                     }
                     Err(why) => {
                         self.tally.failed += 1;

@@ -124,6 +124,7 @@ pub async fn receive(
                 message: Message {
                     id: m.message_id.unwrap_or_default(),
                     body: m.body.unwrap_or_default(),
+                    binary_attributes: attributes.len() - simple.len(),
                     attributes: simple,
                     group_id: system
                         .get(&MessageSystemAttributeName::MessageGroupId)
