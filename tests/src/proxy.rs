@@ -43,6 +43,10 @@ pub enum Fault {
     /// actor changing the resource between two calls looks like (JSON
     /// protocols only; any other answer passes unchanged).
     Rewrite(fn(serde_json::Value) -> serde_json::Value),
+    /// HTTP 200 with this JSON body, without reaching the emulator: an
+    /// answer AWS may give that the emulator never does (an empty
+    /// ReceiveMessage from a short poll that sampled the wrong servers).
+    Answer(String),
     /// Any other error response, e.g. `AccessDeniedException` with 400.
     Error {
         status: u16,
@@ -353,6 +357,11 @@ async fn handle(
             };
             Ok(Response::from_parts(parts, Full::new(body)))
         }
+        Some(Fault::Answer(body)) => Ok(Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))),
         Some(Fault::Error {
             status,
             code,

@@ -742,3 +742,45 @@ async fn the_redrive_count_never_makes_an_eleventh_attribute() {
         );
     }
 }
+
+/// SQS may answer a receive with no message while the queue has some (a
+/// short poll samples only some servers). The first answer of each run here
+/// is such an empty one: neither the redrive nor the alarm's inspection may
+/// take it for an empty queue.
+#[tokio::test]
+async fn an_empty_answer_from_a_queue_that_is_not_empty_does_not_end_the_run() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let s = setup(proxy.sdk_config().await, "emptyanswer", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT, TIMEOUT, DECLINED], None)
+        .await
+        .expect("into the DLQ");
+
+    proxy.fail_next("ReceiveMessage", 1, Fault::Answer("{}".into()));
+    let report = invoke(
+        alarm_for("sns_alarm-dlq-not-empty.json", &s.pair.dlq_name),
+        &Invocation::default(),
+        &s.deps,
+    )
+    .await
+    .expect("inspect");
+    let sampled = report.seen[0]
+        .detail
+        .as_ref()
+        .and_then(|d| d["sampled"].as_u64());
+    assert_eq!(
+        sampled,
+        Some(3),
+        "the summary samples all three: {report:#?}"
+    );
+
+    proxy.fail_next("ReceiveMessage", 1, Fault::Answer("{}".into()));
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(proxy.faults_served(), 2, "both empty answers were served");
+    assert_eq!(report.done.len(), 3, "{report:#?}");
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 0);
+}

@@ -175,7 +175,7 @@ async fn inspect(queue: &str, deps: &Deps, report: &mut Report) -> Result<(), Er
     let mut problems = Vec::new();
     while sample.len() < deps.config.inspect_sample {
         let want = (deps.config.inspect_sample - sample.len()).min(10) as i32;
-        match sqs::receive(&deps.sqs, &dlq.url, want, 30).await {
+        match sqs::receive_more(&deps.sqs, &dlq.url, want, 30).await {
             Ok(batch) if batch.is_empty() => break,
             Ok(batch) => sample.extend(batch),
             Err(why) => {
@@ -389,7 +389,7 @@ async fn redrive(
             ));
             break;
         }
-        let batch = match sqs::receive(
+        let batch = match sqs::receive_more(
             &deps.sqs,
             &dlq.url,
             (cap - processed).min(10) as i32,

@@ -92,7 +92,52 @@ pub async fn resolve(sqs: &Client, name_or_url: &str) -> Result<Queue, AwsFailur
 }
 
 /// Receives up to ten messages, hidden from others for `visibility` seconds.
-pub async fn receive(
+/// Long polling: any wait makes SQS query every server for messages, where
+/// a short poll samples only some and can answer empty for a queue that is
+/// not. One second: an answer comes as soon as a message is there, and an
+/// empty queue costs a second.
+const WAIT_SECONDS: i32 = 1;
+
+/// Empty answers in a row, each with the queue's counter still above zero,
+/// after which a queue is taken as empty all the same (its visible messages
+/// may be ones just released by another consumer).
+const EMPTY_TRIES: usize = 3;
+
+/// Receives up to `max` messages. An empty answer is believed only when the
+/// queue's own counter of visible messages agrees, so a run never ends, and
+/// an inspection never reports 0, for a queue that still has messages.
+pub async fn receive_more(
+    sqs: &Client,
+    url: &str,
+    max: i32,
+    visibility: i32,
+) -> Result<Vec<Received>, AwsFailure> {
+    for _ in 0..EMPTY_TRIES {
+        let batch = receive(sqs, url, max, visibility).await?;
+        if !batch.is_empty() || visible(sqs, url).await? == 0 {
+            return Ok(batch);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// Messages visible in the queue now (`ApproximateNumberOfMessages`).
+async fn visible(sqs: &Client, url: &str) -> Result<i64, AwsFailure> {
+    Ok(sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .map_err(|e| failure("sqs:GetQueueAttributes", &e))?
+        .attributes
+        .unwrap_or_default()
+        .get(&QueueAttributeName::ApproximateNumberOfMessages)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+async fn receive(
     sqs: &Client,
     url: &str,
     max: i32,
@@ -103,7 +148,7 @@ pub async fn receive(
         .queue_url(url)
         .max_number_of_messages(max.clamp(1, 10))
         .visibility_timeout(visibility)
-        .wait_time_seconds(0)
+        .wait_time_seconds(WAIT_SECONDS)
         .message_system_attribute_names(MessageSystemAttributeName::All)
         .message_attribute_names("All")
         .send()
