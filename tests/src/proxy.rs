@@ -69,6 +69,8 @@ struct State {
     rules: Vec<Rule>,
     calls: HashMap<String, usize>,
     faults_served: usize,
+    /// Operations whose request bodies are kept (see `FaultProxy::record`).
+    recorded: HashMap<String, Vec<Bytes>>,
     /// Where contract violations go, when this proxy checks the contract.
     contract: Option<Arc<Ledger>>,
 }
@@ -186,6 +188,27 @@ impl FaultProxy {
         });
     }
 
+    /// Keeps the request body of every later call of `operation`, for a
+    /// test to read what AWS would receive where the emulator drops part of
+    /// it (the test says which part and why).
+    pub fn record(&self, operation: &str) {
+        self.lock()
+            .recorded
+            .entry(operation.to_owned())
+            .or_default();
+    }
+
+    /// The bodies of the calls of `operation` since `record`, as JSON.
+    pub fn recorded(&self, operation: &str) -> Vec<serde_json::Value> {
+        self.lock()
+            .recorded
+            .get(operation)
+            .into_iter()
+            .flatten()
+            .filter_map(|b| serde_json::from_slice(b).ok())
+            .collect()
+    }
+
     /// How many calls of `operation` reached the proxy (failed ones included).
     pub fn calls(&self, operation: &str) -> usize {
         self.lock().calls.get(operation).copied().unwrap_or(0)
@@ -291,6 +314,9 @@ async fn handle(
     let fault = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         *s.calls.entry(operation.clone()).or_default() += 1;
+        if let Some(bodies) = s.recorded.get_mut(&operation) {
+            bodies.push(body.clone());
+        }
         let fault = match s
             .rules
             .iter_mut()

@@ -784,3 +784,49 @@ async fn an_empty_answer_from_a_queue_that_is_not_empty_does_not_end_the_run() {
     assert_eq!(report.done.len(), 3, "{report:#?}");
     assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 0);
 }
+
+/// The X-Ray trace a message carries (`AWSTraceHeader`, a system
+/// attribute) goes back with it, so the retried work joins its trace.
+#[tokio::test]
+async fn a_redriven_message_keeps_its_trace_header() {
+    use aws_sdk_sqs::types::{MessageSystemAttributeNameForSends, MessageSystemAttributeValue};
+    const TRACE: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    // moto 5.2.5 keeps AWSTraceHeader from SendMessage but drops it from
+    // SendMessageBatch (its send_message_batch never passes the system
+    // attributes on), so the send is read as AWS would receive it.
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let s = setup(proxy.sdk_config().await, "trace", false).await;
+    proxy.record("SendMessageBatch");
+    s.pair
+        .sqs
+        .send_message()
+        .queue_url(&s.pair.dlq_url)
+        .message_body(TIMEOUT)
+        .message_system_attributes(
+            MessageSystemAttributeNameForSends::AwsTraceHeader,
+            MessageSystemAttributeValue::builder()
+                .data_type("String")
+                .string_value(TRACE)
+                .build()
+                .expect("trace"),
+        )
+        .send()
+        .await
+        .expect("into the DLQ");
+
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(report.done.len(), 1, "{report:#?}");
+    let sent = proxy.recorded("SendMessageBatch");
+    assert_eq!(sent.len(), 1, "one send");
+    assert_eq!(
+        sent[0]["Entries"][0]["MessageSystemAttributes"]["AWSTraceHeader"],
+        json!({"DataType": "String", "StringValue": TRACE}),
+        "{}",
+        sent[0]
+    );
+}

@@ -7,7 +7,8 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{
     BatchResultErrorEntry, ChangeMessageVisibilityBatchRequestEntry,
     DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName,
-    QueueAttributeName, SendMessageBatchRequestEntry,
+    MessageSystemAttributeNameForSends, MessageSystemAttributeValue, QueueAttributeName,
+    SendMessageBatchRequestEntry,
 };
 use shared::aws::{AwsFailure, FailureClass, failure};
 
@@ -32,6 +33,10 @@ pub struct Received {
     pub message: Message,
     pub receipt: String,
     pub attributes: HashMap<String, MessageAttributeValue>,
+    /// The X-Ray trace the message was sent in (`AWSTraceHeader`), sent on
+    /// with it so the retried work joins that trace. A system attribute: it
+    /// counts against neither the 10 attributes nor the size.
+    pub trace_header: Option<String>,
 }
 
 /// Finds a queue by name or URL, with its depth and its source queues.
@@ -179,6 +184,9 @@ async fn receive(
                         .and_then(|v| v.parse().ok()),
                 },
                 receipt: m.receipt_handle.unwrap_or_default(),
+                trace_header: system
+                    .get(&MessageSystemAttributeName::AwsTraceHeader)
+                    .cloned(),
                 attributes,
             }
         })
@@ -250,6 +258,17 @@ pub async fn send(
                 .id(i.to_string())
                 .message_body(&r.message.body)
                 .set_message_attributes((!attributes.is_empty()).then_some(attributes));
+            if let Some(trace) = &r.trace_header {
+                let value = MessageSystemAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(trace)
+                    .build()
+                    .ok()?;
+                entry = entry.message_system_attributes(
+                    MessageSystemAttributeNameForSends::AwsTraceHeader,
+                    value,
+                );
+            }
             if target.fifo {
                 entry = entry
                     .message_group_id(
