@@ -108,18 +108,18 @@ async fn rotate(deps: &Deps, secret: &RotatedSecret) -> String {
 async fn pg_user(name: &str) -> String {
     let password = random_alnum(20);
     let mut admin = postgres().connect_superuser().await.expect("admin");
-    for sql in [
-        format!(
-            "CREATE ROLE {name} LOGIN PASSWORD '{}'",
-            scram_verifier(&password)
-        ),
-        format!("CREATE SCHEMA {name} AUTHORIZATION {name}"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("setup sql");
-    }
+    run_sql(
+        &mut admin,
+        "setup sql",
+        [
+            format!(
+                "CREATE ROLE {name} LOGIN PASSWORD '{}'",
+                scram_verifier(&password)
+            ),
+            format!("CREATE SCHEMA {name} AUTHORIZATION {name}"),
+        ],
+    )
+    .await;
     password
 }
 
@@ -133,19 +133,19 @@ async fn pg_login(user: &str, password: &str) -> Result<sqlx::PgConnection, sqlx
 async fn my_user(name: &str) -> String {
     let password = random_alnum(20);
     let mut admin = mariadb().connect_root().await.expect("admin");
-    for sql in [
-        format!(
-            "CREATE USER '{name}'@'%' IDENTIFIED BY PASSWORD '{}'",
-            native_hash(&password)
-        ),
-        format!("CREATE DATABASE {name}"),
-        format!("GRANT ALL PRIVILEGES ON {name}.* TO '{name}'@'%'"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("setup sql");
-    }
+    run_sql(
+        &mut admin,
+        "setup sql",
+        [
+            format!(
+                "CREATE USER '{name}'@'%' IDENTIFIED BY PASSWORD '{}'",
+                native_hash(&password)
+            ),
+            format!("CREATE DATABASE {name}"),
+            format!("GRANT ALL PRIVILEGES ON {name}.* TO '{name}'@'%'"),
+        ],
+    )
+    .await;
     password
 }
 
@@ -177,6 +177,70 @@ async fn with_master(s: &Setup, name: &str, master: Value, mut value: Value) -> 
 
 fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_owned()
+}
+
+/// Runs `statements` in order on an admin connection: a test's setup, or
+/// the damage it does. `what` names them in a failure, never the SQL (it may
+/// hold a password hash).
+async fn run_sql<C>(conn: &mut C, what: &str, statements: impl IntoIterator<Item = String>)
+where
+    for<'c> &'c mut C: sqlx::Executor<'c>,
+{
+    for sql in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+    }
+}
+
+/// A rotation Secrets Manager started, with its createSecret done: its token.
+async fn created(deps: &Deps, secret: &RotatedSecret) -> String {
+    let token = secret.start_rotation().await.expect("rotation started");
+    step(deps, secret, "createSecret", &token)
+        .await
+        .expect("createSecret");
+    token
+}
+
+/// setSecret, testSecret and finishSecret of `token`, each of which must
+/// succeed; `case` names the run in a failure.
+async fn finish_rotation(deps: &Deps, secret: &RotatedSecret, token: &str, case: &str) {
+    for name in ["setSecret", "testSecret", "finishSecret"] {
+        step(deps, secret, name, token)
+            .await
+            .unwrap_or_else(|e| panic!("{case}: {name}: {e}"));
+    }
+}
+
+/// A new PostgreSQL user and its alternating secret, whose master is the
+/// superuser: the user, its first password, the secret.
+async fn pg_alternating(s: &Setup, prefix: &str) -> (String, String, RotatedSecret) {
+    // Not pg_...: PostgreSQL reserves those role names.
+    let user = unique(&format!("app-{prefix}")).replace('-', "_");
+    let password = pg_user(&user).await;
+    let secret = with_master(
+        s,
+        prefix,
+        pg_secret(&postgres().superuser, postgres().superuser_password()),
+        pg_secret(&user, &password),
+    )
+    .await;
+    (user, password, secret)
+}
+
+/// The same on MariaDB, whose master is root.
+async fn my_alternating(s: &Setup, prefix: &str) -> (String, String, RotatedSecret) {
+    let user = unique(&format!("app-{prefix}")).replace('-', "_");
+    let password = my_user(&user).await;
+    let secret = with_master(
+        s,
+        prefix,
+        my_secret(&mariadb().root_user, mariadb().root_password()),
+        my_secret(&user, &password),
+    )
+    .await;
+    (user, password, secret)
 }
 
 #[tokio::test]
@@ -226,15 +290,7 @@ async fn postgres_single_user_rotation_changes_the_password_and_the_stages() {
 #[tokio::test]
 async fn postgres_alternating_users_share_objects_and_come_back_after_two_rotations() {
     let s = setup("pg-alt").await;
-    let user = unique("owner").replace('-', "_");
-    let original_password = pg_user(&user).await;
-    let secret = with_master(
-        &s,
-        "pg-alt",
-        pg_secret(&postgres().superuser, postgres().superuser_password()),
-        pg_secret(&user, &original_password),
-    )
-    .await;
+    let (user, original_password, secret) = pg_alternating(&s, "pg-alt").await;
 
     rotate(&s.deps, &secret).await;
     let first = secret.current().await.expect("current");
@@ -301,15 +357,7 @@ async fn mariadb_single_and_alternating_rotations() {
         "the old password is refused"
     );
 
-    let other = unique("svc").replace('-', "_");
-    let other_password = my_user(&other).await;
-    let alternating = with_master(
-        &s,
-        "my-alt",
-        my_secret(&mariadb().root_user, mariadb().root_password()),
-        my_secret(&other, &other_password),
-    )
-    .await;
+    let (other, _, alternating) = my_alternating(&s, "my-alt").await;
     rotate(&s.deps, &alternating).await;
     let first = alternating.current().await.expect("current");
     assert_eq!(text(&first, "username"), format!("{other}_clone"));
@@ -493,10 +541,7 @@ async fn create_secret_refuses_a_version_secrets_manager_never_staged() {
     let secret = RotatedSecret::create(&s.secrets, "stray", r#"{"engine":"token","token":"t0"}"#)
         .await
         .expect("secret");
-    let token = secret.start_rotation().await.expect("rotation started");
-    step(&s.deps, &secret, "createSecret", &token)
-        .await
-        .expect("createSecret");
+    let token = created(&s.deps, &secret).await;
 
     let stray = new_token();
     let err = step(&s.deps, &secret, "createSecret", &stray)
@@ -519,11 +564,7 @@ async fn create_secret_refuses_a_version_secrets_manager_never_staged() {
     );
 
     let pending = secret.stage("AWSPENDING").await.expect("pending");
-    for name in ["setSecret", "testSecret", "finishSecret"] {
-        step(&s.deps, &secret, name, &token)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
+    finish_rotation(&s.deps, &secret, &token, "the rotation").await;
     assert_eq!(secret.current().await.expect("current"), pending);
 }
 
@@ -678,18 +719,18 @@ async fn a_single_user_rotation_of_a_role_acting_as_another_changes_only_its_own
     let login = unique("acting").replace('-', "_");
     let login_password = random_alnum(20);
     let mut admin = postgres().connect_superuser().await.expect("admin");
-    for sql in [
-        format!(
-            "CREATE ROLE {login} LOGIN PASSWORD '{}' IN ROLE {owner}",
-            scram_verifier(&login_password)
-        ),
-        format!("ALTER ROLE {login} SET role = '{owner}'"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("setup sql");
-    }
+    run_sql(
+        &mut admin,
+        "setup sql",
+        [
+            format!(
+                "CREATE ROLE {login} LOGIN PASSWORD '{}' IN ROLE {owner}",
+                scram_verifier(&login_password)
+            ),
+            format!("ALTER ROLE {login} SET role = '{owner}'"),
+        ],
+    )
+    .await;
     let secret = RotatedSecret::create(
         &s.secrets,
         "pg-setrole",
@@ -742,10 +783,7 @@ async fn the_master_login_never_goes_to_a_server_its_own_secret_does_not_name() 
         value,
     )
     .await;
-    let token = secret.start_rotation().await.expect("rotation started");
-    step(&s.deps, &secret, "createSecret", &token)
-        .await
-        .expect("createSecret");
+    let token = created(&s.deps, &secret).await;
 
     let err = step(&s.deps, &secret, "setSecret", &token)
         .await
@@ -781,10 +819,7 @@ async fn a_database_error_names_the_user_it_is_about() {
         pg_secret(&missing, &random_alnum(20)),
     )
     .await;
-    let token = secret.start_rotation().await.expect("rotation started");
-    step(&s.deps, &secret, "createSecret", &token)
-        .await
-        .expect("createSecret");
+    let token = created(&s.deps, &secret).await;
     let err = step(&s.deps, &secret, "setSecret", &token)
         .await
         .expect_err("the original role does not exist");
@@ -800,15 +835,7 @@ async fn a_database_error_names_the_user_it_is_about() {
 #[tokio::test]
 async fn mariadb_clone_follows_the_original_privileges_and_tls_requirement() {
     let s = setup("my-drift").await;
-    let user = unique("drift").replace('-', "_");
-    let password = my_user(&user).await;
-    let secret = with_master(
-        &s,
-        "my-drift",
-        my_secret(&mariadb().root_user, mariadb().root_password()),
-        my_secret(&user, &password),
-    )
-    .await;
+    let (user, _, secret) = my_alternating(&s, "my-drift").await;
     rotate(&s.deps, &secret).await;
     let clone = format!("{user}_clone");
     assert_eq!(
@@ -818,19 +845,19 @@ async fn mariadb_clone_follows_the_original_privileges_and_tls_requirement() {
 
     let extra = format!("{user}_x");
     let mut admin = mariadb().connect_root().await.expect("admin");
-    for sql in [
-        format!("CREATE DATABASE {extra}"),
-        format!("CREATE TABLE {extra}.t (id INT)"),
-        format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
-        format!("REVOKE ALL PRIVILEGES ON {user}.* FROM '{user}'@'%'"),
-        format!("GRANT SELECT ON {user}.* TO '{user}'@'%'"),
-        format!("ALTER USER '{user}'@'%' REQUIRE SSL"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("change the original");
-    }
+    run_sql(
+        &mut admin,
+        "change the original",
+        [
+            format!("CREATE DATABASE {extra}"),
+            format!("CREATE TABLE {extra}.t (id INT)"),
+            format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
+            format!("REVOKE ALL PRIVILEGES ON {user}.* FROM '{user}'@'%'"),
+            format!("GRANT SELECT ON {user}.* TO '{user}'@'%'"),
+            format!("ALTER USER '{user}'@'%' REQUIRE SSL"),
+        ],
+    )
+    .await;
     rotate(&s.deps, &secret).await; // sets the original
     rotate(&s.deps, &secret).await; // sets the clone again
     let current = secret.current().await.expect("current");
@@ -872,19 +899,8 @@ async fn mariadb_clone_follows_the_original_privileges_and_tls_requirement() {
 #[tokio::test]
 async fn postgres_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_secret() {
     let s = setup("pg-half").await;
-    let user = unique("half").replace('-', "_");
-    let password = pg_user(&user).await;
-    let secret = with_master(
-        &s,
-        "pg-half",
-        pg_secret(&postgres().superuser, postgres().superuser_password()),
-        pg_secret(&user, &password),
-    )
-    .await;
-    let token = secret.start_rotation().await.expect("rotation started");
-    step(&s.deps, &secret, "createSecret", &token)
-        .await
-        .expect("createSecret");
+    let (user, _, secret) = pg_alternating(&s, "pg-half").await;
+    let token = created(&s.deps, &secret).await;
     let pending = secret.stage("AWSPENDING").await.expect("pending");
     let clone = text(&pending, "username");
     let mut admin = postgres().connect_superuser().await.expect("admin");
@@ -896,11 +912,7 @@ async fn postgres_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_s
     .await
     .expect("the statement before the crash");
 
-    for name in ["setSecret", "testSecret", "finishSecret"] {
-        step(&s.deps, &secret, name, &token)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
+    finish_rotation(&s.deps, &secret, &token, "the rotation").await;
     let mut as_clone = pg_login(&clone, &text(&pending, "password"))
         .await
         .expect("the clone logs in");
@@ -921,16 +933,16 @@ async fn mariadb_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_se
     let password = my_user(&user).await;
     let extra = format!("{user}_x");
     let mut admin = mariadb().connect_root().await.expect("admin");
-    for sql in [
-        format!("CREATE DATABASE {extra}"),
-        format!("CREATE TABLE {extra}.t (id INT)"),
-        format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("the original's second grant");
-    }
+    run_sql(
+        &mut admin,
+        "the original's second grant",
+        [
+            format!("CREATE DATABASE {extra}"),
+            format!("CREATE TABLE {extra}.t (id INT)"),
+            format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
+        ],
+    )
+    .await;
     let secret = with_master(
         &s,
         "my-half",
@@ -938,30 +950,23 @@ async fn mariadb_a_clone_half_made_by_a_crash_is_completed_by_the_retried_set_se
         my_secret(&user, &password),
     )
     .await;
-    let token = secret.start_rotation().await.expect("rotation started");
-    step(&s.deps, &secret, "createSecret", &token)
-        .await
-        .expect("createSecret");
+    let token = created(&s.deps, &secret).await;
     let pending = secret.stage("AWSPENDING").await.expect("pending");
     let clone = text(&pending, "username");
-    for sql in [
-        format!(
-            "CREATE USER '{clone}'@'%' IDENTIFIED BY PASSWORD '{}'",
-            native_hash(&text(&pending, "password"))
-        ),
-        format!("GRANT ALL PRIVILEGES ON {user}.* TO '{clone}'@'%'"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("the statements before the crash");
-    }
+    run_sql(
+        &mut admin,
+        "the statements before the crash",
+        [
+            format!(
+                "CREATE USER '{clone}'@'%' IDENTIFIED BY PASSWORD '{}'",
+                native_hash(&text(&pending, "password"))
+            ),
+            format!("GRANT ALL PRIVILEGES ON {user}.* TO '{clone}'@'%'"),
+        ],
+    )
+    .await;
 
-    for name in ["setSecret", "testSecret", "finishSecret"] {
-        step(&s.deps, &secret, name, &token)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
+    finish_rotation(&s.deps, &secret, &token, "the rotation").await;
     let mut as_clone = my_login(&clone, &text(&pending, "password"))
         .await
         .expect("the clone logs in");
@@ -988,23 +993,23 @@ async fn mariadb_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_th
         let extra = format!("{user}_x");
         let master = format!("{user}_m");
         let master_password = random_alnum(20);
-        for sql in [
-            format!("CREATE DATABASE {extra}"),
-            format!("CREATE TABLE {extra}.t (id INT)"),
-            format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
-            format!("ALTER USER '{user}'@'%' REQUIRE SSL"),
-            format!(
-                "CREATE USER '{master}'@'%' IDENTIFIED BY PASSWORD '{}' \
+        run_sql(
+            &mut admin,
+            "setup sql",
+            [
+                format!("CREATE DATABASE {extra}"),
+                format!("CREATE TABLE {extra}.t (id INT)"),
+                format!("GRANT SELECT ON {extra}.* TO '{user}'@'%'"),
+                format!("ALTER USER '{user}'@'%' REQUIRE SSL"),
+                format!(
+                    "CREATE USER '{master}'@'%' IDENTIFIED BY PASSWORD '{}' \
                  WITH MAX_QUERIES_PER_HOUR {k}",
-                native_hash(&master_password)
-            ),
-            format!("GRANT ALL PRIVILEGES ON *.* TO '{master}'@'%' WITH GRANT OPTION"),
-        ] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut admin)
-                .await
-                .expect("setup sql");
-        }
+                    native_hash(&master_password)
+                ),
+                format!("GRANT ALL PRIVILEGES ON *.* TO '{master}'@'%' WITH GRANT OPTION"),
+            ],
+        )
+        .await;
         let secret = with_master(
             &s,
             "my-every",
@@ -1012,10 +1017,7 @@ async fn mariadb_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_th
             my_secret(&user, &password),
         )
         .await;
-        let token = secret.start_rotation().await.expect("rotation started");
-        step(&s.deps, &secret, "createSecret", &token)
-            .await
-            .expect("createSecret");
+        let token = created(&s.deps, &secret).await;
         let first = step(&s.deps, &secret, "setSecret", &token).await;
         let Err(e) = first else {
             // The limit counts statements sent as text (the prepared reads
@@ -1030,20 +1032,16 @@ async fn mariadb_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_th
             "k={k}: the injected failure, not another: {e}"
         );
         failures += 1;
-        for sql in [
-            format!("ALTER USER '{master}'@'%' WITH MAX_QUERIES_PER_HOUR 0"),
-            "FLUSH USER_RESOURCES".to_owned(),
-        ] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut admin)
-                .await
-                .expect("lift the limit");
-        }
-        for name in ["setSecret", "testSecret", "finishSecret"] {
-            step(&s.deps, &secret, name, &token)
-                .await
-                .unwrap_or_else(|e| panic!("k={k}: {name}: {e}"));
-        }
+        run_sql(
+            &mut admin,
+            "lift the limit",
+            [
+                format!("ALTER USER '{master}'@'%' WITH MAX_QUERIES_PER_HOUR 0"),
+                "FLUSH USER_RESOURCES".to_owned(),
+            ],
+        )
+        .await;
+        finish_rotation(&s.deps, &secret, &token, &format!("k={k}")).await;
         let current = secret.current().await.expect("current");
         let clone = text(&current, "username");
         assert_eq!(clone, format!("{user}_clone"), "k={k}");
@@ -1085,21 +1083,21 @@ async fn postgres_a_function_planted_on_the_master_search_path_is_never_run() {
     let schema = format!("{user}_open");
     let pwned = format!("{user}_pwned");
     let mut admin = postgres().connect_superuser().await.expect("admin");
-    for sql in [
-        format!(
-            "CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{}'",
-            scram_verifier(&master_password)
-        ),
-        format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
-        format!("CREATE SCHEMA {schema}"),
-        format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO PUBLIC"),
-        format!("ALTER ROLE {master} SET search_path = {schema}"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("setup sql");
-    }
+    run_sql(
+        &mut admin,
+        "setup sql",
+        [
+            format!(
+                "CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{}'",
+                scram_verifier(&master_password)
+            ),
+            format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
+            format!("CREATE SCHEMA {schema}"),
+            format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO PUBLIC"),
+            format!("ALTER ROLE {master} SET search_path = {schema}"),
+        ],
+    )
+    .await;
     let mut as_user = pg_login(&user, &password).await.expect("user");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "CREATE FUNCTION {schema}.format(text, text, text) RETURNS text \
@@ -1208,11 +1206,7 @@ async fn test_secret_refuses_a_clone_that_cannot_stand_in_for_the_original() {
             old_password,
             "AWSCURRENT stays"
         );
-        for name in ["setSecret", "testSecret", "finishSecret"] {
-            step(&s.deps, &secret, name, &token)
-                .await
-                .unwrap_or_else(|e| panic!("after repair, {name}: {e}"));
-        }
+        finish_rotation(&s.deps, &secret, &token, "after repair,").await;
     }
 }
 
@@ -1231,19 +1225,19 @@ async fn postgres_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_t
         let password = pg_user(&user).await;
         let master = format!("{user}_m");
         let master_password = random_alnum(20);
-        for sql in [
-            format!(
-                "CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{}'",
-                scram_verifier(&master_password)
-            ),
-            format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
-            format!("ALTER ROLE {master} SET lock_timeout = '300ms'"),
-        ] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut admin)
-                .await
-                .expect("setup sql");
-        }
+        run_sql(
+            &mut admin,
+            "setup sql",
+            [
+                format!(
+                    "CREATE ROLE {master} LOGIN CREATEROLE PASSWORD '{}'",
+                    scram_verifier(&master_password)
+                ),
+                format!("GRANT {user} TO {master} WITH ADMIN OPTION"),
+                format!("ALTER ROLE {master} SET lock_timeout = '300ms'"),
+            ],
+        )
+        .await;
         let secret = with_master(
             &s,
             "pg-every",
@@ -1251,10 +1245,7 @@ async fn postgres_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_t
             pg_secret(&user, &password),
         )
         .await;
-        let token = secret.start_rotation().await.expect("rotation started");
-        step(&s.deps, &secret, "createSecret", &token)
-            .await
-            .expect("createSecret");
+        let token = created(&s.deps, &secret).await;
 
         let mut locker = postgres().connect_superuser().await.expect("locker");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -1271,11 +1262,7 @@ async fn postgres_a_failure_at_any_statement_of_making_a_clone_is_recovered_by_t
         let err = failed.expect_err("the statement writing the locked catalog fails");
         assert!(err.to_string().contains("lock timeout"), "{catalog}: {err}");
 
-        for name in ["setSecret", "testSecret", "finishSecret"] {
-            step(&s.deps, &secret, name, &token)
-                .await
-                .unwrap_or_else(|e| panic!("{catalog}: {name}: {e}"));
-        }
+        finish_rotation(&s.deps, &secret, &token, catalog).await;
         let current = secret.current().await.expect("current");
         let clone = text(&current, "username");
         assert_eq!(clone, format!("{user}_clone"), "{catalog}");
@@ -1321,10 +1308,7 @@ async fn a_failure_at_a_single_user_password_change_is_recovered_by_the_retry() 
     )
     .await
     .expect("secret");
-    let token = secret.start_rotation().await.expect("rotation started");
-    step(&s.deps, &secret, "createSecret", &token)
-        .await
-        .expect("createSecret");
+    let token = created(&s.deps, &secret).await;
     let mut locker = postgres().connect_superuser().await.expect("locker");
     sqlx::raw_sql("BEGIN; LOCK TABLE pg_catalog.pg_authid IN SHARE MODE")
         .execute(&mut locker)
@@ -1337,11 +1321,7 @@ async fn a_failure_at_a_single_user_password_change_is_recovered_by_the_retry() 
         .expect("unlock");
     let err = failed.expect_err("the password change fails");
     assert!(err.to_string().contains("lock timeout"), "{err}");
-    for name in ["setSecret", "testSecret", "finishSecret"] {
-        step(&s.deps, &secret, name, &token)
-            .await
-            .unwrap_or_else(|e| panic!("postgres {name}: {e}"));
-    }
+    finish_rotation(&s.deps, &secret, &token, "postgres").await;
     let current = secret.current().await.expect("current");
     pg_login(&user, &text(&current, "password"))
         .await
@@ -1370,21 +1350,18 @@ async fn a_failure_at_a_single_user_password_change_is_recovered_by_the_retry() 
         )
         .await
         .expect("secret");
-        let token = secret.start_rotation().await.expect("rotation started");
-        step(&s.deps, &secret, "createSecret", &token)
-            .await
-            .expect("createSecret");
+        let token = created(&s.deps, &secret).await;
         let first = step(&s.deps, &secret, "setSecret", &token).await;
         let lifted = async {
-            for sql in [
-                format!("ALTER USER '{user}'@'%' WITH MAX_QUERIES_PER_HOUR 0"),
-                "FLUSH USER_RESOURCES".to_owned(),
-            ] {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut root)
-                    .await
-                    .expect("lift the limit");
-            }
+            run_sql(
+                &mut root,
+                "lift the limit",
+                [
+                    format!("ALTER USER '{user}'@'%' WITH MAX_QUERIES_PER_HOUR 0"),
+                    "FLUSH USER_RESOURCES".to_owned(),
+                ],
+            )
+            .await;
         };
         let done = match first {
             Ok(_) => true,
@@ -1395,11 +1372,7 @@ async fn a_failure_at_a_single_user_password_change_is_recovered_by_the_retry() 
             }
         };
         lifted.await;
-        for name in ["setSecret", "testSecret", "finishSecret"] {
-            step(&s.deps, &secret, name, &token)
-                .await
-                .unwrap_or_else(|e| panic!("mariadb k={k}: {name}: {e}"));
-        }
+        finish_rotation(&s.deps, &secret, &token, &format!("mariadb k={k}")).await;
         let current = secret.current().await.expect("current");
         my_login(&user, &text(&current, "password"))
             .await
@@ -1475,19 +1448,19 @@ async fn mariadb_clone_gets_the_original_default_role() {
     let extra = format!("{user}_x");
     let role = format!("{user}_reader");
     let mut admin = mariadb().connect_root().await.expect("admin");
-    for sql in [
-        format!("CREATE DATABASE {extra}"),
-        format!("CREATE TABLE {extra}.t (id INT)"),
-        format!("CREATE ROLE {role}"),
-        format!("GRANT SELECT ON {extra}.* TO {role}"),
-        format!("GRANT {role} TO '{user}'@'%'"),
-        format!("SET DEFAULT ROLE {role} FOR '{user}'@'%'"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("setup sql");
-    }
+    run_sql(
+        &mut admin,
+        "setup sql",
+        [
+            format!("CREATE DATABASE {extra}"),
+            format!("CREATE TABLE {extra}.t (id INT)"),
+            format!("CREATE ROLE {role}"),
+            format!("GRANT SELECT ON {extra}.* TO {role}"),
+            format!("GRANT {role} TO '{user}'@'%'"),
+            format!("SET DEFAULT ROLE {role} FOR '{user}'@'%'"),
+        ],
+    )
+    .await;
     let secret = with_master(
         &s,
         "my-role",
