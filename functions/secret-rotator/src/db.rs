@@ -27,8 +27,12 @@ pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), Str
         // then that other role, and PostgreSQL lets a role change only its
         // own password. SET ROLE NONE (not RESET ROLE, which returns to that
         // default) makes the session act as the role that logged in.
-        Conn::Pg(c) => match sqlx::raw_sql("SET ROLE NONE").execute(&mut *c).await {
-            Ok(_) => {
+        Conn::Pg(c) => {
+            async {
+                sqlx::raw_sql("SET ROLE NONE")
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| describe(&e, &[]))?;
                 let verifier = scram_verifier(password);
                 pg_exec(
                     c,
@@ -38,15 +42,15 @@ pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), Str
                 )
                 .await
             }
-            Err(e) => Err(describe(&e, &[])),
-        },
-        Conn::My(c) => match my_server(c).await {
-            Ok(server) => match own_password_sql(server, password) {
-                Ok(statement) => my_exec(c, statement, &[password]).await,
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        },
+            .await
+        }
+        Conn::My(c) => {
+            async {
+                let statement = own_password_sql(my_server(c).await?, password)?;
+                my_exec(c, statement, &[password]).await
+            }
+            .await
+        }
     };
     result.map_err(|e| scrub(&e, &[password]))
 }
@@ -150,6 +154,12 @@ async fn pg_set_user_password(
     .await
 }
 
+/// `user@host` as an account name, each part quoted by the server.
+async fn my_account(c: &mut MySqlConnection, user: &str, host: &str) -> Result<String, String> {
+    let user = my_quote(c, user).await?;
+    Ok(format!("{user}@{}", my_quote(c, host).await?))
+}
+
 /// A name or host quoted by the server (never a password: see the module).
 async fn my_quote(c: &mut MySqlConnection, value: &str) -> Result<String, String> {
     sqlx::query_scalar::<_, String>("SELECT QUOTE(?)")
@@ -183,10 +193,8 @@ async fn my_set_user_password(
     if hosts.is_empty() {
         return Err(format!("user {original:?} does not exist on the server"));
     }
-    let quoted_user = my_quote(c, user).await?;
     for host in hosts {
-        let quoted_host = my_quote(c, &host).await?;
-        let account = format!("{quoted_user}@{quoted_host}");
+        let account = my_account(c, user, &host).await?;
         let verb = if my_exists(c, user, &host).await? {
             "ALTER"
         } else {
@@ -219,9 +227,8 @@ async fn my_clone_plan(
     user: &str,
     host: &str,
 ) -> Result<Vec<String>, String> {
-    let quoted_host = my_quote(c, host).await?;
-    let source = format!("{}@{quoted_host}", my_quote(c, original).await?);
-    let account = format!("{}@{quoted_host}", my_quote(c, user).await?);
+    let source = my_account(c, original, host).await?;
+    let account = my_account(c, user, host).await?;
     let mut wanted = Grants::parse(&my_show_grants(c, &source).await?);
     let mut have = Grants::parse(&my_show_grants(c, &account).await?);
     if server == MyServer::MySql {
@@ -337,6 +344,16 @@ async fn my_show_grants(c: &mut MySqlConnection, account: &str) -> Result<Vec<St
         .map_err(|e| describe(&e, &[]))
 }
 
+/// How `user@host` must connect: `mysql.user`'s `ssl_type`.
+async fn my_ssl_type(c: &mut MySqlConnection, user: &str, host: &str) -> Result<String, String> {
+    sqlx::query_scalar("SELECT CAST(ssl_type AS CHAR) FROM mysql.user WHERE User = ? AND Host = ?")
+        .bind(user)
+        .bind(host)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(|e| describe(&e, &[]))
+}
+
 /// The statement that gives `user@host` (quoted as `account`) the TLS
 /// requirement `original` has on the same host (REQUIRE NONE, SSL or X509),
 /// if it differs.
@@ -347,22 +364,11 @@ async fn my_tls_plan(
     host: &str,
     account: &str,
 ) -> Result<Option<String>, String> {
-    let mut types = Vec::new();
-    for name in [original, user] {
-        let ssl_type: String = sqlx::query_scalar(
-            "SELECT CAST(ssl_type AS CHAR) FROM mysql.user WHERE User = ? AND Host = ?",
-        )
-        .bind(name)
-        .bind(host)
-        .fetch_one(&mut *c)
-        .await
-        .map_err(|e| describe(&e, &[]))?;
-        types.push(ssl_type);
-    }
-    if types[0] == types[1] {
+    let wanted = my_ssl_type(c, original, host).await?;
+    if wanted == my_ssl_type(c, user, host).await? {
         return Ok(None);
     }
-    match grants::require_clause(&types[0]) {
+    match grants::require_clause(&wanted) {
         Some(clause) => Ok(Some(format!("ALTER USER {account} {clause}"))),
         None => Err(format!(
             "{original}@{host} requires a particular certificate issuer, subject or cipher \

@@ -85,9 +85,7 @@ impl Grants {
             .retain(|_, p| !p.names.is_empty() || p.grant_option);
         grants
     }
-}
 
-impl Grants {
     /// The same grants with MySQL 8's default roles (`'role'@'host'`, as read
     /// from `mysql.default_roles`).
     pub fn with_default_roles(mut self, roles: impl IntoIterator<Item = String>) -> Grants {
