@@ -46,9 +46,7 @@ use shared::report::{Entry, dry_run};
 use shared::{Invocation, Notification, Publisher, Report, Severity};
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::classify::{
-    Fate, Filter, REDRIVE_COUNT_ATTRIBUTE, fate, next_attributes, redacted_sample,
-};
+use crate::classify::{Fate, Filter, fate, next_attributes, redacted_sample};
 use crate::input::{Command, Trigger, queue_of};
 use crate::sqs::{Queue, Received};
 
@@ -635,11 +633,8 @@ impl Run<'_> {
             if due > now {
                 tokio::time::sleep(due - now).await;
             }
-            let with_attrs: Vec<(&Received, BTreeMap<String, String>)> = round
-                .iter()
-                .map(|(r, _)| (r, next_attributes(&r.message).0))
-                .collect();
-            let sent = sqs::send(&self.deps.sqs, dest, &with_attrs).await;
+            let messages: Vec<&Received> = round.iter().map(|(r, _)| r).collect();
+            let sent = sqs::send(&self.deps.sqs, dest, &messages).await;
             let mut confirmed = Vec::new();
             for ((r, entry), result) in round.into_iter().zip(sent) {
                 match result {
@@ -695,24 +690,20 @@ impl Run<'_> {
 }
 
 /// What a message counts for against SendMessageBatch's limits as it will be
-/// sent: its body and attributes, with the redrive count `sqs::send` adds.
+/// sent: its body and the attributes `sqs::send` sends it with.
 fn sent_bytes(r: &Received) -> usize {
-    let (next, _) = next_attributes(&r.message);
-    let count = next.get(REDRIVE_COUNT_ATTRIBUTE);
-    let kept = r
-        .attributes
-        .iter()
-        .filter(|(name, _)| count.is_none() || name.as_str() != REDRIVE_COUNT_ATTRIBUTE)
-        .map(|(name, v)| {
+    let attributes = sqs::outgoing_attributes(r);
+    rounds::message_bytes(
+        &r.message.body,
+        attributes.iter().map(|(name, v)| {
             let value = v
                 .string_value()
                 .map(str::len)
                 .or_else(|| v.binary_value().map(|b| b.as_ref().len()))
                 .unwrap_or(0);
             (name.as_str(), v.data_type(), value)
-        });
-    let added = count.map(|c| (REDRIVE_COUNT_ATTRIBUTE, "Number", c.len()));
-    rounds::message_bytes(&r.message.body, kept.chain(added))
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use aws_sdk_sqs::types::{
 };
 use shared::aws::{AwsFailure, FailureClass, failure};
 
-use crate::classify::{Message, REDRIVE_COUNT_ATTRIBUTE};
+use crate::classify::{Message, REDRIVE_COUNT_ATTRIBUTE, next_attributes};
 
 /// A queue and what is known of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,7 +236,7 @@ pub async fn release(sqs: &Client, url: &str, receipts: &[String]) -> Vec<AwsFai
 pub async fn send(
     sqs: &Client,
     target: &Queue,
-    batch: &[(&Received, BTreeMap<String, String>)],
+    batch: &[&Received],
 ) -> Vec<Result<(), AwsFailure>> {
     if batch.is_empty() {
         return Vec::new();
@@ -244,16 +244,8 @@ pub async fn send(
     let entries: Vec<_> = batch
         .iter()
         .enumerate()
-        .filter_map(|(i, (r, next_attrs))| {
-            let mut attributes = r.attributes.clone();
-            if let Some(count) = next_attrs.get(REDRIVE_COUNT_ATTRIBUTE) {
-                let value = MessageAttributeValue::builder()
-                    .data_type("Number")
-                    .string_value(count)
-                    .build()
-                    .ok()?;
-                attributes.insert(REDRIVE_COUNT_ATTRIBUTE.to_owned(), value);
-            }
+        .filter_map(|(i, r)| {
+            let attributes = outgoing_attributes(r);
             let mut entry = SendMessageBatchRequestEntry::builder()
                 .id(i.to_string())
                 .message_body(&r.message.body)
@@ -296,6 +288,22 @@ pub async fn send(
         })
         .map_err(|e| failure("sqs:SendMessageBatch", &e));
     per_entry("sqs:SendMessageBatch", batch.len(), answer)
+}
+
+/// The message attributes a moved message is sent with: its own, with the
+/// redrive count raised where SQS's ten-attribute limit allows it. What is
+/// sent and what the batch's size is counted from, both.
+pub fn outgoing_attributes(r: &Received) -> HashMap<String, MessageAttributeValue> {
+    let mut attributes = r.attributes.clone();
+    if let Some(count) = next_attributes(&r.message).0.get(REDRIVE_COUNT_ATTRIBUTE)
+        && let Ok(value) = MessageAttributeValue::builder()
+            .data_type("Number")
+            .string_value(count)
+            .build()
+    {
+        attributes.insert(REDRIVE_COUNT_ATTRIBUTE.to_owned(), value);
+    }
+    attributes
 }
 
 /// Deletes received messages (after their copies were confirmed sent).
