@@ -18,7 +18,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let deps = &deps;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
-            invoke(event.payload, deps).await
+            // Boxed: sqlx's futures nest deeply enough that, unboxed, this
+            // block's type overflows rustc's query depth on a clean build.
+            Box::pin(invoke(event.payload, deps)).await
         },
     ))
     .await
