@@ -4,7 +4,8 @@
 //! - [`aws`]: SDK configuration that honours `AWS_ENDPOINT_URL` and `AWS_REGION`,
 //!   so one binary runs against AWS or a local emulator unchanged.
 //! - [`notification`]: the one [`Notification`] type sent to SNS, and its publisher.
-//! - [`logging`]: JSON logs through `tracing`, and redaction of secret-bearing fields.
+//! - [`logging`]: JSON logs through `tracing`, and values that never format.
+//! - [`redact`]: masking secrets and personal data in what a person reads.
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines on stdout.
 //! - `db` (feature `db`): TLS-verified database connections.
 //! - [`invocation`]: one invocation's deadline and function ARN (partition, account).
@@ -22,9 +23,11 @@ pub mod invocation;
 pub mod logging;
 pub mod metrics;
 pub mod notification;
+pub mod redact;
 pub mod report;
 
 pub use config::{ConfigError, Env};
 pub use invocation::Invocation;
 pub use notification::{Notification, PublishError, Publisher, Severity};
+pub use redact::Redactor;
 pub use report::{Report, dry_run};

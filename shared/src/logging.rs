@@ -2,34 +2,15 @@
 //!
 //! The level comes from `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's advanced
 //! logging controls), else `RUST_LOG`, else `info`. Secret-bearing values are
-//! wrapped in [`Redacted`] or passed through [`redact_json`] before they reach
+//! wrapped in [`Redacted`] or masked by a [`crate::Redactor`] before they reach
 //! a log line, an error, a notification or a report.
 
 use std::fmt;
 
-use serde_json::Value;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// What every redacted value is shown as.
-pub const REDACTED: &str = "[redacted]";
-
-/// Key fragments (compared lowercase, ignoring `-` and `_`) whose values are
-/// masked by [`redact_json`].
-pub const SENSITIVE_KEY_PARTS: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "authorization",
-    "apikey",
-    "privatekey",
-    "credential",
-    "cookie",
-    "signature",
-    "sessionkey",
-    "accesskey",
-];
+pub use crate::redact::REDACTED;
 
 /// The filter directive in force: `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else `info`.
 pub fn level_directive(lambda_level: Option<&str>, rust_log: Option<&str>) -> String {
@@ -98,40 +79,9 @@ impl<T> fmt::Display for Redacted<T> {
     }
 }
 
-/// Whether a JSON key names a secret-bearing value.
-pub fn is_sensitive_key(key: &str) -> bool {
-    let folded: String = key
-        .chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect();
-    SENSITIVE_KEY_PARTS.iter().any(|part| folded.contains(part))
-}
-
-/// Masks, at any depth, the values of keys that name secrets. Returns how
-/// many values were masked, so callers can say which fields were redacted.
-pub fn redact_json(value: &mut Value) -> usize {
-    match value {
-        Value::Object(map) => map
-            .iter_mut()
-            .map(|(key, v)| {
-                if is_sensitive_key(key) && !v.is_null() {
-                    *v = Value::String(REDACTED.to_owned());
-                    1
-                } else {
-                    redact_json(v)
-                }
-            })
-            .sum(),
-        Value::Array(items) => items.iter_mut().map(redact_json).sum(),
-        _ => 0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn lambda_log_level_wins_over_rust_log() {
@@ -145,35 +95,5 @@ mod tests {
         let secret = Redacted("hunter2".to_owned());
         assert_eq!(format!("{secret} {secret:?}"), "[redacted] [redacted]");
         assert_eq!(secret.expose(), "hunter2");
-    }
-
-    #[test]
-    fn sensitive_keys_are_masked_at_any_depth() {
-        let mut v = json!({
-            "username": "app",
-            "password": "p@ss",
-            "nested": {"X-Api-Key": "k", "items": [{"access_token": "t", "id": 1}]},
-            "Authorization": "Bearer abc",
-            "client_secret": null
-        });
-        let masked = redact_json(&mut v);
-        assert_eq!(masked, 4);
-        assert_eq!(
-            v,
-            json!({
-                "username": "app",
-                "password": REDACTED,
-                "nested": {"X-Api-Key": REDACTED, "items": [{"access_token": REDACTED, "id": 1}]},
-                "Authorization": REDACTED,
-                "client_secret": null
-            })
-        );
-    }
-
-    #[test]
-    fn ordinary_keys_are_kept() {
-        for key in ["username", "host", "queue", "MessageId", "port"] {
-            assert!(!is_sensitive_key(key), "{key}");
-        }
     }
 }

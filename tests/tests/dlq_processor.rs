@@ -126,6 +126,76 @@ async fn the_alarm_brings_a_summary_by_group_and_consumes_nothing() {
     );
 }
 
+/// What real dead-letter queues hold: an SNS envelope whose `Message` is
+/// JSON in a string, an HTTP request dump, and plain text.
+fn leaky_bodies() -> Vec<String> {
+    let inner = json!({
+        "errorType": "PaymentFailed",
+        "customer": {"email": "ann.lee@example.com", "password": "hunter2"},
+        "payment": {"number": "4111 1111 1111 1111", "cvv": "123"},
+        "note": "refund to 5555-5555-5555-4444"
+    });
+    let envelope = json!({
+        "Type": "Notification",
+        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:orders",
+        "Message": inner.to_string(),
+        "Timestamp": "2026-12-04T10:00:00.000Z"
+    });
+    vec![
+        envelope.to_string(),
+        "POST /charge HTTP/1.1\nHost: api.example.com\nAuthorization: Bearer eyJhbGciOi.sig\n\nuser=bo@example.org&pass=x".into(),
+        "callback failed: password: hunter2, token=tok_live_9 for ann.lee@example.com".into(),
+    ]
+}
+
+#[tokio::test]
+async fn no_card_email_password_or_bearer_token_reaches_a_summary_or_report() {
+    let s = direct("leaks", false).await;
+    let bodies = leaky_bodies();
+    let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    s.pair
+        .fail_into_dlq(&refs, None)
+        .await
+        .expect("into the DLQ");
+    // Grouped by the envelope's `Message`: the group name shows its text.
+    let mut deps = s.deps;
+    deps.config.grouping.field = Some("Message".into());
+
+    let report = invoke(
+        alarm_for("sns_alarm-dlq-not-empty.json", &s.pair.dlq_name),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("handled");
+    let shown = serde_json::to_string(&report).expect("report")
+        + &s.sink
+            .drain(Duration::from_secs(2))
+            .await
+            .expect("drain")
+            .iter()
+            .map(|n| format!("{:?} {}", n.subject, n.message))
+            .collect::<String>();
+    for leak in [
+        "ann.lee@",
+        "bo@example",
+        "4111",
+        "5555",
+        "hunter2",
+        "eyJhbGciOi",
+        "tok_live_9",
+        "\"123\"",
+    ] {
+        assert!(!shown.contains(leak), "{leak} shown in: {shown}");
+    }
+    assert!(
+        shown.contains("PaymentFailed"),
+        "the summary still explains: {shown}"
+    );
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 3);
+}
+
 #[tokio::test]
 async fn every_alarm_shape_is_understood_and_ok_does_nothing() {
     let s = direct("shapes", false).await;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::logging::{REDACTED, redact_json};
+use shared::Redactor;
 
 /// Message attribute counting how often a message was redriven.
 pub const REDRIVE_COUNT_ATTRIBUTE: &str = "DlqRedriveCount";
@@ -51,12 +51,13 @@ pub struct Grouping {
 
 impl Grouping {
     /// The group a message belongs to: the configured attribute, else the
-    /// configured JSON field, else a fingerprint of the body's shape.
-    pub fn group_of(&self, m: &Message) -> String {
+    /// configured JSON field, else a fingerprint of the body's shape. Group
+    /// names are shown, so values are masked as samples are.
+    pub fn group_of(&self, m: &Message, redact: &Redactor) -> String {
         if let Some(name) = &self.attribute
             && let Some(value) = m.attributes.get(name)
         {
-            return format!("{name}={value}");
+            return format!("{name}={}", shown_value(name, value, redact));
         }
         let json = serde_json::from_str::<Value>(&m.body).ok();
         if let (Some(path), Some(json)) = (&self.field, &json)
@@ -66,12 +67,21 @@ impl Grouping {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            return format!("{path}={text}");
+            return format!("{path}={}", shown_value(path, &text, redact));
         }
         match json {
-            Some(json) => format!("shape:{}", shape(&json)),
-            None => format!("text:{}", text_shape(&m.body)),
+            Some(json) => format!("shape:{}", redact.show(&shape(&json))),
+            None => format!("text:{}", text_shape(&redact.show(&m.body))),
         }
+    }
+}
+
+/// A grouping value as a summary may show it.
+fn shown_value(name: &str, value: &str, redact: &Redactor) -> String {
+    if redact.is_sensitive_key(name) {
+        shared::redact::REDACTED.to_owned()
+    } else {
+        redact.show(value)
     }
 }
 
@@ -148,16 +158,9 @@ fn fnv(text: &str) -> u32 {
     })
 }
 
-/// A body safe to show: secret-looking JSON values masked, cut to length.
-pub fn redacted_sample(body: &str) -> String {
-    let shown = match serde_json::from_str::<Value>(body) {
-        Ok(mut json) => {
-            redact_json(&mut json);
-            json.to_string()
-        }
-        // Not JSON: key=value or "key": value pairs are still masked.
-        Err(_) => redact_text(body),
-    };
+/// A body safe to show (see `shared::redact`), cut to length.
+pub fn redacted_sample(body: &str, redact: &Redactor) -> String {
+    let shown = redact.show(body);
     if shown.chars().count() > MAX_SAMPLE_CHARS {
         let mut cut: String = shown.chars().take(MAX_SAMPLE_CHARS).collect();
         cut.push_str("… (cut)");
@@ -165,22 +168,6 @@ pub fn redacted_sample(body: &str) -> String {
     } else {
         shown
     }
-}
-
-fn redact_text(body: &str) -> String {
-    body.split_inclusive(|c: char| c.is_whitespace() || c == '&' || c == ',')
-        .map(|token| {
-            let trimmed =
-                token.trim_end_matches(|c: char| c.is_whitespace() || c == '&' || c == ',');
-            let tail = &token[trimmed.len()..];
-            match trimmed.split_once(['=', ':']) {
-                Some((key, _)) if shared::logging::is_sensitive_key(key.trim_matches('"')) => {
-                    format!("{key}={REDACTED}{tail}")
-                }
-                _ => token.to_owned(),
-            }
-        })
-        .collect()
 }
 
 /// Which messages a redrive moves.
@@ -300,19 +287,25 @@ mod tests {
             attribute: Some("errorType".into()),
             field: Some("errorType".into()),
         };
-        assert_eq!(by_attr.group_of(&m), "errorType=Throttled");
+        assert_eq!(
+            by_attr.group_of(&m, &Redactor::default()),
+            "errorType=Throttled"
+        );
         let by_field = Grouping {
             attribute: None,
             field: Some("errorType".into()),
         };
-        assert_eq!(by_field.group_of(&m), "errorType=Timeout");
+        assert_eq!(
+            by_field.group_of(&m, &Redactor::default()),
+            "errorType=Timeout"
+        );
         let nested = Grouping {
             attribute: None,
             field: Some("order.id".into()),
         };
-        assert_eq!(nested.group_of(&m), "order.id=7");
+        assert_eq!(nested.group_of(&m, &Redactor::default()), "order.id=7");
         assert_eq!(
-            Grouping::default().group_of(&m),
+            Grouping::default().group_of(&m, &Redactor::default()),
             "shape:errorType:string,order.id:number"
         );
     }
@@ -321,24 +314,59 @@ mod tests {
     fn same_shape_different_values_share_a_fingerprint() {
         let g = Grouping::default();
         assert_eq!(
-            g.group_of(&msg(r#"{"a":1,"b":"x"}"#)),
-            g.group_of(&msg(r#"{"b":"y","a":2}"#))
+            g.group_of(&msg(r#"{"a":1,"b":"x"}"#), &Redactor::default()),
+            g.group_of(&msg(r#"{"b":"y","a":2}"#), &Redactor::default())
         );
         assert_ne!(
-            g.group_of(&msg(r#"{"a":1}"#)),
-            g.group_of(&msg(r#"{"a":"1"}"#))
+            g.group_of(&msg(r#"{"a":1}"#), &Redactor::default()),
+            g.group_of(&msg(r#"{"a":"1"}"#), &Redactor::default())
         );
-        assert_eq!(g.group_of(&msg("Timeout after 30s")), "text:Timeout(short)");
+        assert_eq!(
+            g.group_of(&msg("Timeout after 30s"), &Redactor::default()),
+            "text:Timeout(short)"
+        );
     }
 
     #[test]
     fn samples_never_show_secrets() {
-        let s = redacted_sample(r#"{"user":"ann","password":"hunter2","auth":{"token":"abc"}}"#);
+        let s = redacted_sample(
+            r#"{"user":"ann","password":"hunter2","auth":{"token":"abc"}}"#,
+            &Redactor::default(),
+        );
         assert!(!s.contains("hunter2") && !s.contains("abc"), "{s}");
         assert!(s.contains("ann"));
-        let t = redacted_sample("user=ann password=hunter2 api_key=xyz");
+        let t = redacted_sample(
+            "user=ann password=hunter2 api_key=xyz",
+            &Redactor::default(),
+        );
         assert_eq!(t, "user=ann password=[redacted] api_key=[redacted]");
-        let long = redacted_sample(&"x".repeat(2_000));
+        let envelope = serde_json::json!({
+            "Type": "Notification",
+            "Message": serde_json::json!({
+                "card": {"number": "4111111111111111"},
+                "note": "paid with 5555-5555-5555-4444",
+                "email": "ann@example.com",
+                "headers": "Authorization: Bearer s3cr3t\nX-Trace: 1",
+            }).to_string(),
+        })
+        .to_string();
+        let e = redacted_sample(&envelope, &Redactor::default());
+        for leak in ["4111", "5555", "ann@", "s3cr3t"] {
+            assert!(!e.contains(leak), "{leak} in {e}");
+        }
+        assert!(e.contains("X-Trace: 1"), "{e}");
+        let mut card = msg("{}");
+        card.attributes
+            .insert("email".into(), "bo@example.org".into());
+        let by_email = Grouping {
+            attribute: Some("email".into()),
+            field: None,
+        };
+        assert_eq!(
+            by_email.group_of(&card, &Redactor::default()),
+            "email=[redacted]"
+        );
+        let long = redacted_sample(&"x".repeat(2_000), &Redactor::default());
         assert!(long.chars().count() <= MAX_SAMPLE_CHARS + 10);
     }
 

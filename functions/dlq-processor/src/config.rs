@@ -1,5 +1,5 @@
 use shared::config::Common;
-use shared::{ConfigError, Env};
+use shared::{ConfigError, Env, Redactor};
 
 use crate::classify::Grouping;
 
@@ -31,6 +31,8 @@ pub mod vars {
 pub struct Config {
     pub common: Common,
     pub grouping: Grouping,
+    /// What summaries mask in bodies and group names (`REDACT_FIELDS` adds fields).
+    pub redact: Redactor,
     pub inspect_sample: usize,
     pub max_redrives: u32,
     pub parking_queue: Option<String>,
@@ -47,6 +49,7 @@ impl Config {
             attribute: env.optional(vars::GROUP_BY_ATTRIBUTE),
             field: env.optional(vars::GROUP_BY_FIELD),
         };
+        config.redact = Redactor::from_env(env)?;
         if let Some(n) = env.parse::<usize>(vars::INSPECT_SAMPLE, "a whole number from 1 to 100")? {
             config.inspect_sample = in_range(
                 vars::INSPECT_SAMPLE,
@@ -107,6 +110,7 @@ impl Config {
         Config {
             common,
             grouping: Grouping::default(),
+            redact: Redactor::default(),
             inspect_sample: 20,
             max_redrives: 3,
             parking_queue: None,

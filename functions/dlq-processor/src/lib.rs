@@ -16,7 +16,8 @@
 //! **Environment:** `NOTIFY_TOPIC_ARN` (required), `ENVIRONMENT`, `DRY_RUN`,
 //! `METRICS_NAMESPACE`, `GROUP_BY_ATTRIBUTE`, `GROUP_BY_FIELD`,
 //! `INSPECT_SAMPLE`, `MAX_REDRIVES`, `PARKING_QUEUE`, `REDRIVE_RATE`,
-//! `MAX_PER_INVOCATION`, `AUTO_REDRIVE_QUEUES`, `DEADLINE_MARGIN_MS`.
+//! `MAX_PER_INVOCATION`, `AUTO_REDRIVE_QUEUES`, `DEADLINE_MARGIN_MS`,
+//! `REDACT_FIELDS`.
 //!
 //! **IAM:** `sqs:GetQueueUrl`, `sqs:GetQueueAttributes`,
 //! `sqs:ListDeadLetterSourceQueues`, `sqs:ReceiveMessage`,
@@ -187,10 +188,13 @@ async fn inspect(queue: &str, deps: &Deps, report: &mut Report) -> Result<(), Er
 
     let mut groups: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for r in &sample {
-        let group = deps.config.grouping.group_of(&r.message);
+        let group = deps
+            .config
+            .grouping
+            .group_of(&r.message, &deps.config.redact);
         let entry = groups
             .entry(group)
-            .or_insert_with(|| (0, redacted_sample(&r.message.body)));
+            .or_insert_with(|| (0, redacted_sample(&r.message.body, &deps.config.redact)));
         entry.0 += 1;
     }
     let now_ms = std::time::SystemTime::now()
@@ -406,7 +410,7 @@ async fn redrive(
         let mut to_target = Vec::new();
         let mut to_parking = Vec::new();
         for r in batch {
-            let group = config.grouping.group_of(&r.message);
+            let group = config.grouping.group_of(&r.message, &config.redact);
             let blocked = dlq.fifo
                 && r.message
                     .group_id

@@ -1,5 +1,5 @@
 use shared::config::Common;
-use shared::{ConfigError, Env, Severity};
+use shared::{ConfigError, Env, Redactor, Severity};
 
 /// Variable names read by this function (besides the common ones).
 pub mod vars {
@@ -22,6 +22,9 @@ pub struct Config {
     pub min_severity: Severity,
     pub muted: Vec<String>,
     pub slack_secret_arn: Option<String>,
+    /// What events no formatter knows are masked with before they are
+    /// forwarded (`REDACT_FIELDS` adds fields).
+    pub redact: Redactor,
 }
 
 impl Config {
@@ -46,6 +49,7 @@ impl Config {
                 })
                 .unwrap_or_default(),
             slack_secret_arn,
+            redact: Redactor::from_env(env)?,
         })
     }
 
@@ -56,6 +60,7 @@ impl Config {
             min_severity: Severity::Info,
             muted: Vec::new(),
             slack_secret_arn: None,
+            redact: Redactor::default(),
         }
     }
 

@@ -14,6 +14,8 @@
 //! - `MIN_SEVERITY`: `INFO` (default), `WARNING`, `ERROR` or `CRITICAL`: below it nothing is sent.
 //! - `MUTED_EVENTS`: comma-separated kinds never sent (`ECS Service Action/SERVICE_STEADY_STATE`).
 //! - `SLACK_WEBHOOK_SECRET_ARN`: secret holding a Slack incoming-webhook URL; read at start-up.
+//! - `REDACT_FIELDS`: field names masked, on top of the built-in rules, in
+//!   events and SNS messages no formatter knows (they are forwarded as received).
 //! - `DRY_RUN`: `true` returns the notifications in the report without sending them.
 //! - `METRICS_NAMESPACE`: namespace of the EMF metrics (default `OpsAutomation`).
 //! - `AWS_ENDPOINT_URL`: send every SDK call to one endpoint (a local emulator).
@@ -187,13 +189,19 @@ fn route(
 ) -> Option<Outgoing> {
     let environment = &config.common.environment;
     let formatted = match &incoming.item {
-        Item::Event(event) => format::format(event, environment),
+        Item::Event(event) => format::format(event, environment, &config.redact),
         Item::Alarm(alarm) => format::format_alarm(alarm, environment),
         Item::Text {
             subject,
             message,
             origin,
-        } => format::format_sns_text(subject.as_deref(), message, origin, environment),
+        } => format::format_sns_text(
+            subject.as_deref(),
+            message,
+            origin,
+            environment,
+            &config.redact,
+        ),
     };
     report.saw(Entry::new(&incoming.label).detail(formatted.kind.clone()));
     if !formatted.recognised {

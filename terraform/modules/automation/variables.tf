@@ -123,7 +123,7 @@ variable "queue_kms_key_arns" {
 }
 
 variable "dlq_settings" {
-  description = "Optional dlq-processor settings: GROUP_BY_FIELD, GROUP_BY_ATTRIBUTE, INSPECT_SAMPLE, MAX_REDRIVES, PARKING_QUEUE, REDRIVE_RATE, MAX_PER_INVOCATION, AUTO_REDRIVE_QUEUES."
+  description = "Optional dlq-processor settings: GROUP_BY_FIELD, GROUP_BY_ATTRIBUTE, INSPECT_SAMPLE, MAX_REDRIVES, PARKING_QUEUE, REDRIVE_RATE, MAX_PER_INVOCATION, AUTO_REDRIVE_QUEUES, REDACT_FIELDS."
   type        = map(string)
   default     = {}
 }
@@ -209,7 +209,7 @@ variable "schedule_timezone" {
 # --- scaling-notifier -------------------------------------------------------------
 
 variable "notifier_settings" {
-  description = "Optional scaling-notifier settings: MIN_SEVERITY, MUTED_EVENTS."
+  description = "Optional scaling-notifier settings: MIN_SEVERITY, MUTED_EVENTS, REDACT_FIELDS."
   type        = map(string)
   default     = {}
 }

@@ -70,10 +70,15 @@ mod tests {
     use super::super::tests::{field, sample};
     use super::super::{format, format_alarm};
     use super::*;
+    use shared::Redactor;
 
     #[test]
     fn alarm_entering_alarm_is_an_error_with_metric_and_reason() {
-        let f = format(&sample("cloudwatch_alarm-state-alarm.json"), "prod");
+        let f = format(
+            &sample("cloudwatch_alarm-state-alarm.json"),
+            "prod",
+            &Redactor::default(),
+        );
         assert_eq!(f.kind, "CloudWatch Alarm State Change/ALARM");
         let n = f.notification;
         assert_eq!(n.severity, Severity::Error);
@@ -94,7 +99,12 @@ mod tests {
 
     #[test]
     fn alarm_back_to_ok_is_info() {
-        let n = format(&sample("cloudwatch_alarm-state-ok.json"), "prod").notification;
+        let n = format(
+            &sample("cloudwatch_alarm-state-ok.json"),
+            "prod",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(n.severity, Severity::Info);
         assert_eq!(n.title, "Alarm checkout-5xx-high: ALARM -> OK");
     }

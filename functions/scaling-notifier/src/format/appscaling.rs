@@ -92,10 +92,16 @@ mod tests {
     use super::super::format;
     use super::super::tests::{field, sample};
     use super::*;
+    use shared::Redactor;
 
     #[test]
     fn scaled_to_max_is_a_warning_with_the_capacity_change() {
-        let n = format(&sample("application-autoscaling_scaled-to-max.json"), "p").notification;
+        let n = format(
+            &sample("application-autoscaling_scaled-to-max.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(n.severity, Severity::Warning);
         assert_eq!(
             n.title,

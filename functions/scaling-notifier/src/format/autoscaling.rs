@@ -263,10 +263,15 @@ mod tests {
     use super::super::format;
     use super::super::tests::{field, sample};
     use super::*;
+    use shared::Redactor;
 
     #[test]
     fn launch_unsuccessful_is_an_error_naming_group_zone_and_capacity() {
-        let f = format(&sample("autoscaling_launch-unsuccessful.json"), "staging");
+        let f = format(
+            &sample("autoscaling_launch-unsuccessful.json"),
+            "staging",
+            &Redactor::default(),
+        );
         assert!(f.recognised);
         let n = f.notification;
         assert_eq!(n.severity, Severity::Error);
@@ -296,7 +301,12 @@ mod tests {
 
     #[test]
     fn launch_successful_is_info_naming_the_instance() {
-        let n = format(&sample("autoscaling_launch-successful.json"), "p").notification;
+        let n = format(
+            &sample("autoscaling_launch-successful.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(n.severity, Severity::Info);
         assert_eq!(
             n.title,
@@ -307,14 +317,24 @@ mod tests {
 
     #[test]
     fn terminations_say_which_instance_and_how_capacity_moved() {
-        let ok = format(&sample("autoscaling_terminate-successful.json"), "p").notification;
+        let ok = format(
+            &sample("autoscaling_terminate-successful.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(ok.severity, Severity::Info);
         assert_eq!(
             ok.title,
             "ASG web-prod: instance i-0c6f8a4d3b2e5f7a9 terminated in eu-west-1b"
         );
         assert_eq!(field(&ok, "Capacity"), Some("4 -> 3"));
-        let failed = format(&sample("autoscaling_terminate-unsuccessful.json"), "p").notification;
+        let failed = format(
+            &sample("autoscaling_terminate-unsuccessful.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(failed.severity, Severity::Error);
         assert!(
             failed
@@ -325,7 +345,12 @@ mod tests {
 
     #[test]
     fn lifecycle_actions_name_hook_and_transition() {
-        let n = format(&sample("autoscaling_lifecycle-launch.json"), "p").notification;
+        let n = format(
+            &sample("autoscaling_lifecycle-launch.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(n.severity, Severity::Info);
         assert_eq!(
             n.title,
@@ -335,7 +360,12 @@ mod tests {
             field(&n, "Transition"),
             Some("autoscaling:EC2_INSTANCE_LAUNCHING")
         );
-        let t = format(&sample("autoscaling_lifecycle-terminate.json"), "p").notification;
+        let t = format(
+            &sample("autoscaling_lifecycle-terminate.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert!(
             t.title
                 .contains("waiting on terminate hook drain-connections"),
@@ -375,7 +405,7 @@ mod tests {
                 "is rolling back",
             ),
         ] {
-            let n = format(&sample(file), "p").notification;
+            let n = format(&sample(file), "p", &Redactor::default()).notification;
             assert_eq!(n.severity, severity, "{file}");
             assert_eq!(
                 n.title,

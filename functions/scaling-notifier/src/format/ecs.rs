@@ -367,10 +367,15 @@ mod tests {
     use super::super::format;
     use super::super::tests::{field, sample};
     use super::*;
+    use shared::Redactor;
 
     #[test]
     fn placement_failure_is_an_error_explaining_the_reason() {
-        let f = format(&sample("ecs_service-placement-failure.json"), "prod");
+        let f = format(
+            &sample("ecs_service-placement-failure.json"),
+            "prod",
+            &Redactor::default(),
+        );
         assert_eq!(f.kind, "ECS Service Action/SERVICE_TASK_PLACEMENT_FAILURE");
         let n = f.notification;
         assert_eq!(n.severity, Severity::Error);
@@ -383,10 +388,20 @@ mod tests {
 
     #[test]
     fn steady_state_is_info_and_impaired_start_a_warning() {
-        let steady = format(&sample("ecs_service-steady-state.json"), "p").notification;
+        let steady = format(
+            &sample("ecs_service-steady-state.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(steady.severity, Severity::Info);
         assert_eq!(steady.title, "ECS checkout: reached steady state");
-        let impaired = format(&sample("ecs_service-task-start-impaired.json"), "p").notification;
+        let impaired = format(
+            &sample("ecs_service-task-start-impaired.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(impaired.severity, Severity::Warning);
         assert_eq!(impaired.title, "ECS checkout: tasks keep failing to start");
     }
@@ -415,7 +430,7 @@ mod tests {
                 "ECS checkout: deployment rolled back",
             ),
         ] {
-            let n = format(&sample(file), "p").notification;
+            let n = format(&sample(file), "p", &Redactor::default()).notification;
             assert_eq!((n.severity, n.title.as_str()), (severity, title), "{file}");
             assert_eq!(
                 field(&n, "Deployment"),
@@ -427,7 +442,11 @@ mod tests {
 
     #[test]
     fn stopped_tasks_worth_knowing_are_reported_with_their_cause() {
-        let oom = format(&sample("ecs_task-stopped-oom.json"), "p");
+        let oom = format(
+            &sample("ecs_task-stopped-oom.json"),
+            "p",
+            &Redactor::default(),
+        );
         assert!(oom.routine.is_none());
         assert_eq!(oom.notification.severity, Severity::Error);
         assert_eq!(
@@ -436,21 +455,35 @@ mod tests {
         );
         assert!(field(&oom.notification, "Containers").is_some_and(|c| c.contains("exit 137")));
 
-        let exited = format(&sample("ecs_task-stopped-essential-exit.json"), "p").notification;
+        let exited = format(
+            &sample("ecs_task-stopped-essential-exit.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(exited.severity, Severity::Error);
         assert_eq!(
             exited.title,
             "ECS checkout: essential container app exited with code 1"
         );
 
-        let health = format(&sample("ecs_task-stopped-health-check.json"), "p").notification;
+        let health = format(
+            &sample("ecs_task-stopped-health-check.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(health.severity, Severity::Warning);
         assert_eq!(health.title, "ECS checkout: task failed its health checks");
     }
 
     #[test]
     fn routine_stops_are_marked_routine_with_the_reason() {
-        let f = format(&sample("ecs_task-stopped-scale-in.json"), "p");
+        let f = format(
+            &sample("ecs_task-stopped-scale-in.json"),
+            "p",
+            &Redactor::default(),
+        );
         let reason = f.routine.expect("scale-in is routine");
         assert!(reason.contains("ServiceSchedulerInitiated"), "{reason}");
     }

@@ -10,9 +10,8 @@ mod autoscaling;
 mod ecs;
 mod scheduler;
 
-use serde_json::Value;
+use shared::Redactor;
 use shared::events::alarm::AlarmChange;
-use shared::logging::redact_json;
 use shared::{Notification, Severity};
 
 use crate::{Event, FUNCTION};
@@ -50,7 +49,7 @@ impl Formatted {
 }
 
 /// Formats one EventBridge event. Never fails.
-pub fn format(event: &Event, environment: &str) -> Formatted {
+pub fn format(event: &Event, environment: &str, redact: &Redactor) -> Formatted {
     let ctx = Ctx { event, environment };
     let known = match (event.source.as_str(), event.detail_type.as_str()) {
         ("aws.autoscaling", dt) => autoscaling::format(&ctx, dt),
@@ -67,7 +66,7 @@ pub fn format(event: &Event, environment: &str) -> Formatted {
         }
         _ => None,
     };
-    known.unwrap_or_else(|| generic(event, environment))
+    known.unwrap_or_else(|| generic(event, environment, redact))
 }
 
 /// Formats an alarm change that arrived through SNS or a Lambda alarm action.
@@ -81,20 +80,17 @@ pub fn format_sns_text(
     message: &str,
     topic: &str,
     environment: &str,
+    redact: &Redactor,
 ) -> Formatted {
-    let mut text = message.to_owned();
-    if let Ok(mut json) = serde_json::from_str::<Value>(message) {
-        redact_json(&mut json);
-        text = json.to_string();
-    }
+    let text = redact.show(message);
     let title = subject
         .filter(|s| !s.trim().is_empty())
-        .map(|s| format!("SNS message: {s}"))
+        .map(|s| format!("SNS message: {}", redact.show(s)))
         .unwrap_or_else(|| "SNS message of unknown shape".to_owned());
     let notification = Notification::new(Severity::Warning, FUNCTION, environment, title)
         .summary(
             "No formatter knows this message, so it is forwarded as received \
-             (values of secret-looking keys redacted).",
+             (secrets, card numbers and e-mail addresses redacted).",
         )
         .field("Topic", topic)
         .field("Message", cut(&text, MAX_GENERIC_DETAIL_CHARS));
@@ -149,9 +145,9 @@ impl Ctx<'_> {
     }
 }
 
-fn generic(event: &Event, environment: &str) -> Formatted {
+fn generic(event: &Event, environment: &str, redact: &Redactor) -> Formatted {
     let mut detail = event.detail.clone();
-    redact_json(&mut detail);
+    redact.json(&mut detail);
     let resources = event.resources.as_deref().unwrap_or_default().join(", ");
     let mut n = Notification::new(
         Severity::Warning,
@@ -161,7 +157,7 @@ fn generic(event: &Event, environment: &str) -> Formatted {
     )
     .summary(
         "No formatter knows this event, so it is forwarded as received \
-         (values of secret-looking keys redacted).",
+         (secrets, card numbers and e-mail addresses redacted).",
     )
     .field("Source", &event.source)
     .field("Detail type", &event.detail_type)
@@ -213,6 +209,7 @@ fn last_segment(arn: &str) -> &str {
 pub(crate) mod tests {
     use super::*;
     use serde_json::json;
+    use shared::Redactor;
 
     pub(crate) fn sample(file: &str) -> Event {
         let path = format!(
@@ -230,7 +227,7 @@ pub(crate) mod tests {
             .map(|f| f.value.as_str())
     }
 
-    fn event(value: Value) -> Event {
+    fn event(value: serde_json::Value) -> Event {
         serde_json::from_value(value).expect("valid EventBridge event")
     }
 
@@ -242,7 +239,7 @@ pub(crate) mod tests {
             "resources": ["arn:aws:future:eu-west-1:123456789012:thing/a"],
             "detail": {"state": "odd", "token": "abc123"}
         }));
-        let f = format(&e, "prod");
+        let f = format(&e, "prod", &Redactor::default());
         assert!(!f.recognised);
         assert_eq!(f.kind, "Something New");
         let n = f.notification;
@@ -266,7 +263,7 @@ pub(crate) mod tests {
             "detail-type": "EC2 Instance Launch Unsuccessful", "source": "aws.autoscaling",
             "detail": {"StatusCode": 7}
         }));
-        let f = format(&e, "prod");
+        let f = format(&e, "prod", &Redactor::default());
         assert!(!f.recognised);
         assert_eq!(f.notification.severity, Severity::Warning);
     }
@@ -276,14 +273,20 @@ pub(crate) mod tests {
         let e = event(json!({
             "detail-type": "Big", "source": "custom.app", "detail": {"blob": "x".repeat(10_000)}
         }));
-        let n = format(&e, "prod").notification;
+        let n = format(&e, "prod", &Redactor::default()).notification;
         let detail = field(&n, "Detail").unwrap_or_default();
         assert!(detail.chars().count() < MAX_GENERIC_DETAIL_CHARS + 20);
     }
 
     #[test]
     fn unknown_sns_text_is_forwarded_redacted() {
-        let f = format_sns_text(Some("hello"), r#"{"password":"p","x":1}"#, "arn:t", "prod");
+        let f = format_sns_text(
+            Some("hello"),
+            r#"{"password":"p","x":1}"#,
+            "arn:t",
+            "prod",
+            &Redactor::default(),
+        );
         assert_eq!(f.notification.severity, Severity::Warning);
         assert_eq!(f.notification.title, "SNS message: hello");
         let msg = field(&f.notification, "Message").unwrap_or_default();
@@ -291,6 +294,32 @@ pub(crate) mod tests {
             !msg.contains("\"p\"") && msg.contains("[redacted]"),
             "{msg}"
         );
+        // Plain text and JSON inside the message: the same rules.
+        let text = format_sns_text(
+            Some("to ann@example.com"),
+            "card 4111-1111-1111-1111, Authorization: Bearer s3cr3t",
+            "arn:t",
+            "prod",
+            &Redactor::default(),
+        )
+        .notification;
+        let shown = serde_json::to_string(&text).unwrap_or_default();
+        for leak in ["ann@", "4111", "s3cr3t"] {
+            assert!(!shown.contains(leak), "{leak} in {shown}");
+        }
+    }
+
+    #[test]
+    fn unknown_event_detail_masks_nested_json_cards_and_emails() {
+        let e = event(json!({
+            "detail-type": "Order Failed", "source": "custom.shop",
+            "detail": {"payload": "{\"email\":\"bo@example.org\",\"pan\":\"x\"}", "n": 4111111111111111u64}
+        }));
+        let n = format(&e, "prod", &Redactor::with_fields(["order_ref"])).notification;
+        let detail = field(&n, "Detail").unwrap_or_default();
+        for leak in ["bo@", "4111", "\"x\""] {
+            assert!(!detail.contains(leak), "{leak} in {detail}");
+        }
     }
 
     #[test]

@@ -52,10 +52,16 @@ mod tests {
     use super::super::format;
     use super::super::tests::{field, sample};
     use super::*;
+    use shared::Redactor;
 
     #[test]
     fn scheduler_actions_show_before_and_after() {
-        let n = format(&sample("scheduler_scale-down-done.json"), "p").notification;
+        let n = format(
+            &sample("scheduler_scale-down-done.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(n.severity, Severity::Info);
         assert_eq!(
             n.title,
@@ -63,7 +69,12 @@ mod tests {
         );
         assert_eq!(field(&n, "Before"), Some("desired 3, min 2, max 6"));
         assert_eq!(field(&n, "After"), Some("desired 0, min 0, max 0"));
-        let failed = format(&sample("scheduler_start-failed.json"), "p").notification;
+        let failed = format(
+            &sample("scheduler_start-failed.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
         assert_eq!(failed.severity, Severity::Error);
         assert!(
             failed.summary.contains("InvalidDBInstanceState"),
