@@ -47,6 +47,15 @@ async fn direct(prefix: &str, fifo: bool) -> Setup {
     setup(Emulator::shared().sdk_config().await, prefix, fifo).await
 }
 
+/// A setup whose SDK calls pass through a fault proxy (to fail or record them).
+async fn proxied(prefix: &str, fifo: bool) -> (FaultProxy, Setup) {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let s = setup(proxy.sdk_config().await, prefix, fifo).await;
+    (proxy, s)
+}
+
 fn redrive(queue: &str) -> Value {
     json!({"action": "redrive", "queue": queue})
 }
@@ -313,10 +322,7 @@ async fn fifo_redrive_keeps_the_order_of_every_group() {
 /// queue never goes down, whatever fails on the way.
 #[tokio::test]
 async fn faults_on_send_and_delete_never_lose_a_message() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let s = setup(proxy.sdk_config().await, "faults", false).await;
+    let (proxy, s) = proxied("faults", false).await;
     let bodies: Vec<String> = (0..25)
         .map(|i| format!(r#"{{"errorType":"Timeout","n":{i}}}"#))
         .collect();
@@ -560,10 +566,7 @@ async fn a_run_near_its_deadline_stops_cleanly_and_the_next_continues() {
 
 #[tokio::test]
 async fn a_failed_fifo_send_holds_the_rest_of_its_group_so_nothing_overtakes() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let s = setup(proxy.sdk_config().await, "fifofault", true).await;
+    let (proxy, s) = proxied("fifofault", true).await;
     let sent = [
         ("g1", "a1"),
         ("g2", "b1"),
@@ -819,10 +822,7 @@ async fn the_redrive_count_never_makes_an_eleventh_attribute() {
 /// take it for an empty queue.
 #[tokio::test]
 async fn an_empty_answer_from_a_queue_that_is_not_empty_does_not_end_the_run() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let s = setup(proxy.sdk_config().await, "emptyanswer", false).await;
+    let (proxy, s) = proxied("emptyanswer", false).await;
     s.pair
         .fail_into_dlq(&[TIMEOUT, TIMEOUT, DECLINED], None)
         .await
@@ -865,10 +865,7 @@ async fn a_redriven_message_keeps_its_trace_header() {
     // moto 5.2.5 keeps AWSTraceHeader from SendMessage but drops it from
     // SendMessageBatch (its send_message_batch never passes the system
     // attributes on), so the send is read as AWS would receive it.
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let s = setup(proxy.sdk_config().await, "trace", false).await;
+    let (proxy, s) = proxied("trace", false).await;
     proxy.record("SendMessageBatch");
     s.pair
         .sqs
@@ -899,4 +896,95 @@ async fn a_redriven_message_keeps_its_trace_header() {
         "{}",
         sent[0]
     );
+}
+
+/// A standard queue with fair queues: each message's MessageGroupId names
+/// its tenant. A moved message stays its tenant's, and since nothing is
+/// ordered, messages of one tenant go in the same send.
+#[tokio::test]
+async fn fair_queue_tenants_are_kept_and_do_not_slow_a_standard_redrive() {
+    let (proxy, s) = proxied("fair", false).await;
+    for (body, tenant) in [
+        (TIMEOUT, "tenant-a"),
+        (TIMEOUT, "tenant-a"),
+        (DECLINED, "tenant-b"),
+    ] {
+        s.pair
+            .sqs
+            .send_message()
+            .queue_url(&s.pair.dlq_url)
+            .message_body(body)
+            .message_group_id(tenant)
+            .send()
+            .await
+            .expect("into the DLQ");
+    }
+    proxy.record("SendMessageBatch");
+    proxy.record("ReceiveMessage");
+
+    let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(report.done.len(), 3, "{report:#?}");
+    assert_eq!(
+        proxy.recorded("SendMessageBatch").len(),
+        1,
+        "one send: a tenant is not a FIFO group"
+    );
+    let mut tenants: Vec<(String, Option<String>)> = s
+        .pair
+        .drain(&s.pair.source_url)
+        .await
+        .expect("source")
+        .into_iter()
+        .map(|m| (m.body, m.group))
+        .collect();
+    tenants.sort();
+    assert_eq!(
+        tenants,
+        [
+            (DECLINED.to_owned(), Some("tenant-b".to_owned())),
+            (TIMEOUT.to_owned(), Some("tenant-a".to_owned())),
+            (TIMEOUT.to_owned(), Some("tenant-a".to_owned())),
+        ]
+    );
+}
+
+/// Held messages are released only when the run ends, so what a run
+/// receives stays hidden until then: a 15-minute run asks for more than
+/// 15 minutes, not a fixed 2.
+#[tokio::test]
+async fn what_a_long_run_receives_stays_hidden_until_it_ends() {
+    let (proxy, s) = proxied("hidden", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT, DECLINED], None)
+        .await
+        .expect("into the DLQ");
+    proxy.record("ReceiveMessage");
+    let fifteen_minutes = Invocation {
+        deadline: Some(Instant::now() + Duration::from_secs(900)),
+        function_arn: String::new(),
+    };
+    let filtered = json!({"action": "redrive", "queue": s.pair.dlq_name,
+        "filter": {"groups": ["errorType=Timeout"]}});
+    let report = invoke(filtered, &fifteen_minutes, &s.deps)
+        .await
+        .expect("redrive");
+    assert_eq!(
+        (report.done.len(), report.skipped.len()),
+        (1, 1),
+        "{report:#?}"
+    );
+    let asked: Vec<i64> = proxy
+        .recorded("ReceiveMessage")
+        .iter()
+        .filter_map(|r| r["VisibilityTimeout"].as_i64())
+        .collect();
+    assert!(!asked.is_empty());
+    assert!(
+        asked.iter().all(|&v| (880..=43_200).contains(&v)),
+        "visibility timeouts asked: {asked:?}"
+    );
+    // The held (filtered-out) message was released at the end, not left hidden.
+    assert_eq!(s.pair.drain(&s.pair.dlq_url).await.expect("dlq").len(), 1);
 }

@@ -26,7 +26,8 @@ pub struct Message {
     /// Attributes that are not text (Binary): they count against SQS's
     /// limit of 10 as much as the others.
     pub binary_attributes: usize,
-    /// FIFO only.
+    /// `MessageGroupId`: a FIFO queue's ordering group, or on a standard
+    /// queue the tenant of a fair queue (which orders nothing).
     pub group_id: Option<String>,
     pub sent_timestamp_ms: Option<i64>,
 }

@@ -34,6 +34,7 @@ mod error;
 pub mod input;
 mod rounds;
 mod sqs;
+mod visibility;
 
 pub use config::{Config, vars};
 pub use error::Error;
@@ -53,8 +54,6 @@ use crate::sqs::{Queue, Received};
 
 /// The name this function goes by: crate, binary, Terraform resources.
 pub const FUNCTION: &str = "dlq-processor";
-/// Seconds received messages stay hidden while a run works on them.
-const WORK_VISIBILITY: i32 = 120;
 
 /// What the handler needs, built once at start-up.
 #[derive(Debug, Clone)]
@@ -391,11 +390,17 @@ async fn redrive(
             ));
             break;
         }
+        let hidden = visibility::hidden_for(
+            opts.stop_at
+                .map(|t| t.saturating_duration_since(Instant::now())),
+            cap - processed,
+            config.rate_per_second,
+        );
         let batch = match sqs::receive_more(
             &deps.sqs,
             &dlq.url,
             (cap - processed).min(10) as i32,
-            WORK_VISIBILITY,
+            hidden,
         )
         .await
         {
@@ -425,7 +430,7 @@ async fn redrive(
                 blocked,
             );
             let entry = Entry::new(&r.message.id)
-                .detail(json!({"group": group, "fifo_group": r.message.group_id}));
+                .detail(json!({"group": group, "message_group": r.message.group_id}));
             match decided {
                 Fate::Move => to_target.push((r, entry)),
                 Fate::Park { .. } => to_parking.push((r, entry)),
@@ -434,7 +439,7 @@ async fn redrive(
                     run.hold(&r);
                     // In a FIFO queue the rest of its group waits behind it
                     // for as long as it stays: say so, or the group looks stuck.
-                    let waits = if r.message.group_id.is_some() {
+                    let waits = if run.order_group(&r).is_some() {
                         "; the rest of its FIFO group waits behind it until it is parked \
                          (set PARKING_QUEUE) or removed"
                     } else {
@@ -565,8 +570,19 @@ struct Run<'a> {
 impl Run<'_> {
     fn hold(&mut self, r: &Received) {
         self.held.push(r.receipt.clone());
-        if let Some(g) = &r.message.group_id {
-            self.blocked.insert(g.clone());
+        if let Some(g) = self.order_group(r) {
+            self.blocked.insert(g);
+        }
+    }
+
+    /// The FIFO group whose order a message keeps. None on a standard queue:
+    /// there a MessageGroupId only names a fair queue's tenant, which is sent
+    /// on but orders nothing.
+    fn order_group(&self, r: &Received) -> Option<String> {
+        if self.dlq.fifo {
+            r.message.group_id.clone()
+        } else {
+            None
         }
     }
 
@@ -604,7 +620,7 @@ impl Run<'_> {
                     )));
                     continue;
                 }
-                let group = r.message.group_id.clone();
+                let group = self.order_group(&r);
                 if let Some(g) = &group
                     && stopped.contains(g)
                 {
@@ -646,7 +662,7 @@ impl Run<'_> {
                     Err(why) => {
                         self.tally.failed += 1;
                         self.hold(&r);
-                        stopped.extend(r.message.group_id.clone());
+                        stopped.extend(self.order_group(&r));
                         report.failed(
                             entry
                                 .action(format!("send to {}", dest.name))
@@ -682,7 +698,7 @@ impl Run<'_> {
                         // Visible again at the end of the run, so the next run
                         // settles it soon rather than after the visibility timeout.
                         self.hold(&r);
-                        stopped.extend(r.message.group_id.clone());
+                        stopped.extend(self.order_group(&r));
                         report.failed(entry.action(format!("delete after sending to {}", dest.name)).reason(format!(
                             "{why}; the copy was sent, so the original will be sent again later: a duplicate, never a loss"
                         )));

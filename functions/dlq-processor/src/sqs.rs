@@ -270,6 +270,10 @@ pub async fn send(
                             .unwrap_or_else(|| "redrive".into()),
                     )
                     .message_deduplication_id(crate::classify::dedup_id(&r.message));
+            } else {
+                // A standard queue with fair queues: the group names the
+                // tenant, and a moved message stays that tenant's.
+                entry = entry.set_message_group_id(r.message.group_id.clone());
             }
             entry.build().ok()
         })
