@@ -66,7 +66,9 @@ pub struct Deps {
 
 /// One invocation: a payload read into its trigger, then handled.
 pub async fn invoke(payload: Value, invocation: &Invocation, deps: &Deps) -> Result<Report, Error> {
-    handle(Trigger::parse(payload)?, invocation, deps).await
+    handle(Trigger::parse(payload)?, invocation, deps)
+        .await
+        .map(Report::fitted)
 }
 
 /// One invocation; its function ARN names the account of tagged EBS volumes.

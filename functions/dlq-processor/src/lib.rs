@@ -69,7 +69,9 @@ pub async fn invoke(
     invocation: &Invocation,
     deps: &Deps,
 ) -> Result<Report, Error> {
-    handle(input::parse(payload)?, invocation, deps).await
+    handle(input::parse(payload)?, invocation, deps)
+        .await
+        .map(Report::fitted)
 }
 
 /// One invocation. A redrive stops cleanly `DEADLINE_MARGIN_MS` before the

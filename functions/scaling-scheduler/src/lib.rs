@@ -72,7 +72,9 @@ pub struct Deps {
 
 /// One invocation: a payload read into its trigger, then handled.
 pub async fn invoke(payload: Value, deps: &Deps) -> Result<Report, Error> {
-    handle(Trigger::parse(payload)?, deps).await
+    handle(Trigger::parse(payload)?, deps)
+        .await
+        .map(Report::fitted)
 }
 
 /// Runs one invocation: reconcile, plan or apply.
