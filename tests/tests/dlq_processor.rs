@@ -4,7 +4,15 @@
 //! messages stop; filters and dry-run move exactly what they say.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::operation::list_message_move_tasks::ListMessageMoveTasksOutput;
+use aws_sdk_sqs::operation::start_message_move_task::{
+    StartMessageMoveTaskInput, StartMessageMoveTaskOutput,
+};
+use aws_sdk_sqs::types::ListMessageMoveTasksResultEntry;
+use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, mock};
 
 use dlq_processor::{Config, Deps, Error, invoke};
 use harness::emulator::Emulator;
@@ -987,4 +995,141 @@ async fn what_a_long_run_receives_stays_hidden_until_it_ends() {
     );
     // The held (filtered-out) message was released at the end, not left hidden.
     assert_eq!(s.pair.drain(&s.pair.dlq_url).await.expect("dlq").len(), 1);
+}
+
+/// SQS's message move tasks, which the emulator lacks (it answers 500), are
+/// answered by aws-smithy-mocks for those two calls only: every other call of
+/// the same client is served by the emulator.
+#[tokio::test]
+async fn a_native_redrive_hands_the_queue_to_sqs_once_and_status_follows_it() {
+    let mut s = direct("native", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT, DECLINED], None)
+        .await
+        .expect("into the DLQ");
+    let started: Arc<Mutex<Vec<StartMessageMoveTaskInput>>> = Arc::default();
+    let start = mock!(aws_sdk_sqs::Client::start_message_move_task).then_compute_output({
+        let started = started.clone();
+        move |input| {
+            started.lock().expect("lock").push(input.clone());
+            StartMessageMoveTaskOutput::builder()
+                .task_handle("task-1")
+                .build()
+        }
+    });
+    let list = mock!(aws_sdk_sqs::Client::list_message_move_tasks).then_compute_output({
+        let started = started.clone();
+        move |input| {
+            let calls = started.lock().expect("lock");
+            let running = calls.iter().map(|t| {
+                ListMessageMoveTasksResultEntry::builder()
+                    .task_handle("task-1")
+                    .status("RUNNING")
+                    .set_source_arn(input.source_arn().map(str::to_owned))
+                    .set_max_number_of_messages_per_second(t.max_number_of_messages_per_second())
+                    .approximate_number_of_messages_moved(1)
+                    .approximate_number_of_messages_to_move(2)
+                    .started_timestamp(1_796_454_000_000)
+                    .build()
+            });
+            ListMessageMoveTasksOutput::builder()
+                .set_results(Some(running.collect()))
+                .build()
+        }
+    });
+    let sdk = Emulator::shared().sdk_config().await;
+    // One attempt: the mocked calls still reach the emulator, whose 500 would
+    // otherwise be retried after the mock has answered.
+    let config = aws_sdk_sqs::config::Builder::from(&sdk)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .interceptor(
+            MockResponseInterceptor::new()
+                .rule_mode(RuleMode::MatchAny)
+                .with_rule(&start)
+                .with_rule(&list)
+                .allow_passthrough(),
+        )
+        .build();
+    s.deps.sqs = aws_sdk_sqs::Client::from_conf(config);
+    let dlq = s.pair.dlq_name.clone();
+    let native = |dry_run: bool| json!({"action": "redrive", "queue": dlq, "native": true, "dry_run": dry_run});
+
+    let plan = invoke(native(true), &Invocation::default(), &s.deps)
+        .await
+        .expect("dry run");
+    assert_eq!(plan.planned.len(), 1, "{plan:#?}");
+    assert_eq!(
+        plan.planned[0].action.as_deref(),
+        Some("start a message move task to the queues they came from at 500 messages a second"),
+        "REDRIVE_RATE 1000 is capped at SQS's 500"
+    );
+    assert_eq!(start.num_calls(), 0, "a dry run starts nothing");
+
+    let report = invoke(native(false), &Invocation::default(), &s.deps)
+        .await
+        .expect("started");
+    assert!(report.failed.is_empty(), "{report:#?}");
+    assert_eq!(report.done.len(), 1, "{report:#?}");
+    assert_eq!(
+        report.done[0].detail.as_ref().expect("detail")["task_handle"],
+        "task-1"
+    );
+    {
+        let calls = started.lock().expect("lock");
+        assert_eq!(calls.len(), 1);
+        assert!(
+            calls[0]
+                .source_arn()
+                .is_some_and(|a| a.starts_with("arn:aws:sqs:") && a.ends_with(&format!(":{dlq}"))),
+            "{:?}",
+            calls[0]
+        );
+        assert_eq!(
+            calls[0].destination_arn(),
+            None,
+            "back to each message's source"
+        );
+        assert_eq!(calls[0].max_number_of_messages_per_second(), Some(500));
+    }
+    let told = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some(
+            format!("[INFO] DLQ {dlq}: SQS is moving its messages to the queues they came from")
+                .as_str()
+        )
+    );
+
+    // A retried command finds the running task and starts no second one.
+    let again = invoke(native(false), &Invocation::default(), &s.deps)
+        .await
+        .expect("retried");
+    assert_eq!(start.num_calls(), 1, "{again:#?}");
+    assert!(
+        again.skipped[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("already RUNNING since 2026-12-05T07:00:00Z, 1 of 2 moved")),
+        "{again:#?}"
+    );
+
+    let status = invoke(
+        json!({"action": "status", "queue": dlq}),
+        &Invocation::default(),
+        &s.deps,
+    )
+    .await
+    .expect("status");
+    assert_eq!(status.seen.len(), 1, "{status:#?}");
+    let seen = status.seen[0].detail.as_ref().expect("detail");
+    assert_eq!(seen["messages"], 2, "the depth comes from the emulator");
+    assert_eq!(seen["tasks"][0]["status"], "RUNNING");
+    assert_eq!(seen["tasks"][0]["moved"], 1);
+    assert_eq!(seen["tasks"][0]["to_move"], 2);
+    assert_eq!(
+        s.pair.depth(&s.pair.dlq_url).await.expect("depth"),
+        2,
+        "the mocked task moved nothing: the processor itself received none"
+    );
 }

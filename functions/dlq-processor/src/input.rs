@@ -25,7 +25,14 @@ pub enum Command {
         target: Option<String>,
         #[serde(default)]
         dry_run: Option<bool>,
+        /// Hand the whole move to SQS (`StartMessageMoveTask`): every
+        /// message, up to 500 a second, without this function's filter,
+        /// redrive count or parking.
+        #[serde(default)]
+        native: bool,
     },
+    /// Follow the queue's native message move tasks (`ListMessageMoveTasks`).
+    Status { queue: String },
 }
 
 /// Why the processor was invoked.
@@ -43,14 +50,14 @@ pub enum Trigger {
     Scheduled,
 }
 
-const COMMANDS: &str = r#"expected {"action":"inspect","queue":"<name or URL>"} or {"action":"redrive","queue":"<name or URL>"}"#;
+const COMMANDS: &str = r#"expected {"action":"inspect","queue":"<name or URL>"}, {"action":"redrive","queue":"<name or URL>"} or {"action":"status","queue":"<name or URL>"}"#;
 
 /// Reads the payload into what to do; a payload of no known shape is refused.
 pub fn parse(payload: Value) -> Result<Vec<Trigger>, InputError> {
     let map = input::object(&payload)?;
     if map.contains_key("action") {
-        let command = input::command(payload, &["inspect", "redrive"], COMMANDS)?;
-        return Ok(vec![Trigger::Command(command)]);
+        let command = input::command(payload, &["inspect", "redrive", "status"], COMMANDS)?;
+        return Ok(vec![Trigger::Command(checked(command)?)]);
     }
     if map.contains_key("alarmData") {
         return AlarmChange::from_lambda_action(&payload)
@@ -80,6 +87,34 @@ pub fn parse(payload: Value) -> Result<Vec<Trigger>, InputError> {
         "not an alarm (SNS, EventBridge or alarm action), a scheduled event or a command: {}",
         input::keys(map)
     )))
+}
+
+/// A native move takes every message: a filter or a cap cannot go with it.
+fn checked(command: Command) -> Result<Command, InputError> {
+    if let Command::Redrive {
+        native: true,
+        filter,
+        max_messages,
+        ..
+    } = &command
+    {
+        let mut with = Vec::new();
+        if filter.is_some() {
+            with.push("\"filter\"");
+        }
+        if max_messages.is_some() {
+            with.push("\"max_messages\"");
+        }
+        if !with.is_empty() {
+            return Err(InputError(format!(
+                "a native redrive (\"native\": true) moves every message of the queue, so it \
+                 cannot take {}: drop {} or \"native\"",
+                with.join(" or "),
+                if with.len() == 1 { "it" } else { "them" }
+            )));
+        }
+    }
+    Ok(command)
 }
 
 /// An SNS message: an alarm notification, or reported as not one.
@@ -160,6 +195,31 @@ mod tests {
         assert!(filter.as_ref().is_some_and(|f| f.groups.is_some()));
         let err = parse(json!({"action": "purge", "queue": "x"})).expect_err("unknown action");
         assert!(err.0.contains("expected {\"action\":\"inspect\""), "{err}");
+    }
+
+    #[test]
+    fn a_native_redrive_takes_no_filter_or_cap_and_status_parses() {
+        let t = parse(json!({"action": "redrive", "queue": "orders-dlq", "native": true}))
+            .expect("parses");
+        assert!(matches!(
+            &t[0],
+            Trigger::Command(Command::Redrive { native: true, .. })
+        ));
+        let err = parse(json!({"action": "redrive", "queue": "q", "native": true,
+            "filter": {"groups": ["a"]}, "max_messages": 5}))
+        .expect_err("native with a filter");
+        assert!(
+            err.0
+                .contains("cannot take \"filter\" or \"max_messages\": drop them"),
+            "{err}"
+        );
+        let t = parse(sample("command_status.json")).expect("parses");
+        assert_eq!(
+            t,
+            vec![Trigger::Command(Command::Status {
+                queue: "orders-dlq".into()
+            })]
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! metric's `QueueName` and publishes a summary; OK and INSUFFICIENT_DATA do
 //! nothing. Commands: `{"action":"inspect","queue":"orders-dlq"}`,
 //! `{"action":"redrive","queue":"orders-dlq","max_messages":100,
-//! "filter":{"groups":["errorType=Timeout"]},"target":"orders","dry_run":true}`.
+//! "filter":{"groups":["errorType=Timeout"]},"target":"orders","dry_run":true}`,
+//! `{"action":"redrive","queue":"orders-dlq","native":true}` (SQS's own
+//! move task), `{"action":"status","queue":"orders-dlq"}` (its progress).
 //! A scheduled event redrives the queues in `AUTO_REDRIVE_QUEUES`.
 //!
 //! **Never losing a message:** a message is deleted from the DLQ only after
@@ -21,7 +23,8 @@
 //!
 //! **IAM:** `sqs:GetQueueUrl`, `sqs:GetQueueAttributes`,
 //! `sqs:ListDeadLetterSourceQueues`, `sqs:ReceiveMessage`,
-//! `sqs:ChangeMessageVisibility`, `sqs:DeleteMessage` on the DLQs;
+//! `sqs:ChangeMessageVisibility`, `sqs:DeleteMessage`,
+//! `sqs:StartMessageMoveTask`, `sqs:ListMessageMoveTasks` on the DLQs;
 //! `sqs:SendMessage` on the targets and the parking queue; `sns:Publish`;
 //! `kms:Decrypt`/`kms:GenerateDataKey` where queues are KMS-encrypted.
 //!
@@ -32,6 +35,7 @@ pub mod classify;
 mod config;
 mod error;
 pub mod input;
+mod move_task;
 mod rounds;
 mod sqs;
 mod visibility;
@@ -121,6 +125,7 @@ pub async fn handle(
                 filter,
                 target,
                 dry_run: requested,
+                native,
             }) => {
                 report.dry_run = dry_run(deps.config.common.dry_run, requested);
                 let opts = Redrive {
@@ -128,8 +133,12 @@ pub async fn handle(
                     filter: filter.unwrap_or_default(),
                     target,
                     stop_at,
+                    native,
                 };
                 redrive(&queue, &opts, deps, &mut report, &mut metrics).await?;
+            }
+            Trigger::Command(Command::Status { queue }) => {
+                move_task::status(&queue, deps, &mut report).await
             }
             Trigger::Scheduled => {
                 for queue in &deps.config.auto_redrive {
@@ -138,6 +147,7 @@ pub async fn handle(
                         filter: Filter::default(),
                         target: None,
                         stop_at,
+                        native: false,
                     };
                     redrive(queue, &opts, deps, &mut report, &mut metrics).await?;
                 }
@@ -259,6 +269,19 @@ async fn inspect(queue: &str, deps: &Deps, report: &mut Report) -> Result<(), Er
     Ok(())
 }
 
+/// Why messages of `dlq` cannot go to `q`: a FIFO queue and a standard one.
+fn kind_mismatch(dlq: &Queue, q: &Queue) -> Option<String> {
+    (q.fifo != dlq.fifo).then(|| {
+        format!(
+            "{} is {} but {} is {}: messages cannot keep their order or group",
+            dlq.name,
+            if dlq.fifo { "FIFO" } else { "standard" },
+            q.name,
+            if q.fifo { "FIFO" } else { "standard" }
+        )
+    })
+}
+
 fn not_a_dlq(q: &Queue) -> String {
     format!(
         "queue {} is not a dead-letter queue: no queue's redrive policy points to it",
@@ -281,6 +304,8 @@ struct Redrive {
     filter: Filter,
     target: Option<String>,
     stop_at: Option<Instant>,
+    /// Hand the move to SQS ([`move_task`]).
+    native: bool,
 }
 
 /// What a redrive did, for its summary and metrics.
@@ -309,6 +334,9 @@ async fn redrive(
             return Ok(());
         }
     };
+    if opts.native {
+        return move_task::redrive(&dlq, opts.target.as_deref(), deps, report).await;
+    }
     // Nothing moves until every queue involved is known to exist and fit.
     let target_name = match (&opts.target, dlq.sources.as_slice()) {
         (Some(t), _) => t.clone(),
@@ -360,14 +388,8 @@ async fn redrive(
         None => None,
     };
     for q in std::iter::once(&target).chain(parking.as_ref()) {
-        if q.fifo != dlq.fifo {
-            report.failed(Entry::new(&dlq.name).action("redrive").reason(format!(
-                "{} is {} but {} is {}: messages cannot keep their order or group",
-                dlq.name,
-                if dlq.fifo { "FIFO" } else { "standard" },
-                q.name,
-                if q.fifo { "FIFO" } else { "standard" }
-            )));
+        if let Some(why) = kind_mismatch(&dlq, q) {
+            report.failed(Entry::new(&dlq.name).action("redrive").reason(why));
             return Ok(());
         }
     }

@@ -191,6 +191,10 @@ data "aws_iam_policy_document" "dlq_processor" {
       "sqs:ReceiveMessage",
       "sqs:ChangeMessageVisibility",
       "sqs:DeleteMessage",
+      # A native redrive: SQS moves the messages with these rights and
+      # sqs:SendMessage on the destination.
+      "sqs:StartMessageMoveTask",
+      "sqs:ListMessageMoveTasks",
     ]
     resources = concat(var.dlq_arns, [aws_sqs_queue.failures.arn])
   }
