@@ -337,13 +337,11 @@ fn scalable(
     match desired {
         State::Stopped if current.is_zero() => (None, None),
         State::Stopped => {
-            // Bounds at zero with a count above it is our own interrupted
-            // scale-down: what was saved then is the capacity to come back to.
-            let interrupted = current.min == Some(0) && current.max == Some(0);
-            let save = match saved {
-                Some(saved) if interrupted => *saved,
-                _ => *current,
-            };
+            // A saved capacity is only ever written by our scale-down and
+            // removed once it is restored: while it is there, it is the
+            // capacity to come back to. What runs now (a scale-down cut
+            // short, someone's night-time count) never replaces it.
+            let save = saved.copied().unwrap_or(*current);
             (
                 Some(Action::ScaleDown {
                     save,
@@ -498,6 +496,34 @@ mod tests {
     fn an_interrupted_scale_down_keeps_the_first_saved_capacity() {
         // Bounds already at zero, count not yet: the saved values are the truth.
         let d = decide_at(&scalable(cap(3, 0, 0), Some(cap(3, 2, 6))), NIGHT);
+        assert_eq!(
+            d.action,
+            Some(Action::ScaleDown {
+                save: cap(3, 2, 6),
+                to: cap(0, 0, 0)
+            })
+        );
+    }
+
+    #[test]
+    fn a_second_scale_down_keeps_what_the_first_saved() {
+        // Someone set a stopped service without scalable target to 1 at night.
+        let one = Capacity {
+            desired: 1,
+            min: None,
+            max: None,
+        };
+        let three = Capacity { desired: 3, ..one };
+        let d = decide_at(&scalable(one, Some(three)), NIGHT);
+        assert_eq!(
+            d.action,
+            Some(Action::ScaleDown {
+                save: three,
+                to: one.zeroed()
+            })
+        );
+        // The same with bounds that are not (yet) zero.
+        let d = decide_at(&scalable(cap(1, 1, 2), Some(cap(3, 2, 6))), NIGHT);
         assert_eq!(
             d.action,
             Some(Action::ScaleDown {
