@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};
-use jiff::tz::TimeZone;
-use jiff::{Timestamp, Zoned};
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use serde::{Deserialize, Serialize};
 
 /// Whether a target should be running or stopped (scaled to zero).
@@ -172,24 +172,58 @@ impl Schedule {
         })
     }
 
-    /// The state targets should be in at `now`.
+    /// The state targets should be in at `now`. A period runs over the
+    /// instants from its start to its stop on the wall clock of the zone: a
+    /// time the clock skips (spring forward) is reached when the clock jumps
+    /// past it, and a time it passes twice (fall back) at the first pass, so
+    /// a boundary inside the repeated hour is crossed once, never undone.
     pub fn state_at(&self, now: Timestamp) -> State {
-        let local: Zoned = now.to_zoned(self.timezone.clone());
-        let date = local.date();
+        let date = now.to_zoned(self.timezone.clone()).date();
         if self.excluded.contains(&date) {
             return self.outside;
         }
-        let minute = local.hour() as u16 * 60 + local.minute() as u16;
-        let yesterday = date.yesterday().ok();
-        let inside = self
-            .periods
-            .iter()
-            .any(|p| p.contains(date, yesterday, minute));
+        // A period belongs to the day it starts on: today's, or one that
+        // started yesterday and runs across midnight.
+        let inside = [Some(date), date.yesterday().ok()]
+            .into_iter()
+            .flatten()
+            .filter(|day| !self.excluded.contains(day))
+            .any(|day| {
+                self.periods.iter().any(|p| {
+                    p.day_matches(day)
+                        && p.span(&self.timezone, day)
+                            .is_some_and(|(start, stop)| start <= now && now < stop)
+                })
+            });
         match (inside, self.outside) {
             (true, State::Stopped) => State::Running,
             (true, State::Running) => State::Stopped,
             (false, outside) => outside,
         }
+    }
+}
+
+/// The instant the wall clock of `tz` first shows `minute` (minutes since
+/// midnight, 1440 being the next midnight) on `date`.
+fn instant(tz: &TimeZone, date: Date, minute: u16) -> Option<Timestamp> {
+    let (date, minute) = if minute >= 24 * 60 {
+        (date.tomorrow().ok()?, minute - 24 * 60)
+    } else {
+        (date, minute)
+    };
+    let wall = date.at((minute / 60) as i8, (minute % 60) as i8, 0, 0);
+    let ambiguous = tz.to_ambiguous_timestamp(wall);
+    match ambiguous.offset() {
+        // Skipped: the clock shows a later time first at the jump itself,
+        // the first transition after the wall time read with the later offset.
+        AmbiguousOffset::Gap { after, .. } => {
+            let before_jump = after.to_timestamp(wall).ok()?;
+            tz.following(before_jump)
+                .next()
+                .map(|transition| transition.timestamp())
+        }
+        // Passed twice (or once): the first pass.
+        _ => ambiguous.earlier().ok(),
     }
 }
 
@@ -240,15 +274,18 @@ impl Period {
                 .is_none_or(|m| m.contains(&date.month()))
     }
 
-    /// Whether local `minute` of `date` falls in this period. A period across
-    /// midnight belongs to the day it starts on.
-    fn contains(&self, date: Date, yesterday: Option<Date>, minute: u16) -> bool {
-        if self.start < self.stop {
-            self.day_matches(date) && minute >= self.start && minute < self.stop
+    /// The instants a period that starts on `date` runs from and to. One
+    /// whose start is later than its stop runs across midnight.
+    fn span(&self, tz: &TimeZone, date: Date) -> Option<(Timestamp, Timestamp)> {
+        let stop_day = if self.start < self.stop {
+            date
         } else {
-            (self.day_matches(date) && minute >= self.start)
-                || (yesterday.is_some_and(|y| self.day_matches(y)) && minute < self.stop)
-        }
+            date.tomorrow().ok()?
+        };
+        Some((
+            instant(tz, date, self.start)?,
+            instant(tz, stop_day, self.stop)?,
+        ))
     }
 }
 
@@ -453,6 +490,84 @@ mod tests {
         assert_eq!(s.state_at(at("2026-10-25T07:00:00Z")), State::Running); // 08:00 CET
         let before = s.state_at(at("2026-10-24T06:00:00Z")); // 08:00 CEST the day before
         assert_eq!(before, State::Running);
+    }
+
+    fn states(s: &Schedule, instants: &[&str]) -> Vec<State> {
+        instants.iter().map(|t| s.state_at(at(t))).collect()
+    }
+
+    #[test]
+    fn a_period_ending_in_the_repeated_hour_stops_once() {
+        // 2026-10-25: 03:00 CEST falls back to 02:00 CET, so 02:30 comes twice.
+        let s = schedule(json!({
+            "timezone": "Europe/Berlin",
+            "periods": [{"start": "20:00", "stop": "02:30"}]
+        }));
+        use State::{Running, Stopped};
+        assert_eq!(
+            states(
+                &s,
+                &[
+                    "2026-10-25T00:00:00Z", // 02:00 CEST
+                    "2026-10-25T00:29:00Z", // 02:29 CEST
+                    "2026-10-25T00:30:00Z", // 02:30 CEST: the stop
+                    "2026-10-25T01:00:00Z", // 02:00 CET, again
+                    "2026-10-25T01:29:00Z", // 02:29 CET
+                    "2026-10-25T01:30:00Z", // 02:30 CET
+                    "2026-10-25T18:59:00Z", // 19:59 CET
+                    "2026-10-25T19:00:00Z", // 20:00 CET
+                ]
+            ),
+            [
+                Running, Running, Stopped, Stopped, Stopped, Stopped, Stopped, Running
+            ]
+        );
+    }
+
+    #[test]
+    fn a_period_starting_in_the_repeated_hour_starts_once() {
+        let s = schedule(json!({
+            "timezone": "Europe/Berlin",
+            "periods": [{"start": "02:30", "stop": "06:00"}]
+        }));
+        use State::{Running, Stopped};
+        assert_eq!(
+            states(
+                &s,
+                &[
+                    "2026-10-25T00:29:00Z", // 02:29 CEST
+                    "2026-10-25T00:30:00Z", // 02:30 CEST: the start
+                    "2026-10-25T01:00:00Z", // 02:00 CET, again
+                    "2026-10-25T04:59:00Z", // 05:59 CET
+                    "2026-10-25T05:00:00Z", // 06:00 CET
+                ]
+            ),
+            [Stopped, Running, Running, Running, Stopped]
+        );
+    }
+
+    #[test]
+    fn a_period_across_midnight_from_an_excluded_day_does_not_run() {
+        let s = schedule(json!({
+            "timezone": "UTC",
+            "periods": [{"start": "22:00", "stop": "04:00"}],
+            "exclude_dates": ["2026-12-24"]
+        }));
+        use State::{Running, Stopped};
+        assert_eq!(
+            states(
+                &s,
+                &[
+                    "2026-12-23T23:00:00Z", // started on the 23rd
+                    "2026-12-24T01:00:00Z", // ... but the 24th is off all day
+                    "2026-12-24T23:00:00Z", // starts on the 24th: off
+                    "2026-12-25T01:00:00Z", // ... after midnight too
+                    "2026-12-25T22:00:00Z", // the 25th's own period
+                    "2026-12-26T01:00:00Z",
+                ]
+            ),
+            [Running, Stopped, Stopped, Stopped, Running, Running]
+        );
     }
 
     #[test]
