@@ -63,6 +63,10 @@ impl Entry {
 pub struct Report {
     pub function: String,
     pub dry_run: bool,
+    /// What a reader should know of the run as a whole (the instant it
+    /// decided for, and why).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
     pub seen: Vec<Entry>,
     pub planned: Vec<Entry>,
     pub done: Vec<Entry>,
@@ -94,6 +98,7 @@ impl Report {
         Self {
             function: function.into(),
             dry_run,
+            notes: Vec::new(),
             seen: Vec::new(),
             planned: Vec::new(),
             done: Vec::new(),
@@ -101,6 +106,10 @@ impl Report {
             failed: Vec::new(),
             omitted: Omitted::default(),
         }
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
     }
 
     pub fn saw(&mut self, entry: Entry) {

@@ -72,7 +72,7 @@ async fn setup(sdk: aws_config::SdkConfig, prefix: &str) -> Setup {
 }
 
 fn reconcile_at(time: &str) -> Value {
-    json!({"action": "reconcile", "time": time})
+    json!({"action": "reconcile", "simulate_time": time})
 }
 
 /// The report's entries about one target.
@@ -199,8 +199,8 @@ async fn plan_and_dry_run_change_nothing_and_say_what_they_would_do() {
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
     for payload in [
-        json!({"action": "plan", "time": NIGHT}),
-        json!({"action": "reconcile", "time": NIGHT, "dry_run": true}),
+        json!({"action": "plan", "simulate_time": NIGHT}),
+        json!({"action": "reconcile", "simulate_time": NIGHT, "dry_run": true}),
     ] {
         let report = invoke(payload, &deps).await.expect("planned");
         assert!(report.dry_run);
@@ -585,4 +585,98 @@ async fn a_group_saved_by_an_earlier_version_in_json_restores_to_what_it_saved()
     let ((min, max, desired), tags) = fleet.asg_state(&group).await.expect("asg");
     assert_eq!((min, max, desired), (1, 4, 2), "restored to the saved JSON");
     assert!(!tags.contains_key("schedule:saved"), "saved tag removed");
+}
+
+/// A Scheduled Event delivered long after its `time` (a retry, a backlog)
+/// decides for now: under a schedule that ran only on the event's own day,
+/// the service goes to zero, and the report says how late the event came.
+#[tokio::test]
+async fn a_late_scheduled_event_decides_for_now_not_for_its_own_time() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "late").await;
+    let tag = [("Schedule", schedule.as_str())];
+    let service = fleet.ecs_service(2, None, &tag).await.expect("service");
+    let day = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(72))
+        .expect("three days ago")
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let only_that_day = json!({"schedules": {schedule.as_str(): {
+        "timezone": "UTC",
+        "periods": [{"months": [day.month()], "monthdays": [day.day()], "start": "00:00", "stop": "24:00"}]
+    }}});
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, only_that_day);
+    let mut event =
+        harness::sample_event("scaling-scheduler", "eventbridge_scheduled-on-hours.json")
+            .expect("sample");
+    event["time"] = json!(format!("{day}T10:00:00Z"));
+
+    let report = invoke(event, &deps).await.expect("run");
+    assert!(
+        report.notes.iter().any(|n| n.starts_with("Decided for now")
+            && n.contains(&format!("scheduled for {day}T10:00:00Z"))
+            && n.contains("s late")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(done(&report, &service.target_id()), 1, "{report:#?}");
+    let ((desired, _, _), _) = fleet.ecs_state(&service).await.expect("state");
+    assert_eq!(
+        desired, 0,
+        "decided for now: outside the schedule's only day"
+    );
+}
+
+/// One cluster that cannot be read (a DescribeServices denied) is reported,
+/// and the services of every other cluster are still scheduled.
+#[tokio::test]
+async fn one_unreadable_cluster_does_not_hide_the_others() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(proxy.sdk_config().await, "cluster-fault").await;
+    let tag = [("Schedule", schedule.as_str())];
+    // Each in its own cluster.
+    let one = fleet.ecs_service(2, None, &tag).await.expect("service");
+    let two = fleet.ecs_service(2, None, &tag).await.expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    proxy.fail_next(
+        "DescribeServices",
+        1,
+        Fault::Error {
+            status: 400,
+            code: "AccessDeniedException".into(),
+            message: "denied (injected)".into(),
+        },
+    );
+    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night run");
+    let unreadable: Vec<_> = night
+        .failed
+        .iter()
+        .filter(|e| e.target.starts_with("discover ECS services in cluster "))
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{night:#?}");
+    assert!(
+        unreadable[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("ecs:DescribeServices failed: AccessDeniedException")),
+        "{unreadable:?}"
+    );
+    // The denied call may have been another test's cluster: at most one of
+    // ours is left, and the other went to zero.
+    let acted = [&one, &two]
+        .iter()
+        .filter(|s| done(&night, &s.target_id()) == 1)
+        .count();
+    assert!(acted >= 1, "{night:#?}");
 }

@@ -74,7 +74,16 @@ fn saved_of(tags: &HashMap<String, String>) -> Option<Capacity> {
     tags.get(SAVED_TAG).and_then(|v| Capacity::from_tag(v))
 }
 
-pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Located>, AwsFailure> {
+/// ECS services found, and the clusters that could not be read: one
+/// cluster failing to answer never hides the services of the others.
+#[derive(Debug, Default)]
+pub struct EcsDiscovery {
+    pub found: Vec<Located>,
+    /// `(cluster, why)` for each cluster that could not be read whole.
+    pub failed_clusters: Vec<(String, AwsFailure)>,
+}
+
+pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<EcsDiscovery, AwsFailure> {
     let clusters: Vec<String> = clients
         .ecs
         .list_clusters()
@@ -84,106 +93,126 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<Vec<Loca
         .collect::<Result<_, _>>()
         .await
         .map_err(|e| failure("ecs:ListClusters", &e))?;
-    let mut found = Vec::new();
+    let mut discovery = EcsDiscovery::default();
     for cluster_arn in clusters {
-        let cluster = cluster_arn
-            .rsplit('/')
-            .next()
-            .unwrap_or(&cluster_arn)
-            .to_owned();
-        let arns: Vec<String> = clients
-            .ecs
-            .list_services()
-            .cluster(&cluster_arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| failure("ecs:ListServices", &e))?;
-        let mut services = Vec::new();
-        for chunk in arns.chunks(10) {
-            let out = clients
-                .ecs
-                .describe_services()
-                .cluster(&cluster_arn)
-                .set_services(Some(chunk.to_vec()))
-                .include(ServiceField::Tags)
-                .send()
-                .await
-                .map_err(|e| failure("ecs:DescribeServices", &e))?;
-            services.extend(out.services.unwrap_or_default());
-        }
-        let mut candidates = Vec::new();
-        for s in services {
-            let name = s.service_name.clone().unwrap_or_default();
-            let tags: HashMap<String, String> = s
-                .tags
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
-                .collect();
-            let id = format!("{cluster}/{name}");
-            let Some(schedule) = schedule_of(config, Kind::EcsService, &id, &tags) else {
-                continue;
-            };
-            candidates.push((
-                name,
-                s.service_arn.unwrap_or_default(),
-                s.desired_count,
-                tags,
-                schedule,
-            ));
-        }
-        if candidates.is_empty() {
-            continue;
-        }
-        let resource_ids: Vec<String> = candidates
-            .iter()
-            .map(|c| format!("service/{cluster}/{}", c.0))
-            .collect();
-        let mut bounds: HashMap<String, (i32, i32)> = HashMap::new();
-        for chunk in resource_ids.chunks(50) {
-            let out = clients
-                .app_autoscaling
-                .describe_scalable_targets()
-                .service_namespace(ServiceNamespace::Ecs)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .set_resource_ids(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(|e| failure("application-autoscaling:DescribeScalableTargets", &e))?;
-            for t in out.scalable_targets.unwrap_or_default() {
-                bounds.insert(t.resource_id, (t.min_capacity, t.max_capacity));
+        match discover_cluster(clients, config, &cluster_arn).await {
+            Ok(found) => discovery.found.extend(found),
+            Err(why) => {
+                let cluster = cluster_arn.rsplit('/').next().unwrap_or(&cluster_arn);
+                discovery.failed_clusters.push((cluster.to_owned(), why));
             }
         }
-        for (name, service_arn, desired, tags, schedule) in candidates {
-            let scalable_id = format!("service/{cluster}/{name}");
-            let bound = bounds.get(&scalable_id).copied();
-            found.push(Located {
-                target: Target {
-                    kind: Kind::EcsService,
-                    id: format!("ecs/{cluster}/{name}"),
-                    schedule,
-                    override_tag: tags.get(OVERRIDE_TAG).cloned(),
-                    observed: Observed::Scalable {
-                        current: Capacity {
-                            desired,
-                            min: bound.map(|b| b.0),
-                            max: bound.map(|b| b.1),
-                        },
-                        saved: saved_of(&tags),
-                    },
-                    ineligible: None,
-                },
-                handle: Handle::Ecs {
-                    cluster_arn: cluster_arn.clone(),
-                    service: name,
-                    service_arn,
-                    scalable_id: bound.map(|_| scalable_id),
-                },
-            });
+    }
+    Ok(discovery)
+}
+
+/// The scheduled services of one cluster. Any call failing fails the
+/// cluster: a service whose autoscaler bounds are unknown must not be acted
+/// on (its bounds would be left up, and the autoscaler would undo the
+/// scale-down).
+async fn discover_cluster(
+    clients: &Clients,
+    config: &Config,
+    cluster_arn: &str,
+) -> Result<Vec<Located>, AwsFailure> {
+    let mut found = Vec::new();
+    let cluster = cluster_arn
+        .rsplit('/')
+        .next()
+        .unwrap_or(cluster_arn)
+        .to_owned();
+    let arns: Vec<String> = clients
+        .ecs
+        .list_services()
+        .cluster(cluster_arn)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("ecs:ListServices", &e))?;
+    let mut services = Vec::new();
+    for chunk in arns.chunks(10) {
+        let out = clients
+            .ecs
+            .describe_services()
+            .cluster(cluster_arn)
+            .set_services(Some(chunk.to_vec()))
+            .include(ServiceField::Tags)
+            .send()
+            .await
+            .map_err(|e| failure("ecs:DescribeServices", &e))?;
+        services.extend(out.services.unwrap_or_default());
+    }
+    let mut candidates = Vec::new();
+    for s in services {
+        let name = s.service_name.clone().unwrap_or_default();
+        let tags: HashMap<String, String> = s
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+            .collect();
+        let id = format!("{cluster}/{name}");
+        let Some(schedule) = schedule_of(config, Kind::EcsService, &id, &tags) else {
+            continue;
+        };
+        candidates.push((
+            name,
+            s.service_arn.unwrap_or_default(),
+            s.desired_count,
+            tags,
+            schedule,
+        ));
+    }
+    if candidates.is_empty() {
+        return Ok(found);
+    }
+    let resource_ids: Vec<String> = candidates
+        .iter()
+        .map(|c| format!("service/{cluster}/{}", c.0))
+        .collect();
+    let mut bounds: HashMap<String, (i32, i32)> = HashMap::new();
+    for chunk in resource_ids.chunks(50) {
+        let out = clients
+            .app_autoscaling
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Ecs)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .set_resource_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| failure("application-autoscaling:DescribeScalableTargets", &e))?;
+        for t in out.scalable_targets.unwrap_or_default() {
+            bounds.insert(t.resource_id, (t.min_capacity, t.max_capacity));
         }
+    }
+    for (name, service_arn, desired, tags, schedule) in candidates {
+        let scalable_id = format!("service/{cluster}/{name}");
+        let bound = bounds.get(&scalable_id).copied();
+        found.push(Located {
+            target: Target {
+                kind: Kind::EcsService,
+                id: format!("ecs/{cluster}/{name}"),
+                schedule,
+                override_tag: tags.get(OVERRIDE_TAG).cloned(),
+                observed: Observed::Scalable {
+                    current: Capacity {
+                        desired,
+                        min: bound.map(|b| b.0),
+                        max: bound.map(|b| b.1),
+                    },
+                    saved: saved_of(&tags),
+                },
+                ineligible: None,
+            },
+            handle: Handle::Ecs {
+                cluster_arn: cluster_arn.to_owned(),
+                service: name,
+                service_arn,
+                scalable_id: bound.map(|_| scalable_id),
+            },
+        });
     }
     Ok(found)
 }

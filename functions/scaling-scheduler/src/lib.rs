@@ -5,11 +5,13 @@
 //!
 //! **Trigger:** an EventBridge Scheduler (or rule) rate schedule, e.g. every
 //! 5 minutes. Each run reconciles: it computes the state every target should
-//! be in at the event's `time` and acts only where the actual state differs,
-//! so a missed or repeated run is harmless. Manual commands for
+//! be in now and acts only where the actual state differs, so a missed,
+//! late or repeated run is harmless (a delivery's own `time` only says how
+//! late it came). Other EventBridge events are refused. Manual commands for
 //! `cargo lambda invoke`: `{"action":"plan"}`, `{"action":"reconcile"}`,
-//! `{"action":"apply","schedule":"office-hours","state":"stopped"}`, each
-//! taking `"time"` (RFC 3339) and `"dry_run": true`.
+//! `{"action":"apply","schedule":"office-hours","state":"stopped"}`; plan and
+//! reconcile take `"simulate_time"` (RFC 3339) to decide for another instant,
+//! reconcile and apply `"dry_run": true`.
 //!
 //! **Targets:** resources tagged `Schedule=<schedule name>` (the key is the
 //! document's `tag_key`), or listed in the document's `targets`. A
@@ -77,16 +79,14 @@ pub async fn invoke(payload: Value, deps: &Deps) -> Result<Report, Error> {
         .map(Report::fitted)
 }
 
-/// Runs one invocation: reconcile, plan or apply.
+/// Runs one invocation: reconcile, plan or apply, deciding for now (or for
+/// a command's `simulate_time`), never for a delivery's own past time.
 pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
-    let (now, forced, requested_dry_run) = match trigger {
-        Trigger::Scheduled { time } => (time.unwrap_or_else(Timestamp::now), None, None),
-        Trigger::Command(Command::Reconcile { time, dry_run }) => {
-            (time.unwrap_or_else(Timestamp::now), None, dry_run)
-        }
-        Trigger::Command(Command::Plan { time }) => {
-            (time.unwrap_or_else(Timestamp::now), None, Some(true))
-        }
+    let when = trigger.decision_time(Timestamp::now());
+    let (forced, requested_dry_run) = match trigger {
+        Trigger::Scheduled { .. } => (None, None),
+        Trigger::Command(Command::Reconcile { dry_run, .. }) => (None, dry_run),
+        Trigger::Command(Command::Plan { .. }) => (None, Some(true)),
         Trigger::Command(Command::Apply {
             schedule,
             state,
@@ -99,22 +99,27 @@ pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
                     known.join(", ")
                 )));
             }
-            (Timestamp::now(), Some((schedule, state)), dry_run)
+            (Some((schedule, state)), dry_run)
         }
     };
     let dry = dry_run(deps.config.common.dry_run, requested_dry_run);
-    let span = info_span!("reconcile", at = %now, dry_run = dry);
-    reconcile(deps, now, forced, dry).instrument(span).await
+    let span = info_span!("reconcile", at = %when.at, dry_run = dry);
+    let mut report = Report::new(FUNCTION, dry);
+    info!(note = %when.note, "deciding");
+    report.note(when.note);
+    reconcile(deps, report, when.at, forced)
+        .instrument(span)
+        .await
 }
 
 async fn reconcile(
     deps: &Deps,
+    mut report: Report,
     now: Timestamp,
     forced: Option<(String, State)>,
-    dry: bool,
 ) -> Result<Report, Error> {
     let config = &deps.config;
-    let mut report = Report::new(FUNCTION, dry);
+    let dry = report.dry_run;
     let (ecs, asgs, rds) = tokio::join!(
         aws::discover_ecs(&deps.clients, config),
         aws::discover_asgs(&deps.clients, config),
@@ -122,6 +127,16 @@ async fn reconcile(
     );
     let mut located: Vec<Located> = Vec::new();
     let mut discovery_failures = Vec::new();
+    let ecs = ecs.map(|found| {
+        for (cluster, why) in found.failed_clusters {
+            warn!(cluster, error = %why, "ECS cluster discovery failed");
+            report.failed(
+                Entry::new(format!("discover ECS services in cluster {cluster}"))
+                    .reason(format!("{why}; its services are left as they are this run")),
+            );
+        }
+        found.found
+    });
     for (kind, result) in [
         ("ECS services", ecs),
         ("Auto Scaling groups", asgs),
@@ -233,8 +248,15 @@ fn summary(report: &Report, environment: &str, now: Timestamp) -> Notification {
             ),
         )
     };
-    let mut n = Notification::new(severity, FUNCTION, environment, title)
-        .summary(format!("Reconciled at {now}: {}.", report.summary()));
+    let mut n = Notification::new(severity, FUNCTION, environment, title).summary(format!(
+        "Reconciled at {now}: {}.{}",
+        report.summary(),
+        report
+            .notes
+            .iter()
+            .map(|n| format!(" {n}."))
+            .collect::<String>()
+    ));
     for e in &report.done {
         n = n.field(&e.target, e.action.clone().unwrap_or_default());
     }

@@ -93,8 +93,8 @@ locals {
         function   = "scaling-scheduler"
         expression = var.scheduler_rate
         timezone   = "UTC"
-        # The run's own time, so a delayed or retried run reconciles for
-        # the moment it was meant for.
+        # The run's scheduled time: the function still decides for now, and
+        # reports how late a delayed or retried delivery came.
         input = { action = "reconcile", time = "<aws.scheduler.scheduled-time>" }
       }
       "backup-verifier" = {

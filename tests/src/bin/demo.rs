@@ -136,11 +136,11 @@ async fn main() -> anyhow::Result<()> {
     for (when, event) in [
         (
             "Monday 22:00 in Berlin",
-            "events/scaling-scheduler/eventbridge_scheduled-off-hours.json",
+            "events/scaling-scheduler/command_simulate-off-hours.json",
         ),
         (
             "Tuesday 09:00 in Berlin",
-            "events/scaling-scheduler/eventbridge_scheduled-on-hours.json",
+            "events/scaling-scheduler/command_simulate-on-hours.json",
         ),
     ] {
         step(&format!(
