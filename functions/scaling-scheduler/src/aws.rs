@@ -8,6 +8,7 @@ use aws_sdk_ecs::types::ServiceField;
 use shared::aws::{AwsFailure, failure};
 
 use crate::config::Config;
+use crate::eligibility;
 use crate::plan::{Action, Capacity, Kind, OVERRIDE_TAG, Observed, SAVED_TAG, Target};
 
 /// The SDK clients the scheduler uses, built once at start-up.
@@ -281,19 +282,11 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
     let mut found = Vec::new();
     for db in instances {
         let id = db.db_instance_identifier.clone().unwrap_or_default();
-        let tags = rds_tags(db.tag_list);
+        let tags = rds_tags(db.tag_list.clone());
         let Some(schedule) = schedule_of(config, Kind::RdsInstance, &id, &tags) else {
             continue;
         };
-        let ineligible = if let Some(source) = db.read_replica_source_db_instance_identifier {
-            Some(format!(
-                "read replica of {source}: replicas cannot be stopped; schedule the source instead"
-            ))
-        } else {
-            db.db_cluster_identifier.map(|c| {
-                format!("member of cluster {c}: schedule the cluster (rds-cluster) instead")
-            })
-        };
+        let ineligible = eligibility::rds_instance(&db);
         found.push(Located {
             target: Target {
                 kind: Kind::RdsInstance,
@@ -319,13 +312,11 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
         .map_err(|e| failure("rds:DescribeDBClusters", &e))?;
     for c in clusters {
         let id = c.db_cluster_identifier.clone().unwrap_or_default();
-        let tags = rds_tags(c.tag_list);
+        let tags = rds_tags(c.tag_list.clone());
         let Some(schedule) = schedule_of(config, Kind::RdsCluster, &id, &tags) else {
             continue;
         };
-        let ineligible = (c.engine_mode.as_deref() == Some("serverless")).then(|| {
-            "Aurora Serverless v1 clusters cannot be stopped: they pause by themselves".to_owned()
-        });
+        let ineligible = eligibility::rds_cluster(&c);
         found.push(Located {
             target: Target {
                 kind: Kind::RdsCluster,

@@ -40,6 +40,7 @@
 
 mod aws;
 mod config;
+mod eligibility;
 mod error;
 pub mod input;
 pub mod plan;
