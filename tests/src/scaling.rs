@@ -51,6 +51,21 @@ impl Fleet {
         bounds: Option<(i32, i32)>,
         tags: &[(&str, &str)],
     ) -> anyhow::Result<Service> {
+        self.ecs_service_with(Some(desired), bounds, tags).await
+    }
+
+    /// A cluster with one DAEMON service (one task per instance, no count).
+    pub async fn ecs_daemon(&self, tags: &[(&str, &str)]) -> anyhow::Result<Service> {
+        self.ecs_service_with(None, None, tags).await
+    }
+
+    /// A REPLICA service at `desired`, or a DAEMON service for `None`.
+    async fn ecs_service_with(
+        &self,
+        desired: Option<i32>,
+        bounds: Option<(i32, i32)>,
+        tags: &[(&str, &str)],
+    ) -> anyhow::Result<Service> {
         let cluster = unique("cluster");
         self.ecs
             .create_cluster()
@@ -77,7 +92,12 @@ impl Fleet {
             .cluster(&cluster)
             .service_name(&name)
             .task_definition(&family)
-            .desired_count(desired);
+            .set_desired_count(desired)
+            .scheduling_strategy(if desired.is_some() {
+                aws_sdk_ecs::types::SchedulingStrategy::Replica
+            } else {
+                aws_sdk_ecs::types::SchedulingStrategy::Daemon
+            });
         for (k, v) in tags {
             create = create.tags(aws_sdk_ecs::types::Tag::builder().key(*k).value(*v).build());
         }

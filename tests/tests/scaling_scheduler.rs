@@ -696,3 +696,79 @@ async fn one_unreadable_cluster_does_not_hide_the_others() {
         .count();
     assert!(acted >= 1, "{night:#?}");
 }
+
+/// What the schedule cannot change is not reported done: a group whose
+/// Terminate process is suspended and a DAEMON service are skipped with the
+/// reason; a group with an instance protected from scale-in is scaled down
+/// and the entry says that instance keeps running.
+#[tokio::test]
+async fn what_a_scale_down_cannot_change_is_skipped_or_said() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "limits").await;
+    let tag = [("Schedule", schedule.as_str())];
+    let suspended = fleet.asg(1, 4, 2, &tag).await.expect("asg");
+    fleet
+        .autoscaling
+        .suspend_processes()
+        .auto_scaling_group_name(&suspended)
+        .scaling_processes("Terminate")
+        .send()
+        .await
+        .expect("suspend");
+    let protected = fleet.asg(1, 4, 2, &tag).await.expect("asg");
+    let instances: Vec<String> = fleet
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&protected)
+        .send()
+        .await
+        .expect("describe")
+        .auto_scaling_groups()
+        .iter()
+        .flat_map(|g| g.instances())
+        .filter_map(|i| i.instance_id().map(str::to_owned))
+        .collect();
+    assert_eq!(instances.len(), 2, "the emulator launched the group");
+    fleet
+        .autoscaling
+        .set_instance_protection()
+        .auto_scaling_group_name(&protected)
+        .instance_ids(&instances[0])
+        .protected_from_scale_in(true)
+        .send()
+        .await
+        .expect("protect");
+    let daemon = fleet.ecs_daemon(&tag).await.expect("daemon");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    let reason = |entries: &[shared::report::Entry], target: &str| {
+        about(entries, target)
+            .first()
+            .and_then(|e| e.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason(&night.skipped, &format!("asg/{suspended}"))
+            .contains("Terminate process is suspended"),
+        "{night:#?}"
+    );
+    let ((min, max, desired), tags) = fleet.asg_state(&suspended).await.expect("asg");
+    assert_eq!((min, max, desired), (1, 4, 2), "left as it was");
+    assert!(!tags.contains_key("schedule:saved"), "nothing saved");
+    assert_eq!(done(&night, &format!("asg/{protected}")), 1, "{night:#?}");
+    assert!(
+        reason(&night.done, &format!("asg/{protected}"))
+            .contains("1 of its 2 instances is protected from scale-in and keeps running"),
+        "{night:#?}"
+    );
+    assert!(
+        reason(&night.skipped, &daemon.target_id()).contains("DAEMON service"),
+        "{night:#?}"
+    );
+    assert!(night.failed.is_empty(), "{night:#?}");
+}

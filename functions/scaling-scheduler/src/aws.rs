@@ -9,7 +9,7 @@ use shared::aws::{AwsFailure, failure};
 
 use crate::config::Config;
 use crate::eligibility;
-use crate::plan::{Action, Capacity, Kind, OVERRIDE_TAG, Observed, SAVED_TAG, Target};
+use crate::plan::{Action, Capacity, Kind, Limits, OVERRIDE_TAG, Observed, SAVED_TAG, Target};
 
 /// The SDK clients the scheduler uses, built once at start-up.
 #[derive(Debug, Clone)]
@@ -147,6 +147,7 @@ async fn discover_cluster(
     }
     let mut candidates = Vec::new();
     for s in services {
+        let ineligible = eligibility::ecs_service(&s);
         let name = s.service_name.clone().unwrap_or_default();
         let tags: HashMap<String, String> = s
             .tags
@@ -164,6 +165,7 @@ async fn discover_cluster(
             s.desired_count,
             tags,
             schedule,
+            ineligible,
         ));
     }
     if candidates.is_empty() {
@@ -188,7 +190,7 @@ async fn discover_cluster(
             bounds.insert(t.resource_id, (t.min_capacity, t.max_capacity));
         }
     }
-    for (name, service_arn, desired, tags, schedule) in candidates {
+    for (name, service_arn, desired, tags, schedule, ineligible) in candidates {
         let scalable_id = format!("service/{cluster}/{name}");
         let bound = bounds.get(&scalable_id).copied();
         found.push(Located {
@@ -205,7 +207,8 @@ async fn discover_cluster(
                     },
                     saved: saved_of(&tags),
                 },
-                ineligible: None,
+                ineligible,
+                limits: Limits::default(),
             },
             handle: Handle::Ecs {
                 cluster_arn: cluster_arn.to_owned(),
@@ -230,6 +233,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
         .map_err(|e| failure("autoscaling:DescribeAutoScalingGroups", &e))?;
     let mut found = Vec::new();
     for g in groups {
+        let limits = eligibility::asg_limits(&g);
         let name = g.auto_scaling_group_name.clone().unwrap_or_default();
         let tags: HashMap<String, String> = g
             .tags
@@ -255,6 +259,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
                     saved: saved_of(&tags),
                 },
                 ineligible: None,
+                limits,
             },
             handle: Handle::Asg { name },
         });
@@ -297,6 +302,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
                     status: db.db_instance_status.unwrap_or_default(),
                 },
                 ineligible,
+                limits: Limits::default(),
             },
             handle: Handle::RdsInstance { id },
         });
@@ -327,6 +333,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
                     status: c.status.unwrap_or_default(),
                 },
                 ineligible,
+                limits: Limits::default(),
             },
             handle: Handle::RdsCluster { id },
         });

@@ -3,7 +3,66 @@
 //! of failing (and alerting) on every run. Pure functions over the SDK's
 //! own types.
 
+use aws_sdk_autoscaling::types::{AutoScalingGroup, WarmPoolState};
+use aws_sdk_ecs::types::{SchedulingStrategy, Service};
 use aws_sdk_rds::types::{DbCluster, DbInstance};
+
+use crate::plan::Limits;
+
+/// Why an ECS service has no count the scheduler can set.
+pub fn ecs_service(s: &Service) -> Option<String> {
+    (s.scheduling_strategy() == Some(&SchedulingStrategy::Daemon)).then(|| {
+        "a DAEMON service runs one task on each container instance and has no desired count: \
+         schedule the Auto Scaling group of its cluster's instances instead"
+            .to_owned()
+    })
+}
+
+/// What keeps an Auto Scaling group's capacity change from taking effect
+/// (Amazon EC2 Auto Scaling User Guide: suspended processes, instance
+/// scale-in protection, warm pools).
+pub fn asg_limits(g: &AutoScalingGroup) -> Limits {
+    let suspended = |process: &str| {
+        g.suspended_processes()
+            .iter()
+            .any(|p| p.process_name() == Some(process))
+    };
+    let down_blocked = suspended("Terminate").then(|| {
+        "its Terminate process is suspended, so a lower capacity would terminate nothing: \
+         resume it for the schedule to act"
+            .to_owned()
+    });
+    let up_blocked = suspended("Launch").then(|| {
+        "its Launch process is suspended, so a higher capacity would launch nothing: resume it \
+         for the schedule to act"
+            .to_owned()
+    });
+    let mut partial = Vec::new();
+    let protected = g
+        .instances()
+        .iter()
+        .filter(|i| i.protected_from_scale_in() == Some(true))
+        .count();
+    if protected > 0 {
+        partial.push(format!(
+            "{protected} of its {} instances {} protected from scale-in and {} running",
+            g.instances().len(),
+            if protected == 1 { "is" } else { "are" },
+            if protected == 1 { "keeps" } else { "keep" }
+        ));
+    }
+    if g.warm_pool_configuration()
+        .and_then(|w| w.pool_state())
+        .is_some_and(|state| *state == WarmPoolState::Running)
+    {
+        partial.push("its warm pool keeps its instances in the Running state".to_owned());
+    }
+    Limits {
+        down_blocked,
+        up_blocked,
+        down_partial: (!partial.is_empty()).then(|| partial.join("; ")),
+    }
+}
 
 /// Why an RDS instance cannot be stopped and started by the scheduler
 /// (Amazon RDS User Guide, "Stopping an Amazon RDS DB instance temporarily").
@@ -70,6 +129,65 @@ pub fn rds_cluster(c: &DbCluster) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_autoscaling::types::{Instance, SuspendedProcess, WarmPoolConfiguration};
+
+    #[test]
+    fn daemon_services_have_no_count_to_schedule() {
+        let daemon = Service::builder()
+            .scheduling_strategy(SchedulingStrategy::Daemon)
+            .build();
+        assert!(ecs_service(&daemon).is_some_and(|r| r.contains("DAEMON")));
+        let replica = Service::builder()
+            .scheduling_strategy(SchedulingStrategy::Replica)
+            .build();
+        assert_eq!(ecs_service(&replica), None);
+    }
+
+    #[test]
+    fn suspended_processes_protection_and_warm_pools_are_read_from_the_group() {
+        let instance = |protected: bool| {
+            Instance::builder()
+                .instance_id("i-1")
+                .protected_from_scale_in(protected)
+                .build()
+        };
+        let g = AutoScalingGroup::builder()
+            .suspended_processes(
+                SuspendedProcess::builder()
+                    .process_name("Terminate")
+                    .build(),
+            )
+            .instances(instance(true))
+            .instances(instance(false))
+            .warm_pool_configuration(
+                WarmPoolConfiguration::builder()
+                    .pool_state(WarmPoolState::Running)
+                    .build(),
+            )
+            .build();
+        let limits = asg_limits(&g);
+        assert!(
+            limits
+                .down_blocked
+                .is_some_and(|r| r.contains("Terminate process is suspended"))
+        );
+        assert_eq!(limits.up_blocked, None);
+        assert_eq!(
+            limits.down_partial.as_deref(),
+            Some(
+                "1 of its 2 instances is protected from scale-in and keeps running; its warm pool \
+                 keeps its instances in the Running state"
+            )
+        );
+        let launch = AutoScalingGroup::builder()
+            .suspended_processes(SuspendedProcess::builder().process_name("Launch").build())
+            .build();
+        assert!(asg_limits(&launch).up_blocked.is_some());
+        assert_eq!(
+            asg_limits(&AutoScalingGroup::builder().build()),
+            Limits::default()
+        );
+    }
 
     #[test]
     fn instances_rds_cannot_stop_are_named_with_the_reason() {

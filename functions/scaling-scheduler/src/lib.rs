@@ -201,9 +201,12 @@ async fn reconcile(
         let Some(action) = decision.action else {
             continue;
         };
-        let entry = Entry::new(&t.id)
+        let mut entry = Entry::new(&t.id)
             .action(action.to_string())
             .detail(json!({"because": decision.because, "plan": action}));
+        if let Some(caveat) = decision.caveat {
+            entry = entry.reason(caveat);
+        }
         if dry {
             report.planned(entry);
             continue;
@@ -259,7 +262,15 @@ fn summary(report: &Report, environment: &str, now: Timestamp) -> Notification {
             .collect::<String>()
     ));
     for e in &report.done {
-        n = n.field(&e.target, e.action.clone().unwrap_or_default());
+        let caveat = e
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        n = n.field(
+            &e.target,
+            format!("{}{caveat}", e.action.as_deref().unwrap_or_default()),
+        );
     }
     for e in &report.failed {
         n = n.field(

@@ -160,6 +160,21 @@ pub struct Target {
     pub observed: Observed,
     /// A reason this target can never be acted on (read replica, cluster member).
     pub ineligible: Option<String>,
+    /// What keeps one direction from taking effect, or makes it partial.
+    pub limits: Limits,
+}
+
+/// Why scaling a target down or up would not do what it says (an Auto
+/// Scaling group whose Terminate process is suspended), or would do it only
+/// in part (instances protected from scale-in keep running).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Scaling down would change nothing: skip it, with this reason.
+    pub down_blocked: Option<String>,
+    /// Scaling up would change nothing: skip it, with this reason.
+    pub up_blocked: Option<String>,
+    /// Scaling down leaves something running: said with the action.
+    pub down_partial: Option<String>,
 }
 
 /// What to do to a target.
@@ -222,6 +237,8 @@ pub struct Decision {
     pub action: Option<Action>,
     /// Why nothing is done, when nothing is done for a reason worth saying.
     pub skip: Option<String>,
+    /// What the action will leave undone (instances protected from scale-in).
+    pub caveat: Option<String>,
 }
 
 /// What an override tag says at `now`.
@@ -298,6 +315,7 @@ pub fn decide(
                 "unknown schedule {:?}: no schedule of that name is configured",
                 target.schedule
             )),
+            caveat: None,
         };
     };
     let because = if notes.is_empty() {
@@ -311,6 +329,7 @@ pub fn decide(
             because,
             action: None,
             skip: Some(reason.clone()),
+            caveat: None,
         };
     }
     let (action, skip) = match &target.observed {
@@ -319,11 +338,31 @@ pub fn decide(
         }
         Observed::Database { status } => database(desired, status),
     };
+    let limits = &target.limits;
+    let blocked = match &action {
+        Some(Action::ScaleDown { .. }) => limits.down_blocked.clone(),
+        Some(Action::ScaleUp { .. }) => limits.up_blocked.clone(),
+        _ => None,
+    };
+    if let Some(reason) = blocked {
+        return Decision {
+            desired: Some(desired),
+            because,
+            action: None,
+            skip: Some(reason),
+            caveat: None,
+        };
+    }
+    let caveat = match &action {
+        Some(Action::ScaleDown { .. }) => limits.down_partial.clone(),
+        _ => None,
+    };
     Decision {
         desired: Some(desired),
         because,
         action,
         skip,
+        caveat,
     }
 }
 
@@ -441,6 +480,7 @@ mod tests {
             override_tag: None,
             observed,
             ineligible: None,
+            limits: Limits::default(),
         }
     }
 
@@ -531,6 +571,31 @@ mod tests {
                 to: cap(0, 0, 0)
             })
         );
+    }
+
+    #[test]
+    fn a_direction_that_cannot_take_effect_is_skipped_and_a_partial_one_says_so() {
+        let mut t = scalable(cap(2, 1, 4), None);
+        t.kind = Kind::AutoscalingGroup;
+        t.limits.down_blocked = Some("its Terminate process is suspended".into());
+        let d = decide_at(&t, NIGHT);
+        assert_eq!(d.action, None, "nothing is saved or lowered");
+        assert_eq!(
+            d.skip.as_deref(),
+            Some("its Terminate process is suspended")
+        );
+        // Blocked down does not block up.
+        let mut down = scalable(cap(0, 0, 0), Some(cap(2, 1, 4)));
+        down.limits = t.limits.clone();
+        assert!(matches!(
+            decide_at(&down, WORK).action,
+            Some(Action::ScaleUp { .. })
+        ));
+        let mut protected = scalable(cap(2, 1, 4), None);
+        protected.limits.down_partial = Some("1 of 2 instances is protected".into());
+        let d = decide_at(&protected, NIGHT);
+        assert!(matches!(d.action, Some(Action::ScaleDown { .. })));
+        assert_eq!(d.caveat.as_deref(), Some("1 of 2 instances is protected"));
     }
 
     #[test]
