@@ -3,8 +3,9 @@
 //! what they had; repeats change nothing; dry-run changes nothing; one
 //! failing target leaves the others done and is finished by the next run.
 //!
-//! Every test uses its own schedule name: targets of other tests (same
-//! emulator) then follow an unknown schedule and are left alone.
+//! Every test uses its own tag key (and schedule name), as two deployments
+//! in one account must: a target tagged with an unknown schedule is a
+//! failure to fix, so tests must not see each other's targets.
 
 use std::time::Duration;
 
@@ -24,8 +25,15 @@ const NIGHT: &str = "2026-11-23T21:00:00Z";
 /// Tuesday 2026-11-24, 09:00 in Berlin.
 const MORNING: &str = "2026-11-24T08:00:00Z";
 
+/// Each test's own tag key: one deployment never sees another's targets,
+/// which it would report as following an unknown schedule.
+fn tag_key(schedule: &str) -> String {
+    format!("Schedule-{schedule}")
+}
+
 fn deps(sdk: &aws_config::SdkConfig, topic_arn: &str, schedule: &str, extra: Value) -> Deps {
     let mut document = json!({
+        "tag_key": tag_key(schedule),
         "schedules": {schedule: {
             "timezone": "Europe/Berlin",
             "periods": [{"days": "mon-fri", "start": "08:00", "stop": "19:00"}]
@@ -92,7 +100,8 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "office").await;
-    let tag = [("Schedule", schedule.as_str())];
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
     let service = fleet
         .ecs_service(3, Some((2, 6)), &tag)
         .await
@@ -192,8 +201,9 @@ async fn plan_and_dry_run_change_nothing_and_say_what_they_would_do() {
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "dry").await;
+    let key = tag_key(&schedule);
     let service = fleet
-        .ecs_service(2, None, &[("Schedule", &schedule)])
+        .ecs_service(2, None, &[(key.as_str(), &schedule)])
         .await
         .expect("service");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
@@ -235,7 +245,8 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
         schedule,
         sink,
     } = setup(proxy.sdk_config().await, "faulty").await;
-    let tag = [("Schedule", schedule.as_str())];
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
     let service = fleet
         .ecs_service(4, Some((1, 8)), &tag)
         .await
@@ -318,12 +329,13 @@ async fn an_override_tag_wins_until_it_expires() {
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "override").await;
+    let key = tag_key(&schedule);
     let pinned = fleet
         .ecs_service(
             2,
             None,
             &[
-                ("Schedule", &schedule),
+                (key.as_str(), &schedule),
                 ("schedule:override", "on-until=2026-11-23T23:00Z"),
             ],
         )
@@ -334,7 +346,7 @@ async fn an_override_tag_wins_until_it_expires() {
             2,
             None,
             &[
-                ("Schedule", &schedule),
+                (key.as_str(), &schedule),
                 ("schedule:override", "on-until=2026-11-23T20:00Z"),
             ],
         )
@@ -370,8 +382,9 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "apply").await;
+    let key = tag_key(&schedule);
     let service = fleet
-        .ecs_service(2, None, &[("Schedule", &schedule)])
+        .ecs_service(2, None, &[(key.as_str(), &schedule)])
         .await
         .expect("service");
     let deps = deps(
@@ -447,7 +460,8 @@ async fn aurora_clusters_stop_and_start_and_read_replicas_and_their_sources_are_
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "databases").await;
-    let tag = [("Schedule", schedule.as_str())];
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
     let cluster = fleet.aurora_cluster(&tag).await.expect("cluster");
     let source = fleet.rds_instance(&tag).await.expect("source");
     let replica = fleet.rds_replica(&source, &tag).await.expect("replica");
@@ -506,8 +520,9 @@ async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "sevenday").await;
+    let key = tag_key(&schedule);
     let db = fleet
-        .rds_instance(&[("Schedule", &schedule)])
+        .rds_instance(&[(key.as_str(), &schedule)])
         .await
         .expect("db");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
@@ -581,6 +596,7 @@ async fn a_group_saved_by_an_earlier_version_in_json_restores_to_what_it_saved()
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "office-json").await;
+    let key = tag_key(&schedule);
     // Earlier versions wrote JSON; Auto Scaling tag values allow it, so
     // groups scaled down by them hold it when this version starts them.
     let group = fleet
@@ -589,7 +605,7 @@ async fn a_group_saved_by_an_earlier_version_in_json_restores_to_what_it_saved()
             0,
             0,
             &[
-                ("Schedule", schedule.as_str()),
+                (key.as_str(), schedule.as_str()),
                 ("schedule:saved", r#"{"desired":2,"min":1,"max":4}"#),
             ],
         )
@@ -614,7 +630,8 @@ async fn a_late_scheduled_event_decides_for_now_not_for_its_own_time() {
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "late").await;
-    let tag = [("Schedule", schedule.as_str())];
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
     let service = fleet.ecs_service(2, None, &tag).await.expect("service");
     let day = jiff::Timestamp::now()
         .checked_sub(jiff::SignedDuration::from_hours(72))
@@ -660,7 +677,8 @@ async fn one_unreadable_cluster_does_not_hide_the_others() {
         schedule,
         sink,
     } = setup(proxy.sdk_config().await, "cluster-fault").await;
-    let tag = [("Schedule", schedule.as_str())];
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
     // Each in its own cluster.
     let one = fleet.ecs_service(2, None, &tag).await.expect("service");
     let two = fleet.ecs_service(2, None, &tag).await.expect("service");
@@ -709,7 +727,8 @@ async fn what_a_scale_down_cannot_change_is_skipped_or_said() {
         schedule,
         sink,
     } = setup(Emulator::shared().sdk_config().await, "limits").await;
-    let tag = [("Schedule", schedule.as_str())];
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
     let suspended = fleet.asg(1, 4, 2, &tag).await.expect("asg");
     fleet
         .autoscaling
@@ -771,4 +790,78 @@ async fn what_a_scale_down_cannot_change_is_skipped_or_said() {
         "{night:#?}"
     );
     assert!(night.failed.is_empty(), "{night:#?}");
+}
+
+/// A schedule renamed in the document leaves its targets with a name no
+/// schedule has: a fleet left at zero must alert, not be skipped quietly.
+/// A malformed override alerts too, while the schedule still acts.
+#[tokio::test]
+async fn an_unknown_schedule_and_a_malformed_override_alert() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "renamed").await;
+    let key = tag_key(&schedule);
+    let stranded = fleet
+        .asg(
+            0,
+            0,
+            0,
+            &[
+                (key.as_str(), "office-hours-v1"),
+                ("schedule:saved", "desired=2 min=1 max=4"),
+            ],
+        )
+        .await
+        .expect("group");
+    let typo = fleet
+        .ecs_service(
+            2,
+            None,
+            &[
+                (key.as_str(), schedule.as_str()),
+                ("schedule:override", "on-untill=2026-11-24T08:00Z"),
+            ],
+        )
+        .await
+        .expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    let problem = |target: &str| {
+        about(&night.failed, target)
+            .first()
+            .and_then(|e| e.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        problem(&format!("asg/{stranded}")).contains("unknown schedule \"office-hours-v1\""),
+        "{night:#?}"
+    );
+    assert!(
+        problem(&typo.target_id()).contains("override \"on-untill="),
+        "{night:#?}"
+    );
+    assert_eq!(
+        done(&night, &typo.target_id()),
+        1,
+        "the schedule still acts"
+    );
+    let told = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0]
+            .subject
+            .as_deref()
+            .is_some_and(|s| s.starts_with("[ERROR]")),
+        "{:?}",
+        told[0].subject
+    );
+    assert!(
+        told[0].message.contains(&format!("FAILED asg/{stranded}")),
+        "{}",
+        told[0].message
+    );
 }

@@ -194,6 +194,13 @@ async fn reconcile(
             "desired": desired,
             "because": decision.because,
         })));
+        for problem in &decision.problems {
+            report.failed(
+                Entry::new(&t.id)
+                    .action("read its schedule tags")
+                    .reason(problem.clone()),
+            );
+        }
         if let Some(reason) = decision.skip {
             report.skipped(&t.id, reason);
             continue;

@@ -239,6 +239,9 @@ pub struct Decision {
     pub skip: Option<String>,
     /// What the action will leave undone (instances protected from scale-in).
     pub caveat: Option<String>,
+    /// What a person must fix (an unknown schedule name, a malformed
+    /// override): reported as failed, so the run's summary alerts.
+    pub problems: Vec<String>,
 }
 
 /// What an override tag says at `now`.
@@ -298,10 +301,25 @@ pub fn decide(
         .override_tag
         .as_deref()
         .map(|raw| parse_override(raw, now));
+    let mut problems = Vec::new();
+    if scheduled.is_none() {
+        let known: Vec<&str> = schedules.keys().map(String::as_str).collect();
+        problems.push(format!(
+            "unknown schedule {:?}: no schedule of that name is configured (configured: {}), \
+             so the schedule cannot act on it; fix its tag or the schedules document",
+            target.schedule,
+            known.join(", ")
+        ));
+    }
     let chosen = match overridden {
         Some(OverrideTag::Active(state, why)) => Some((state, why)),
-        Some(OverrideTag::Expired(note)) | Some(OverrideTag::Invalid(note)) => {
+        Some(OverrideTag::Expired(note)) => {
             notes.push(note);
+            scheduled
+        }
+        Some(OverrideTag::Invalid(problem)) => {
+            notes.push(problem.clone());
+            problems.push(problem);
             scheduled
         }
         None => scheduled,
@@ -311,11 +329,9 @@ pub fn decide(
             desired: None,
             because: String::new(),
             action: None,
-            skip: Some(format!(
-                "unknown schedule {:?}: no schedule of that name is configured",
-                target.schedule
-            )),
+            skip: None,
             caveat: None,
+            problems,
         };
     };
     let because = if notes.is_empty() {
@@ -330,6 +346,7 @@ pub fn decide(
             action: None,
             skip: Some(reason.clone()),
             caveat: None,
+            problems,
         };
     }
     let (action, skip) = match &target.observed {
@@ -351,6 +368,7 @@ pub fn decide(
             action: None,
             skip: Some(reason),
             caveat: None,
+            problems,
         };
     }
     let caveat = match &action {
@@ -363,6 +381,7 @@ pub fn decide(
         action,
         skip,
         caveat,
+        problems,
     }
 }
 
@@ -724,7 +743,7 @@ mod tests {
     }
 
     #[test]
-    fn ineligible_and_unknown_schedule_targets_are_skipped_with_the_reason() {
+    fn ineligible_targets_are_skipped_with_the_reason() {
         let mut t = target(Observed::Database {
             status: "available".into(),
         });
@@ -733,12 +752,39 @@ mod tests {
             decide_at(&t, NIGHT).skip.as_deref(),
             Some("read replica: stop its source instead")
         );
-        t.schedule = "nope".into();
+    }
+
+    #[test]
+    fn an_unknown_schedule_or_a_malformed_override_is_a_problem_to_fix() {
+        let mut t = scalable(cap(0, 0, 0), Some(cap(3, 2, 6)));
+        t.schedule = "office-hours-v1".into();
+        let d = decide_at(&t, WORK);
+        assert_eq!(d.action, None);
+        assert_eq!(
+            d.problems,
+            [
+                "unknown schedule \"office-hours-v1\": no schedule of that name is configured \
+              (configured: office), so the schedule cannot act on it; fix its tag or the \
+              schedules document"
+            ]
+        );
+        let mut t = scalable(cap(3, 2, 6), None);
+        t.override_tag = Some("of-until=2026-11-24T08:00Z".into());
+        let d = decide_at(&t, NIGHT);
         assert!(
-            decide_at(&t, NIGHT)
-                .skip
-                .as_deref()
-                .is_some_and(|s| s.contains("unknown schedule"))
+            matches!(d.action, Some(Action::ScaleDown { .. })),
+            "the schedule still acts"
+        );
+        assert_eq!(d.problems.len(), 1);
+        assert!(
+            d.problems[0].contains("override \"of-until="),
+            "{:?}",
+            d.problems
+        );
+        t.override_tag = Some("off-until=2026-11-01T00:00Z".into());
+        assert!(
+            decide_at(&t, NIGHT).problems.is_empty(),
+            "expired is not a problem"
         );
     }
 
