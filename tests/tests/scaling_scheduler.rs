@@ -865,3 +865,42 @@ async fn an_unknown_schedule_and_a_malformed_override_alert() {
         told[0].message
     );
 }
+
+/// SNS failing after the actions ran: the invocation fails (its Errors
+/// alarm fires) with the whole summary in its error, which Lambda writes to
+/// the function's log, because the retry that follows has nothing left to
+/// do and would never publish it.
+#[tokio::test]
+async fn a_summary_that_cannot_be_published_rides_in_the_error() {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(proxy.sdk_config().await, "unpublished").await;
+    let key = tag_key(&schedule);
+    let service = fleet
+        .ecs_service(2, None, &[(key.as_str(), schedule.as_str())])
+        .await
+        .expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    // Every attempt the SDK makes (three).
+    proxy.fail_next("Publish", 3, Fault::ServerError);
+    let err = invoke(reconcile_at(NIGHT), &deps)
+        .await
+        .expect_err("unpublished");
+    let text = err.to_string();
+    assert!(matches!(err, Error::SummaryNotPublished { .. }), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{}: scale down from desired 2 to desired 0",
+            service.target_id()
+        )),
+        "{text}"
+    );
+    let retry = invoke(reconcile_at(NIGHT), &deps).await.expect("retry");
+    assert!(retry.done.is_empty(), "the retry has nothing left to do");
+}

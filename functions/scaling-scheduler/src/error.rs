@@ -10,8 +10,16 @@ pub enum Error {
     InvalidInput(#[from] shared::input::InputError),
     #[error("no target could be evaluated: {0}")]
     NothingEvaluated(String),
-    #[error("the actions ran but their summary could not be published: {0}")]
-    Publish(#[from] PublishError),
+    /// The run acted, and its summary could not be published. The summary
+    /// rides in the error, so it is in the function's log (and the failures
+    /// queue) rather than lost: a retry finds nothing left to do.
+    #[error(
+        "the actions ran but their summary could not be published ({source}); the summary was: {summary}"
+    )]
+    SummaryNotPublished {
+        summary: String,
+        source: PublishError,
+    },
 }
 
 impl Error {
@@ -21,7 +29,7 @@ impl Error {
             Error::InvalidCommand(_) => "InvalidCommand",
             Error::InvalidInput(_) => "InvalidInput",
             Error::NothingEvaluated(_) => "NothingEvaluated",
-            Error::Publish(_) => "PublishFailed",
+            Error::SummaryNotPublished { .. } => "PublishFailed",
         }
     }
 }

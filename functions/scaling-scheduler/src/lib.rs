@@ -56,7 +56,7 @@ use serde_json::{Value, json};
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
 use shared::{Notification, Publisher, Report, Severity};
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::aws::Located;
 use crate::plan::decide;
@@ -236,7 +236,11 @@ async fn reconcile(
 
     if !dry && (!report.done.is_empty() || report.has_failures()) {
         let notification = summary(&report, &config.common.environment, now);
-        deps.publisher.publish(&notification).await?;
+        if let Err(source) = deps.publisher.publish(&notification).await {
+            let summary = format!("{}: {}", notification.subject(), notification.body());
+            error!(error = %source, %summary, "the run's summary could not be published");
+            return Err(Error::SummaryNotPublished { summary, source });
+        }
     }
     Ok(report)
 }
