@@ -58,6 +58,15 @@ fn deps(sdk: &aws_config::SdkConfig, topic_arn: &str, schedule: &str, extra: Val
     }
 }
 
+/// A setup whose calls pass through a fault proxy.
+async fn proxied(prefix: &str) -> (FaultProxy, Setup) {
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let s = setup(proxy.sdk_config().await, prefix).await;
+    (proxy, s)
+}
+
 /// What every test starts from: clients, a fleet, its own schedule name and
 /// a topic with a queue to read the summaries from.
 struct Setup {
@@ -236,15 +245,15 @@ async fn plan_and_dry_run_change_nothing_and_say_what_they_would_do() {
 
 #[tokio::test]
 async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let Setup {
-        sdk,
-        fleet,
-        schedule,
-        sink,
-    } = setup(proxy.sdk_config().await, "faulty").await;
+    let (
+        proxy,
+        Setup {
+            sdk,
+            fleet,
+            schedule,
+            sink,
+        },
+    ) = proxied("faulty").await;
     let key = tag_key(&schedule);
     let tag = [(key.as_str(), schedule.as_str())];
     let service = fleet
@@ -545,15 +554,15 @@ async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
 
 #[tokio::test]
 async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let Setup {
-        sdk,
-        schedule,
-        sink,
-        ..
-    } = setup(proxy.sdk_config().await, "blind").await;
+    let (
+        proxy,
+        Setup {
+            sdk,
+            schedule,
+            sink,
+            ..
+        },
+    ) = proxied("blind").await;
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
     let denied = || Fault::Error {
         status: 400,
@@ -668,15 +677,15 @@ async fn a_late_scheduled_event_decides_for_now_not_for_its_own_time() {
 /// and the services of every other cluster are still scheduled.
 #[tokio::test]
 async fn one_unreadable_cluster_does_not_hide_the_others() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let Setup {
-        sdk,
-        fleet,
-        schedule,
-        sink,
-    } = setup(proxy.sdk_config().await, "cluster-fault").await;
+    let (
+        proxy,
+        Setup {
+            sdk,
+            fleet,
+            schedule,
+            sink,
+        },
+    ) = proxied("cluster-fault").await;
     let key = tag_key(&schedule);
     let tag = [(key.as_str(), schedule.as_str())];
     // Each in its own cluster.
@@ -872,15 +881,15 @@ async fn an_unknown_schedule_and_a_malformed_override_alert() {
 /// do and would never publish it.
 #[tokio::test]
 async fn a_summary_that_cannot_be_published_rides_in_the_error() {
-    let proxy = FaultProxy::start(Emulator::shared().endpoint())
-        .await
-        .expect("proxy");
-    let Setup {
-        sdk,
-        fleet,
-        schedule,
-        sink,
-    } = setup(proxy.sdk_config().await, "unpublished").await;
+    let (
+        proxy,
+        Setup {
+            sdk,
+            fleet,
+            schedule,
+            sink,
+        },
+    ) = proxied("unpublished").await;
     let key = tag_key(&schedule);
     let service = fleet
         .ecs_service(2, None, &[(key.as_str(), schedule.as_str())])
