@@ -25,7 +25,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         move |event: LambdaEvent<serde_json::Value>| async move {
             let invocation =
                 Invocation::starting(event.context.deadline, &event.context.invoked_function_arn);
-            invoke(event.payload, &invocation, deps).await
+            // Boxed: the handler's futures nest deeply enough that, unboxed,
+            // this block's type overflows rustc's query depth on a clean build.
+            Box::pin(invoke(event.payload, &invocation, deps)).await
         },
     ))
     .await

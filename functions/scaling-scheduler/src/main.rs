@@ -16,8 +16,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         publisher,
     };
     let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        invoke(event.payload, deps).await
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            // Boxed: the handler's futures nest deeply enough that, unboxed,
+            // this block's type overflows rustc's query depth on a clean build.
+            Box::pin(invoke(event.payload, deps)).await
+        },
+    ))
     .await
 }
