@@ -913,3 +913,57 @@ async fn a_summary_that_cannot_be_published_rides_in_the_error() {
     let retry = invoke(reconcile_at(NIGHT), &deps).await.expect("retry");
     assert!(retry.done.is_empty(), "the retry has nothing left to do");
 }
+
+/// `apply` holds: the override tag it writes keeps the state through the
+/// reconciles that follow, until the time it names.
+#[tokio::test]
+async fn an_applied_state_holds_through_later_reconciles_until_its_time() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "hold").await;
+    let key = tag_key(&schedule);
+    let service = fleet
+        .ecs_service(2, None, &[(key.as_str(), &schedule)])
+        .await
+        .expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    let until = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .expect("tomorrow")
+        .round(jiff::Unit::Second)
+        .expect("rounded");
+
+    let applied = invoke(
+        json!({"action": "apply", "schedule": schedule, "state": "running", "until": until.to_string()}),
+        &deps,
+    )
+    .await
+    .expect("apply");
+    assert!(
+        applied.done.iter().any(|e| e.action.as_deref()
+            == Some(
+                format!("hold running until {until} (schedule:override=on-until={until})").as_str()
+            )),
+        "{applied:#?}"
+    );
+    let (_, tags) = fleet.ecs_state(&service).await.expect("state");
+    assert_eq!(
+        tags.get("schedule:override"),
+        Some(&format!("on-until={until}"))
+    );
+    // A night run (the schedule says stopped) keeps it running.
+    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    assert_eq!(done(&night, &service.target_id()), 0, "{night:#?}");
+    assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
+
+    let err = invoke(
+        json!({"action": "apply", "schedule": schedule, "state": "stopped", "until": "2026-01-01T00:00:00Z"}),
+        &deps,
+    )
+    .await
+    .expect_err("past");
+    assert!(err.to_string().contains("is not in the future"), "{err}");
+}

@@ -46,9 +46,11 @@ pub enum Handle {
     },
     RdsInstance {
         id: String,
+        arn: String,
     },
     RdsCluster {
         id: String,
+        arn: String,
     },
 }
 
@@ -292,6 +294,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
             continue;
         };
         let ineligible = eligibility::rds_instance(&db);
+        let arn = db.db_instance_arn.clone().unwrap_or_default();
         found.push(Located {
             target: Target {
                 kind: Kind::RdsInstance,
@@ -304,7 +307,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
                 ineligible,
                 limits: Limits::default(),
             },
-            handle: Handle::RdsInstance { id },
+            handle: Handle::RdsInstance { id, arn },
         });
     }
     let clusters: Vec<_> = clients
@@ -323,6 +326,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
             continue;
         };
         let ineligible = eligibility::rds_cluster(&c);
+        let arn = c.db_cluster_arn.clone().unwrap_or_default();
         found.push(Located {
             target: Target {
                 kind: Kind::RdsCluster,
@@ -335,7 +339,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
                 ineligible,
                 limits: Limits::default(),
             },
-            handle: Handle::RdsCluster { id },
+            handle: Handle::RdsCluster { id, arn },
         });
     }
     Ok(found)
@@ -371,7 +375,7 @@ pub async fn execute(
             .await
         }
         (Handle::Asg { name }, _) => asg(clients, name, action).await,
-        (Handle::RdsInstance { id }, Action::Stop) => clients
+        (Handle::RdsInstance { id, .. }, Action::Stop) => clients
             .rds
             .stop_db_instance()
             .db_instance_identifier(id)
@@ -379,7 +383,7 @@ pub async fn execute(
             .await
             .map(|_| ())
             .map_err(|e| failure("rds:StopDBInstance", &e)),
-        (Handle::RdsInstance { id }, Action::Start) => clients
+        (Handle::RdsInstance { id, .. }, Action::Start) => clients
             .rds
             .start_db_instance()
             .db_instance_identifier(id)
@@ -387,7 +391,7 @@ pub async fn execute(
             .await
             .map(|_| ())
             .map_err(|e| failure("rds:StartDBInstance", &e)),
-        (Handle::RdsCluster { id }, Action::Stop) => clients
+        (Handle::RdsCluster { id, .. }, Action::Stop) => clients
             .rds
             .stop_db_cluster()
             .db_cluster_identifier(id)
@@ -395,7 +399,7 @@ pub async fn execute(
             .await
             .map(|_| ())
             .map_err(|e| failure("rds:StopDBCluster", &e)),
-        (Handle::RdsCluster { id }, Action::Start) => clients
+        (Handle::RdsCluster { id, .. }, Action::Start) => clients
             .rds
             .start_db_cluster()
             .db_cluster_identifier(id)
@@ -407,6 +411,61 @@ pub async fn execute(
             "rds",
             format!("{other} does not apply to a database"),
         )),
+    }
+}
+
+/// Writes the override tag that holds a target in the state an `apply`
+/// command put it in (`off-until=2026-11-24T07:00:00Z`).
+pub async fn set_override(
+    clients: &Clients,
+    handle: &Handle,
+    value: &str,
+) -> Result<(), AwsFailure> {
+    match handle {
+        Handle::Ecs { service_arn, .. } => clients
+            .ecs
+            .tag_resource()
+            .resource_arn(service_arn)
+            .tags(
+                aws_sdk_ecs::types::Tag::builder()
+                    .key(OVERRIDE_TAG)
+                    .value(value)
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("ecs:TagResource", &e)),
+        Handle::Asg { name } => clients
+            .autoscaling
+            .create_or_update_tags()
+            .tags(
+                aws_sdk_autoscaling::types::Tag::builder()
+                    .resource_id(name)
+                    .resource_type("auto-scaling-group")
+                    .key(OVERRIDE_TAG)
+                    .value(value)
+                    .propagate_at_launch(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("autoscaling:CreateOrUpdateTags", &e)),
+        Handle::RdsInstance { arn, .. } | Handle::RdsCluster { arn, .. } => clients
+            .rds
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key(OVERRIDE_TAG)
+                    .value(value)
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failure("rds:AddTagsToResource", &e)),
     }
 }
 

@@ -39,10 +39,14 @@ pub enum Command {
         #[serde(default, deserialize_with = "shared::input::rfc3339")]
         simulate_time: Option<Timestamp>,
     },
-    /// Puts every target of one schedule in `state`, whatever the time.
+    /// Puts every target of one schedule in `state`, whatever the time, and
+    /// holds it there until `until` (default: the schedule's next change)
+    /// with an override tag on each target.
     Apply {
         schedule: String,
         state: State,
+        #[serde(default, deserialize_with = "shared::input::rfc3339")]
+        until: Option<Timestamp>,
         #[serde(default)]
         dry_run: Option<bool>,
     },
@@ -231,6 +235,7 @@ mod tests {
             Trigger::Command(Command::Apply {
                 schedule: "office".into(),
                 state: State::Stopped,
+                until: None,
                 dry_run: None
             })
         );

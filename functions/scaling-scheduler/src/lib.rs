@@ -33,6 +33,7 @@
 //! `autoscaling:CreateOrUpdateTags`, `autoscaling:DeleteTags`,
 //! `rds:DescribeDBInstances`, `rds:DescribeDBClusters`, `rds:StopDBInstance`,
 //! `rds:StartDBInstance`, `rds:StopDBCluster`, `rds:StartDBCluster`,
+//! `rds:AddTagsToResource` (the override tag `apply` holds with),
 //! `sns:Publish`.
 //!
 //! **Try it:** `cargo lambda invoke scaling-scheduler --data-file
@@ -59,7 +60,7 @@ use shared::{Notification, Publisher, Report, Severity};
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::aws::Located;
-use crate::plan::decide;
+use crate::plan::{OVERRIDE_TAG, decide};
 use crate::schedule::State;
 
 /// The name this function goes by: crate, binary, Terraform resources.
@@ -91,17 +92,12 @@ pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
         Trigger::Command(Command::Apply {
             schedule,
             state,
+            until,
             dry_run,
-        }) => {
-            if !deps.config.schedules.contains_key(&schedule) {
-                let known: Vec<&str> = deps.config.schedules.keys().map(String::as_str).collect();
-                return Err(Error::InvalidCommand(format!(
-                    "unknown schedule {schedule:?}; configured: {}",
-                    known.join(", ")
-                )));
-            }
-            (Some((schedule, state)), dry_run)
-        }
+        }) => (
+            Some(Forced::new(&deps.config, schedule, state, until, when.at)?),
+            dry_run,
+        ),
     };
     let dry = dry_run(deps.config.common.dry_run, requested_dry_run);
     let span = info_span!("reconcile", at = %when.at, dry_run = dry);
@@ -113,11 +109,65 @@ pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
         .await
 }
 
+/// An `apply` command: a schedule's targets put in `state` now, and held
+/// there by an override tag until `until`.
+struct Forced {
+    schedule: String,
+    state: State,
+    until: Timestamp,
+}
+
+impl Forced {
+    fn new(
+        config: &Config,
+        schedule: String,
+        state: State,
+        until: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Forced, Error> {
+        let Some(s) = config.schedules.get(&schedule) else {
+            let known: Vec<&str> = config.schedules.keys().map(String::as_str).collect();
+            return Err(Error::InvalidCommand(format!(
+                "unknown schedule {schedule:?}; configured: {}",
+                known.join(", ")
+            )));
+        };
+        let until = match until {
+            Some(t) if t <= now => {
+                return Err(Error::InvalidCommand(format!(
+                    "\"until\" {t} is not in the future (now {now})"
+                )));
+            }
+            Some(t) => t,
+            None => s.next_change(now).ok_or_else(|| {
+                Error::InvalidCommand(format!(
+                    "schedule {schedule:?} does not change state in the next eight days: say \
+                     how long to hold with \"until\""
+                ))
+            })?,
+        };
+        Ok(Forced {
+            schedule,
+            state,
+            until,
+        })
+    }
+
+    /// The override tag's value: `off-until=2026-11-24T07:00:00Z`.
+    fn tag(&self) -> String {
+        let state = match self.state {
+            State::Running => "on",
+            State::Stopped => "off",
+        };
+        format!("{state}-until={}", self.until)
+    }
+}
+
 async fn reconcile(
     deps: &Deps,
     mut report: Report,
     now: Timestamp,
-    forced: Option<(String, State)>,
+    forced: Option<Forced>,
 ) -> Result<Report, Error> {
     let config = &deps.config;
     let dry = report.dry_run;
@@ -166,21 +216,26 @@ async fn reconcile(
             report.failed(Entry::new(id).reason("listed in the schedules document but not found"));
         }
     }
-    if let Some((schedule, _)) = &forced {
-        located.retain(|l| &l.target.schedule == schedule);
+    if let Some(f) = &forced {
+        located.retain(|l| l.target.schedule == f.schedule);
     }
     located.sort_by(|a, b| a.target.id.cmp(&b.target.id));
 
     let mut metrics =
         Metrics::new(&config.common.metrics_namespace).dimension("Function", FUNCTION);
     metrics.count("TargetsSeen", located.len());
-    for l in &located {
+    for l in &mut located {
+        if let Some(f) = &forced
+            && !hold(deps, l, f, &mut report).await
+        {
+            continue;
+        }
         let t = &l.target;
         let decision = decide(
             t,
             &config.schedules,
             now,
-            forced.as_ref().map(|f| f.1),
+            forced.as_ref().map(|f| f.state),
             &config.fallback,
         );
         let desired = decision
@@ -243,6 +298,28 @@ async fn reconcile(
         }
     }
     Ok(report)
+}
+
+/// Writes the override tag that holds an applied state (planned in a dry
+/// run) before anything is changed, so a crash in between leaves the next
+/// reconcile to finish it. False when the tag could not be written: then
+/// nothing is changed on that target.
+async fn hold(deps: &Deps, l: &mut Located, f: &Forced, report: &mut Report) -> bool {
+    let tag = f.tag();
+    let entry = Entry::new(&l.target.id).action(format!(
+        "hold {} until {} ({OVERRIDE_TAG}={tag})",
+        f.state, f.until
+    ));
+    if report.dry_run {
+        report.planned(entry);
+    } else if let Err(why) = aws::set_override(&deps.clients, &l.handle, &tag).await {
+        report.failed(entry.reason(format!("{why}; nothing was changed")));
+        return false;
+    } else {
+        report.did(entry);
+    }
+    l.target.override_tag = Some(tag);
+    true
 }
 
 /// One notification for everything a run changed or failed to change.

@@ -203,6 +203,19 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    /// The first minute after `now` at which the state changes, looking up
+    /// to eight days ahead (a week of periods, and a holiday); `None` for a
+    /// schedule that stays as it is that long.
+    pub fn next_change(&self, now: Timestamp) -> Option<Timestamp> {
+        let current = self.state_at(now);
+        let first = now.as_second().div_euclid(60) * 60 + 60;
+        (0..8 * 24 * 60)
+            .filter_map(|m| Timestamp::from_second(first + m * 60).ok())
+            .find(|t| self.state_at(*t) != current)
+    }
+}
+
 /// The instant the wall clock of `tz` first shows `minute` (minutes since
 /// midnight, 1440 being the next midnight) on `date`.
 fn instant(tz: &TimeZone, date: Date, minute: u16) -> Option<Timestamp> {
@@ -568,6 +581,26 @@ mod tests {
             ),
             [Running, Stopped, Stopped, Stopped, Running, Running]
         );
+    }
+
+    #[test]
+    fn the_next_change_is_the_next_boundary_of_a_period() {
+        let s = office_hours();
+        // Monday 2026-11-23 22:00 Berlin: stopped until Tuesday 08:00 (07:00Z).
+        assert_eq!(
+            s.next_change(at("2026-11-23T21:00:00Z")),
+            Some(at("2026-11-24T07:00:00Z"))
+        );
+        // Friday 12:00: running until 19:00 (18:00Z).
+        assert_eq!(
+            s.next_change(at("2026-11-27T11:00:30Z")),
+            Some(at("2026-11-27T18:00:00Z"))
+        );
+        let always = schedule(json!({
+            "timezone": "UTC",
+            "periods": [{"start": "00:00", "stop": "24:00"}]
+        }));
+        assert_eq!(always.next_change(at("2026-11-27T11:00:00Z")), None);
     }
 
     #[test]

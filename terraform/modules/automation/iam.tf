@@ -163,14 +163,15 @@ data "aws_iam_policy_document" "scaling_scheduler" {
   }
 
   statement {
-    sid       = "StopAndStartRdsInstances"
-    actions   = ["rds:DescribeDBInstances", "rds:StopDBInstance", "rds:StartDBInstance"]
+    sid = "StopAndStartRdsInstances"
+    # AddTagsToResource: the override tag an apply command holds its state with.
+    actions   = ["rds:DescribeDBInstances", "rds:StopDBInstance", "rds:StartDBInstance", "rds:AddTagsToResource"]
     resources = [local.arn.rds_instance]
   }
 
   statement {
     sid       = "StopAndStartAuroraClusters"
-    actions   = ["rds:DescribeDBClusters", "rds:StopDBCluster", "rds:StartDBCluster"]
+    actions   = ["rds:DescribeDBClusters", "rds:StopDBCluster", "rds:StartDBCluster", "rds:AddTagsToResource"]
     resources = [local.arn.rds_cluster]
   }
 
