@@ -422,36 +422,8 @@ pub async fn set_override(
     value: &str,
 ) -> Result<(), AwsFailure> {
     match handle {
-        Handle::Ecs { service_arn, .. } => clients
-            .ecs
-            .tag_resource()
-            .resource_arn(service_arn)
-            .tags(
-                aws_sdk_ecs::types::Tag::builder()
-                    .key(OVERRIDE_TAG)
-                    .value(value)
-                    .build(),
-            )
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failure("ecs:TagResource", &e)),
-        Handle::Asg { name } => clients
-            .autoscaling
-            .create_or_update_tags()
-            .tags(
-                aws_sdk_autoscaling::types::Tag::builder()
-                    .resource_id(name)
-                    .resource_type("auto-scaling-group")
-                    .key(OVERRIDE_TAG)
-                    .value(value)
-                    .propagate_at_launch(false)
-                    .build(),
-            )
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failure("autoscaling:CreateOrUpdateTags", &e)),
+        Handle::Ecs { service_arn, .. } => tag_ecs(clients, service_arn, OVERRIDE_TAG, value).await,
+        Handle::Asg { name } => tag_asg(clients, name, OVERRIDE_TAG, value).await,
         Handle::RdsInstance { arn, .. } | Handle::RdsCluster { arn, .. } => clients
             .rds
             .add_tags_to_resource()
@@ -467,6 +439,46 @@ pub async fn set_override(
             .map(|_| ())
             .map_err(|e| failure("rds:AddTagsToResource", &e)),
     }
+}
+
+async fn tag_ecs(clients: &Clients, arn: &str, key: &str, value: &str) -> Result<(), AwsFailure> {
+    clients
+        .ecs
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| failure("ecs:TagResource", &e))
+}
+
+async fn tag_asg(clients: &Clients, name: &str, key: &str, value: &str) -> Result<(), AwsFailure> {
+    clients
+        .autoscaling
+        .create_or_update_tags()
+        .tags(asg_tag(name, key, Some(value)))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| failure("autoscaling:CreateOrUpdateTags", &e))
+}
+
+/// A group's own tag (not propagated to its instances); without a value,
+/// what DeleteTags takes.
+fn asg_tag(name: &str, key: &str, value: Option<&str>) -> aws_sdk_autoscaling::types::Tag {
+    aws_sdk_autoscaling::types::Tag::builder()
+        .resource_id(name)
+        .resource_type("auto-scaling-group")
+        .key(key)
+        .set_value(value.map(str::to_owned))
+        .propagate_at_launch(false)
+        .build()
 }
 
 async fn ecs(
@@ -519,18 +531,7 @@ async fn ecs(
     };
     match action {
         Action::ScaleDown { save, .. } => {
-            let tag = aws_sdk_ecs::types::Tag::builder()
-                .key(SAVED_TAG)
-                .value(save.to_tag())
-                .build();
-            clients
-                .ecs
-                .tag_resource()
-                .resource_arn(service_arn)
-                .tags(tag)
-                .send()
-                .await
-                .map_err(|e| failure("ecs:TagResource", &e))?;
+            tag_ecs(clients, service_arn, SAVED_TAG, &save.to_tag()).await?;
             set_bounds(0, 0).await?;
             set_desired(0).await
         }
@@ -568,33 +569,16 @@ async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), AwsFa
             .map(|_| ())
             .map_err(|e| failure("autoscaling:UpdateAutoScalingGroup", &e))
     };
-    let tag = |value: Option<String>| {
-        let mut t = aws_sdk_autoscaling::types::Tag::builder()
-            .resource_id(name)
-            .resource_type("auto-scaling-group")
-            .key(SAVED_TAG)
-            .propagate_at_launch(false);
-        if let Some(v) = value {
-            t = t.value(v);
-        }
-        t.build()
-    };
     match action {
         Action::ScaleDown { save, to } => {
-            clients
-                .autoscaling
-                .create_or_update_tags()
-                .tags(tag(Some(save.to_tag())))
-                .send()
-                .await
-                .map_err(|e| failure("autoscaling:CreateOrUpdateTags", &e))?;
+            tag_asg(clients, name, SAVED_TAG, &save.to_tag()).await?;
             update(*to).await
         }
         Action::ScaleUp { to, .. } => {
             update(*to).await?;
-            forget_asg(clients, tag(None)).await
+            forget_asg(clients, asg_tag(name, SAVED_TAG, None)).await
         }
-        Action::ForgetSaved => forget_asg(clients, tag(None)).await,
+        Action::ForgetSaved => forget_asg(clients, asg_tag(name, SAVED_TAG, None)).await,
         Action::Stop | Action::Start => Err(AwsFailure::refused(
             "autoscaling:UpdateAutoScalingGroup",
             format!("{action} does not apply to an Auto Scaling group"),
