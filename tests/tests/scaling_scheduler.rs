@@ -967,3 +967,97 @@ async fn an_applied_state_holds_through_later_reconciles_until_its_time() {
     .expect_err("past");
     assert!(err.to_string().contains("is not in the future"), "{err}");
 }
+
+/// Each action is also a `Scheduled Scaling Action` event on the default
+/// bus, shaped as the notifier's samples (a rule here sends them to a queue).
+#[tokio::test]
+async fn each_action_is_an_event_on_the_bus() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "events").await;
+    let key = tag_key(&schedule);
+    let service = fleet
+        .ecs_service(3, Some((2, 6)), &[(key.as_str(), schedule.as_str())])
+        .await
+        .expect("service");
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue = sqs
+        .create_queue()
+        .queue_name(unique("scheduler-events"))
+        .send()
+        .await
+        .expect("queue");
+    let url = queue.queue_url().expect("url").to_owned();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .cloned()
+        .expect("arn");
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let rule = unique("scheduler-actions");
+    events
+        .put_rule()
+        .name(&rule)
+        .event_pattern(
+            json!({
+                "source": [shared::events::scheduler::SOURCE],
+                "detail-type": [shared::events::scheduler::ACTION_DETAIL_TYPE],
+                "detail": {"schedule": [schedule]}
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .rule(&rule)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(arn)
+                .build()
+                .expect("target"),
+        )
+        .send()
+        .await
+        .expect("target");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    assert!(night.failed.is_empty(), "{night:#?}");
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .expect("receive");
+    let bodies: Vec<Value> = received
+        .messages()
+        .iter()
+        .filter_map(|m| serde_json::from_str(m.body()?).ok())
+        .collect();
+    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    let event = &bodies[0];
+    assert_eq!(event["resources"][0], service.arn.as_str());
+    let detail = &event["detail"];
+    assert_eq!(detail["resource"], service.target_id().as_str());
+    assert_eq!(detail["action"], "scale-down");
+    assert_eq!(detail["outcome"], "done");
+    assert_eq!(detail["before"], json!({"desired": 3, "min": 2, "max": 6}));
+    assert_eq!(detail["after"], json!({"desired": 0, "min": 0, "max": 0}));
+    // The notifier reads it as the scheduler's own event.
+    let formatted = scaling_notifier::input::parse(event.clone()).expect("the notifier reads it");
+    assert_eq!(formatted.len(), 1);
+}

@@ -522,10 +522,13 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("scaling-notifier/ecs_task-stopped-oom.json", &["ecs"]),
     ("scaling-notifier/ecs_task-stopped-scale-in.json", &["ecs"]),
-    // scaling-scheduler does not emit its own events yet, so no rule routes
-    // them; the notifier already formats them.
+    // scaling-scheduler's own events: failed actions alert one by one, the
+    // rest are in the run's summary.
     ("scaling-notifier/scheduler_scale-down-done.json", &[]),
-    ("scaling-notifier/scheduler_start-failed.json", &[]),
+    (
+        "scaling-notifier/scheduler_start-failed.json",
+        &["scheduler-actions"],
+    ),
 ];
 
 /// `local.event_rules` of a module, evaluated: rule key to (target, pattern).

@@ -18,6 +18,7 @@ pub struct Clients {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub app_autoscaling: aws_sdk_applicationautoscaling::Client,
     pub rds: aws_sdk_rds::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 impl Clients {
@@ -27,6 +28,7 @@ impl Clients {
             autoscaling: aws_sdk_autoscaling::Client::new(sdk),
             app_autoscaling: aws_sdk_applicationautoscaling::Client::new(sdk),
             rds: aws_sdk_rds::Client::new(sdk),
+            events: aws_sdk_eventbridge::Client::new(sdk),
         }
     }
 }
@@ -43,6 +45,7 @@ pub enum Handle {
     },
     Asg {
         name: String,
+        arn: String,
     },
     RdsInstance {
         id: String,
@@ -52,6 +55,18 @@ pub enum Handle {
         id: String,
         arn: String,
     },
+}
+
+impl Handle {
+    /// The resource's ARN, for the events that name it.
+    pub fn arn(&self) -> &str {
+        match self {
+            Handle::Ecs { service_arn, .. } => service_arn,
+            Handle::Asg { arn, .. }
+            | Handle::RdsInstance { arn, .. }
+            | Handle::RdsCluster { arn, .. } => arn,
+        }
+    }
 }
 
 /// A target and its handle.
@@ -236,6 +251,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
     let mut found = Vec::new();
     for g in groups {
         let limits = eligibility::asg_limits(&g);
+        let arn = g.auto_scaling_group_arn.clone().unwrap_or_default();
         let name = g.auto_scaling_group_name.clone().unwrap_or_default();
         let tags: HashMap<String, String> = g
             .tags
@@ -263,7 +279,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
                 ineligible: None,
                 limits,
             },
-            handle: Handle::Asg { name },
+            handle: Handle::Asg { name, arn },
         });
     }
     Ok(found)
@@ -374,7 +390,7 @@ pub async fn execute(
             )
             .await
         }
-        (Handle::Asg { name }, _) => asg(clients, name, action).await,
+        (Handle::Asg { name, .. }, _) => asg(clients, name, action).await,
         (Handle::RdsInstance { id, .. }, Action::Stop) => clients
             .rds
             .stop_db_instance()
@@ -423,7 +439,7 @@ pub async fn set_override(
 ) -> Result<(), AwsFailure> {
     match handle {
         Handle::Ecs { service_arn, .. } => tag_ecs(clients, service_arn, OVERRIDE_TAG, value).await,
-        Handle::Asg { name } => tag_asg(clients, name, OVERRIDE_TAG, value).await,
+        Handle::Asg { name, .. } => tag_asg(clients, name, OVERRIDE_TAG, value).await,
         Handle::RdsInstance { arn, .. } | Handle::RdsCluster { arn, .. } => clients
             .rds
             .add_tags_to_resource()

@@ -15,6 +15,8 @@ pub mod vars {
     /// Path of the schedules document (relative paths are resolved against
     /// the function's package, `LAMBDA_TASK_ROOT`). Used when `SCHEDULES` is unset.
     pub const SCHEDULES_FILE: &str = "SCHEDULES_FILE";
+    /// EventBridge bus (name or ARN) the per-action events go to (default `default`).
+    pub const EVENT_BUS: &str = "EVENT_BUS";
 }
 
 /// The tag key resources opt in with, unless the document names another.
@@ -70,6 +72,8 @@ pub struct Config {
     pub schedules: BTreeMap<String, Schedule>,
     pub explicit: Vec<ExplicitTarget>,
     pub fallback: Fallback,
+    /// Where each action's `Scheduled Scaling Action` event goes.
+    pub event_bus: String,
 }
 
 impl Config {
@@ -95,7 +99,11 @@ impl Config {
             }
             (None, None) => return Err(ConfigError::NoDocument),
         };
-        Self::from_document(common, &text, &origin)
+        let mut config = Self::from_document(common, &text, &origin)?;
+        if let Some(bus) = env.optional(vars::EVENT_BUS) {
+            config.event_bus = bus;
+        }
+        Ok(config)
     }
 
     /// Validates a schedules document: its shape, every schedule, and that
@@ -130,6 +138,7 @@ impl Config {
             schedules,
             explicit: document.targets,
             fallback: document.fallback,
+            event_bus: crate::events::DEFAULT_BUS.to_owned(),
         })
     }
 

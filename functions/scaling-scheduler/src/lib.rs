@@ -34,7 +34,8 @@
 //! `rds:DescribeDBInstances`, `rds:DescribeDBClusters`, `rds:StopDBInstance`,
 //! `rds:StartDBInstance`, `rds:StopDBCluster`, `rds:StartDBCluster`,
 //! `rds:AddTagsToResource` (the override tag `apply` holds with),
-//! `sns:Publish`.
+//! `events:PutEvents` (one `Scheduled Scaling Action` event per action, on
+//! `EVENT_BUS`, default `default`), `sns:Publish`.
 //!
 //! **Try it:** `cargo lambda invoke scaling-scheduler --data-file
 //! events/scaling-scheduler/command_plan.json`
@@ -43,6 +44,7 @@ mod aws;
 mod config;
 mod eligibility;
 mod error;
+mod events;
 pub mod input;
 pub mod plan;
 pub mod schedule;
@@ -54,6 +56,7 @@ pub use input::{Command, Trigger};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
+use shared::events::scheduler::Outcome;
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
 use shared::{Notification, Publisher, Report, Severity};
@@ -224,6 +227,7 @@ async fn reconcile(
     let mut metrics =
         Metrics::new(&config.common.metrics_namespace).dimension("Function", FUNCTION);
     metrics.count("TargetsSeen", located.len());
+    let mut emitted = Vec::new();
     for l in &mut located {
         if let Some(f) = &forced
             && !hold(deps, l, f, &mut report).await
@@ -273,16 +277,31 @@ async fn reconcile(
             report.planned(entry);
             continue;
         }
-        match aws::execute(&deps.clients, &l.handle, &action).await {
+        let (outcome, reason) = match aws::execute(&deps.clients, &l.handle, &action).await {
             Ok(()) => {
                 info!(target = %t.id, action = %action, "done");
+                let reason = entry.reason.clone();
                 report.did(entry);
+                (Outcome::Done, reason)
             }
             Err(why) => {
                 warn!(target = %t.id, action = %action, error = %why, "failed");
-                report.failed(entry.reason(why));
+                report.failed(entry.reason(why.to_string()));
+                (Outcome::Failed, Some(why.to_string()))
             }
-        }
+        };
+        emitted.extend(
+            events::event_for(t, &action, outcome, reason).map(|detail| events::ActionEvent {
+                detail,
+                resource_arn: l.handle.arn().to_owned(),
+            }),
+        );
+    }
+    if !emitted.is_empty()
+        && let Err(why) = events::emit(&deps.clients.events, &config.event_bus, &emitted).await
+    {
+        warn!(error = %why, "events not sent");
+        report.failed(Entry::new("Scheduled Scaling Action events").reason(why));
     }
     metrics.count("ActionsTaken", report.done.len());
     metrics.count("ActionsFailed", report.failed.len());

@@ -12,6 +12,7 @@ locals {
     asg             = "arn:${local.partition}:autoscaling:${local.region}:${local.account}:autoScalingGroup:*:autoScalingGroupName/*"
     rds_instance    = "arn:${local.partition}:rds:${local.region}:${local.account}:db:*"
     rds_cluster     = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster:*"
+    default_bus     = "arn:${local.partition}:events:${local.region}:${local.account}:event-bus/default"
     rds_snapshot    = "arn:${local.partition}:rds:${local.region}:${local.account}:snapshot:*"
     ebs_snapshot    = "arn:${local.partition}:ec2:${local.region}::snapshot/*"
     recovery_point  = "arn:${local.partition}:backup:${local.region}:${local.account}:recovery-point:*"
@@ -167,6 +168,12 @@ data "aws_iam_policy_document" "scaling_scheduler" {
     # AddTagsToResource: the override tag an apply command holds its state with.
     actions   = ["rds:DescribeDBInstances", "rds:StopDBInstance", "rds:StartDBInstance", "rds:AddTagsToResource"]
     resources = [local.arn.rds_instance]
+  }
+
+  statement {
+    sid       = "EmitScheduledScalingActions"
+    actions   = ["events:PutEvents"]
+    resources = [local.arn.default_bus]
   }
 
   statement {

@@ -3,8 +3,8 @@
 #    backup-verifier (daily verification, in a time zone), dlq-processor
 #    (optional automatic redrive);
 #  - EventBridge rules (local.event_rules): Auto Scaling, ECS, Application
-#    Auto Scaling and alarm events to scaling-notifier (a rule for
-#    scaling-scheduler's own events comes with the scheduler emitting them);
+#    Auto Scaling and alarm events, and scaling-scheduler's failed actions,
+#    to scaling-notifier;
 #    failed backup jobs and completed restore tests to backup-verifier;
 #  - SNS: the alarm topic to dlq-processor (SQS alarms only);
 #  - Secrets Manager: rotation of the secrets, by secret-rotator.
@@ -54,6 +54,15 @@ locals {
       pattern = {
         source        = ["aws.application-autoscaling"]
         "detail-type" = ["Application Auto Scaling Scaling Activity State Change"]
+      }
+    }
+    "scheduler-actions" = {
+      function    = "scaling-notifier"
+      description = "scaling-scheduler actions that failed, one alert each (the run's summary covers the rest)"
+      pattern = {
+        source        = ["ops-automation.scaling-scheduler"]
+        "detail-type" = ["Scheduled Scaling Action"]
+        detail        = { outcome = ["failed"] }
       }
     }
     "alarm-state-change" = {

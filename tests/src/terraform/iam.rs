@@ -28,6 +28,7 @@ const PREFIXES: &[(&str, &str)] = &[
     ("aws-sdk-ec2", "ec2"),
     ("aws-sdk-cloudwatch", "cloudwatch"),
     ("aws-sdk-lambda", "lambda"),
+    ("aws-sdk-eventbridge", "events"),
 ];
 
 /// Receiver names that say which SDK an ambiguous call goes to.
@@ -44,6 +45,7 @@ const RECEIVERS: &[(&str, &str)] = &[
     ("rds", "aws-sdk-rds"),
     ("backup", "aws-sdk-backup"),
     ("ec2", "aws-sdk-ec2"),
+    ("events", "aws-sdk-eventbridge"),
 ];
 
 /// Batch operations authorised by the single-message action (the IAM
