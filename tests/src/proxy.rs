@@ -73,6 +73,9 @@ struct State {
     recorded: HashMap<String, Vec<Bytes>>,
     /// Where contract violations go, when this proxy checks the contract.
     contract: Option<Arc<Ledger>>,
+    /// Added to every call before it is forwarded: what AWS's control
+    /// planes cost where the emulator answers in ~3 ms (benchmarks).
+    latency: std::time::Duration,
 }
 
 /// A running proxy; it stops when dropped.
@@ -214,6 +217,21 @@ impl FaultProxy {
         self.lock().calls.get(operation).copied().unwrap_or(0)
     }
 
+    /// Delays every later call by `latency` (each on its own: concurrent
+    /// calls wait side by side, as they would on AWS).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Calls so far, by operation.
+    pub fn calls_by_operation(&self) -> std::collections::BTreeMap<String, usize> {
+        self.lock()
+            .calls
+            .iter()
+            .map(|(op, n)| (op.clone(), *n))
+            .collect()
+    }
+
     /// How many injected failures were served so far.
     pub fn faults_served(&self) -> usize {
         self.lock().faults_served
@@ -310,6 +328,10 @@ async fn handle(
             };
             return Ok(error_response(json_protocol, 400, code, &message));
         }
+    }
+    let latency = state.lock().unwrap_or_else(|p| p.into_inner()).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     let fault = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());

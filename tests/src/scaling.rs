@@ -54,6 +54,23 @@ impl Fleet {
         self.ecs_service_with(Some(desired), bounds, tags).await
     }
 
+    /// A task definition `family` of one small container.
+    pub async fn task_definition(&self, family: &str) -> anyhow::Result<()> {
+        self.ecs
+            .register_task_definition()
+            .family(family)
+            .container_definitions(
+                aws_sdk_ecs::types::ContainerDefinition::builder()
+                    .name("app")
+                    .image("public.ecr.aws/nginx/nginx:stable")
+                    .memory(256)
+                    .build(),
+            )
+            .send()
+            .await?;
+        Ok(())
+    }
+
     /// A cluster with one DAEMON service (one task per instance, no count).
     pub async fn ecs_daemon(&self, tags: &[(&str, &str)]) -> anyhow::Result<Service> {
         self.ecs_service_with(None, None, tags).await
@@ -73,18 +90,7 @@ impl Fleet {
             .send()
             .await?;
         let family = unique("task");
-        self.ecs
-            .register_task_definition()
-            .family(&family)
-            .container_definitions(
-                aws_sdk_ecs::types::ContainerDefinition::builder()
-                    .name("app")
-                    .image("public.ecr.aws/nginx/nginx:stable")
-                    .memory(256)
-                    .build(),
-            )
-            .send()
-            .await?;
+        self.task_definition(&family).await?;
         let name = unique("svc");
         let mut create = self
             .ecs

@@ -101,6 +101,9 @@ pub struct EcsDiscovery {
     pub failed_clusters: Vec<(String, AwsFailure)>,
 }
 
+/// ECS clusters read at once.
+const CLUSTERS_IN_FLIGHT: usize = 5;
+
 pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<EcsDiscovery, AwsFailure> {
     let clusters: Vec<String> = clients
         .ecs
@@ -111,14 +114,44 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<EcsDisco
         .collect::<Result<_, _>>()
         .await
         .map_err(|e| failure("ecs:ListClusters", &e))?;
+    // Clusters are read side by side, a few at a time.
+    let mut reads = tokio::task::JoinSet::new();
+    let mut pending = clusters.into_iter();
+    let mut names = HashMap::new();
     let mut discovery = EcsDiscovery::default();
-    for cluster_arn in clusters {
-        match discover_cluster(clients, config, &cluster_arn).await {
+    loop {
+        while reads.len() < CLUSTERS_IN_FLIGHT {
+            let Some(cluster_arn) = pending.next() else {
+                break;
+            };
+            let name = cluster_arn
+                .rsplit('/')
+                .next()
+                .unwrap_or(&cluster_arn)
+                .to_owned();
+            let (clients, config) = (clients.clone(), config.clone());
+            let task =
+                reads.spawn(async move { discover_cluster(&clients, &config, &cluster_arn).await });
+            names.insert(task.id(), name);
+        }
+        let Some(joined) = reads.join_next_with_id().await else {
+            break;
+        };
+        let (id, result) = match joined {
+            Ok((id, result)) => (id, result),
+            Err(e) => (
+                e.id(),
+                Err(AwsFailure::refused(
+                    "ecs",
+                    format!("the cluster's read stopped unexpectedly: {e}"),
+                )),
+            ),
+        };
+        match result {
             Ok(found) => discovery.found.extend(found),
-            Err(why) => {
-                let cluster = cluster_arn.rsplit('/').next().unwrap_or(&cluster_arn);
-                discovery.failed_clusters.push((cluster.to_owned(), why));
-            }
+            Err(why) => discovery
+                .failed_clusters
+                .push((names.remove(&id).unwrap_or_default(), why)),
         }
     }
     Ok(discovery)

@@ -73,47 +73,66 @@ fn state(s: &str) -> EventCapacity {
     }
 }
 
-/// Sends the events to `bus`. Every entry EventBridge refuses is named in
-/// the error, with the reason it gave.
+/// Sends the events to `bus`, ten to a call and the calls side by side.
+/// Every entry EventBridge refuses is named in the error, with the reason
+/// it gave.
 pub async fn emit(client: &Client, bus: &str, events: &[ActionEvent]) -> Result<(), String> {
-    let mut problems = Vec::new();
+    let mut calls = tokio::task::JoinSet::new();
     for chunk in events.chunks(BATCH) {
-        let entries = chunk
-            .iter()
-            .map(|e| {
-                PutEventsRequestEntry::builder()
-                    .source(SOURCE)
-                    .detail_type(ACTION_DETAIL_TYPE)
-                    .detail(serde_json::to_string(&e.detail).unwrap_or_default())
-                    .resources(&e.resource_arn)
-                    .event_bus_name(bus)
-                    .build()
-            })
-            .collect();
-        match client.put_events().set_entries(Some(entries)).send().await {
-            Ok(out) => {
-                for (event, result) in chunk.iter().zip(out.entries()) {
-                    if let Some(code) = result.error_code() {
-                        problems.push(format!(
-                            "{}: {code}: {}",
-                            event.detail.resource,
-                            result.error_message().unwrap_or_default()
-                        ));
-                    }
-                }
-            }
-            Err(e) => problems.push(failure("events:PutEvents", &e).to_string()),
+        let client = client.clone();
+        let bus = bus.to_owned();
+        let chunk = chunk.to_vec();
+        calls.spawn(async move { put(&client, &bus, &chunk).await });
+    }
+    let mut problems = Vec::new();
+    while let Some(joined) = calls.join_next().await {
+        match joined {
+            Ok(found) => problems.extend(found),
+            Err(e) => problems.push(format!("a PutEvents call stopped unexpectedly: {e}")),
         }
     }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "{} of {} events could not be sent to bus {bus}: {}",
+            "{} problem{} sending {} events to bus {bus}: {}",
             problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
             events.len(),
             problems.join("; ")
         ))
+    }
+}
+
+/// One PutEvents call; what went wrong with it, entry by entry.
+async fn put(client: &Client, bus: &str, chunk: &[ActionEvent]) -> Vec<String> {
+    let entries = chunk
+        .iter()
+        .map(|e| {
+            PutEventsRequestEntry::builder()
+                .source(SOURCE)
+                .detail_type(ACTION_DETAIL_TYPE)
+                .detail(serde_json::to_string(&e.detail).unwrap_or_default())
+                .resources(&e.resource_arn)
+                .event_bus_name(bus)
+                .build()
+        })
+        .collect();
+    match client.put_events().set_entries(Some(entries)).send().await {
+        Ok(out) => chunk
+            .iter()
+            .zip(out.entries())
+            .filter_map(|(event, result)| {
+                result.error_code().map(|code| {
+                    format!(
+                        "{}: {code}: {}",
+                        event.detail.resource,
+                        result.error_message().unwrap_or_default()
+                    )
+                })
+            })
+            .collect(),
+        Err(e) => vec![failure("events:PutEvents", &e).to_string()],
     }
 }
 

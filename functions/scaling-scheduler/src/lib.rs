@@ -228,6 +228,7 @@ async fn reconcile(
         Metrics::new(&config.common.metrics_namespace).dimension("Function", FUNCTION);
     metrics.count("TargetsSeen", located.len());
     let mut emitted = Vec::new();
+    let mut work = Vec::new();
     for l in &mut located {
         if let Some(f) = &forced
             && !hold(deps, l, f, &mut report).await
@@ -277,7 +278,20 @@ async fn reconcile(
             report.planned(entry);
             continue;
         }
-        let (outcome, reason) = match aws::execute(&deps.clients, &l.handle, &action).await {
+        work.push(Work {
+            located: l.clone(),
+            action,
+            entry,
+        });
+    }
+    for (w, result) in execute_all(&deps.clients, work).await {
+        let Work {
+            located: l,
+            action,
+            entry,
+        } = w;
+        let t = &l.target;
+        let (outcome, reason) = match result {
             Ok(()) => {
                 info!(target = %t.id, action = %action, "done");
                 let reason = entry.reason.clone();
@@ -286,8 +300,8 @@ async fn reconcile(
             }
             Err(why) => {
                 warn!(target = %t.id, action = %action, error = %why, "failed");
-                report.failed(entry.reason(why.to_string()));
-                (Outcome::Failed, Some(why.to_string()))
+                report.failed(entry.reason(why.clone()));
+                (Outcome::Failed, Some(why))
             }
         };
         emitted.extend(
@@ -317,6 +331,56 @@ async fn reconcile(
         }
     }
     Ok(report)
+}
+
+/// Actions in flight at once. Each target's own steps stay in order; the
+/// SDK retries throttling with backoff, so a burst beyond an API's rate
+/// slows down rather than fails.
+const IN_FLIGHT: usize = 10;
+
+/// One action to take, decided before any is taken.
+struct Work {
+    located: Located,
+    action: plan::Action,
+    entry: Entry,
+}
+
+/// Runs every action, `IN_FLIGHT` at a time, and returns each with its
+/// result in the order given. A task that panicked is a failed action, never
+/// a missing one.
+async fn execute_all(clients: &Clients, work: Vec<Work>) -> Vec<(Work, Result<(), String>)> {
+    let mut results: Vec<Option<Result<(), String>>> = vec![None; work.len()];
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut ids = std::collections::HashMap::new();
+    let mut next = 0;
+    loop {
+        while tasks.len() < IN_FLIGHT && next < work.len() {
+            let clients = clients.clone();
+            let handle = work[next].located.handle.clone();
+            let action = work[next].action.clone();
+            let task = tasks.spawn(async move {
+                aws::execute(&clients, &handle, &action)
+                    .await
+                    .map_err(|e| e.to_string())
+            });
+            ids.insert(task.id(), next);
+            next += 1;
+        }
+        let Some(joined) = tasks.join_next_with_id().await else {
+            break;
+        };
+        let (id, result) = match joined {
+            Ok((id, result)) => (id, result),
+            Err(e) => (e.id(), Err(format!("the action stopped unexpectedly: {e}"))),
+        };
+        if let Some(slot) = ids.get(&id).and_then(|i| results.get_mut(*i)) {
+            *slot = Some(result);
+        }
+    }
+    work.into_iter()
+        .zip(results)
+        .map(|(w, r)| (w, r.unwrap_or_else(|| Err("the action was not run".into()))))
+        .collect()
 }
 
 /// Writes the override tag that holds an applied state (planned in a dry
