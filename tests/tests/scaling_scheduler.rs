@@ -16,9 +16,9 @@ use harness::proxy::{Fault, FaultProxy};
 use harness::scaling::Fleet;
 use scaling_scheduler::{Clients, Config, Deps, Error, invoke};
 use serde_json::{Value, json};
-use shared::Publisher;
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
 use shared::report::Report;
+use shared::{Invocation, Publisher};
 
 /// Monday 2026-11-23, 22:00 in Berlin.
 const NIGHT: &str = "2026-11-23T21:00:00Z";
@@ -123,7 +123,9 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
     let db = fleet.rds_instance(&tag).await.expect("db");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night run");
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night run");
     assert!(night.failed.is_empty(), "{:?}", night.failed);
     for target in [
         service.target_id(),
@@ -152,7 +154,9 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
     let ((untouched, _, _), _) = fleet.ecs_state(&untagged).await.expect("state");
     assert_eq!(untouched, 2, "untagged resources are never touched");
 
-    let again = invoke(reconcile_at(NIGHT), &deps).await.expect("repeat");
+    let again = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("repeat");
     for target in [
         service.target_id(),
         format!("asg/{group}"),
@@ -165,7 +169,7 @@ async fn off_hours_go_to_zero_and_on_hours_restore_exactly() {
         );
     }
 
-    let morning = invoke(reconcile_at(MORNING), &deps)
+    let morning = invoke(reconcile_at(MORNING), &Invocation::default(), &deps)
         .await
         .expect("morning run");
     assert!(morning.failed.is_empty(), "{:?}", morning.failed);
@@ -221,7 +225,9 @@ async fn plan_and_dry_run_change_nothing_and_say_what_they_would_do() {
         json!({"action": "plan", "simulate_time": NIGHT}),
         json!({"action": "reconcile", "simulate_time": NIGHT, "dry_run": true}),
     ] {
-        let report = invoke(payload, &deps).await.expect("planned");
+        let report = invoke(payload, &Invocation::default(), &deps)
+            .await
+            .expect("planned");
         assert!(report.dry_run);
         let planned = about(&report.planned, &service.target_id());
         assert_eq!(planned.len(), 1, "{report:#?}");
@@ -275,7 +281,7 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
         },
     );
     proxy.fail_next("UpdateAutoScalingGroup", 2, Fault::Throttle);
-    let first = invoke(reconcile_at(NIGHT), &deps)
+    let first = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
         .await
         .expect("the run completes");
     let failed = about(&first.failed, &service.target_id());
@@ -302,7 +308,9 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
         Some("desired=4 min=1 max=8")
     );
 
-    let second = invoke(reconcile_at(NIGHT), &deps).await.expect("retry run");
+    let second = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("retry run");
     assert_eq!(done(&second, &service.target_id()), 1);
     let ((desired, _, _), tags) = fleet.ecs_state(&service).await.expect("state");
     assert_eq!(desired, 0);
@@ -311,7 +319,9 @@ async fn one_failing_target_leaves_the_others_done_and_the_next_run_finishes_it(
         Some("desired=4 min=1 max=8"),
         "the first saved capacity survives the interruption"
     );
-    invoke(reconcile_at(MORNING), &deps).await.expect("morning");
+    invoke(reconcile_at(MORNING), &Invocation::default(), &deps)
+        .await
+        .expect("morning");
     assert_eq!(
         fleet.ecs_state(&service).await.expect("state").0,
         (4, Some(1), Some(8))
@@ -363,7 +373,9 @@ async fn an_override_tag_wins_until_it_expires() {
         .expect("service");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let report = invoke(reconcile_at(NIGHT), &deps).await.expect("run");
+    let report = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("run");
     assert_eq!(
         fleet.ecs_state(&pinned).await.expect("state").0.0,
         2,
@@ -405,6 +417,7 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
 
     invoke(
         json!({"action": "apply", "schedule": schedule, "state": "stopped"}),
+        &Invocation::default(),
         &deps,
     )
     .await
@@ -412,6 +425,7 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
     assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 0);
     invoke(
         json!({"action": "apply", "schedule": schedule, "state": "running"}),
+        &Invocation::default(),
         &deps,
     )
     .await
@@ -424,6 +438,7 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
 
     let err = invoke(
         json!({"action": "apply", "schedule": "nope", "state": "stopped"}),
+        &Invocation::default(),
         &deps,
     )
     .await
@@ -453,7 +468,9 @@ async fn explicit_targets_follow_a_schedule_without_a_tag_and_missing_ones_are_r
             {"type": "rds-instance", "id": "no-such-db", "schedule": schedule}
         ]}),
     );
-    let report = invoke(reconcile_at(NIGHT), &deps).await.expect("run");
+    let report = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("run");
     assert_eq!(done(&report, &format!("asg/{group}")), 1);
     assert_eq!(fleet.asg_state(&group).await.expect("asg").0, (0, 0, 0));
     let missing = about(&report.failed, "rds/no-such-db");
@@ -476,7 +493,9 @@ async fn aurora_clusters_stop_and_start_and_read_replicas_and_their_sources_are_
     let replica = fleet.rds_replica(&source, &tag).await.expect("replica");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
     assert_eq!(
         done(&night, &format!("rds-cluster/{cluster}")),
         1,
@@ -514,7 +533,9 @@ async fn aurora_clusters_stop_and_start_and_read_replicas_and_their_sources_are_
         "available"
     );
 
-    invoke(reconcile_at(MORNING), &deps).await.expect("morning");
+    invoke(reconcile_at(MORNING), &Invocation::default(), &deps)
+        .await
+        .expect("morning");
     assert_eq!(
         fleet.cluster_status(&cluster).await.expect("status"),
         "available"
@@ -535,7 +556,9 @@ async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
         .await
         .expect("db");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
-    invoke(reconcile_at(NIGHT), &deps).await.expect("stop");
+    invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("stop");
     assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
     // AWS starts a stopped instance again after seven days, whatever the schedule.
     fleet
@@ -545,9 +568,13 @@ async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
         .send()
         .await
         .expect("auto-start");
-    let later = invoke(reconcile_at("2026-11-30T21:00:00Z"), &deps)
-        .await
-        .expect("a week later");
+    let later = invoke(
+        reconcile_at("2026-11-30T21:00:00Z"),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("a week later");
     assert_eq!(done(&later, &format!("rds/{db}")), 1);
     assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
 }
@@ -577,7 +604,7 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
 
     // One kind unreadable: reported, the run goes on.
     proxy.fail_next("ListClusters", 1, denied());
-    let partial = invoke(reconcile_at(NIGHT), &deps)
+    let partial = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
         .await
         .expect("partial discovery still runs");
     let failed = about(&partial.failed, "discover ECS services");
@@ -593,7 +620,9 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     proxy.fail_next("ListClusters", 1, denied());
     proxy.fail_next("DescribeAutoScalingGroups", 1, denied_query());
     proxy.fail_next("DescribeDBInstances", 1, denied_query());
-    let err = invoke(reconcile_at(NIGHT), &deps).await.expect_err("blind");
+    let err = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect_err("blind");
     assert!(matches!(err, Error::NothingEvaluated(_)), "{err}");
 }
 
@@ -621,7 +650,9 @@ async fn a_group_saved_by_an_earlier_version_in_json_restores_to_what_it_saved()
         .await
         .expect("group");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
-    let morning = invoke(reconcile_at(MORNING), &deps).await.expect("morning");
+    let morning = invoke(reconcile_at(MORNING), &Invocation::default(), &deps)
+        .await
+        .expect("morning");
     assert_eq!(done(&morning, &format!("asg/{group}")), 1, "{morning:#?}");
     let ((min, max, desired), tags) = fleet.asg_state(&group).await.expect("asg");
     assert_eq!((min, max, desired), (1, 4, 2), "restored to the saved JSON");
@@ -657,7 +688,9 @@ async fn a_late_scheduled_event_decides_for_now_not_for_its_own_time() {
             .expect("sample");
     event["time"] = json!(format!("{day}T10:00:00Z"));
 
-    let report = invoke(event, &deps).await.expect("run");
+    let report = invoke(event, &Invocation::default(), &deps)
+        .await
+        .expect("run");
     assert!(
         report.notes.iter().any(|n| n.starts_with("Decided for now")
             && n.contains(&format!("scheduled for {day}T10:00:00Z"))
@@ -701,7 +734,9 @@ async fn one_unreadable_cluster_does_not_hide_the_others() {
             message: "denied (injected)".into(),
         },
     );
-    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night run");
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night run");
     let unreadable: Vec<_> = night
         .failed
         .iter()
@@ -773,7 +808,9 @@ async fn what_a_scale_down_cannot_change_is_skipped_or_said() {
     let daemon = fleet.ecs_daemon(&tag).await.expect("daemon");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
     let reason = |entries: &[shared::report::Entry], target: &str| {
         about(entries, target)
             .first()
@@ -838,7 +875,9 @@ async fn an_unknown_schedule_and_a_malformed_override_alert() {
         .expect("service");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
     let problem = |target: &str| {
         about(&night.failed, target)
             .first()
@@ -898,7 +937,7 @@ async fn a_summary_that_cannot_be_published_rides_in_the_error() {
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
     // Every attempt the SDK makes (three).
     proxy.fail_next("Publish", 3, Fault::ServerError);
-    let err = invoke(reconcile_at(NIGHT), &deps)
+    let err = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
         .await
         .expect_err("unpublished");
     let text = err.to_string();
@@ -910,7 +949,9 @@ async fn a_summary_that_cannot_be_published_rides_in_the_error() {
         )),
         "{text}"
     );
-    let retry = invoke(reconcile_at(NIGHT), &deps).await.expect("retry");
+    let retry = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("retry");
     assert!(retry.done.is_empty(), "the retry has nothing left to do");
 }
 
@@ -938,6 +979,7 @@ async fn an_applied_state_holds_through_later_reconciles_until_its_time() {
 
     let applied = invoke(
         json!({"action": "apply", "schedule": schedule, "state": "running", "until": until.to_string()}),
+        &Invocation::default(),
         &deps,
     )
     .await
@@ -955,12 +997,15 @@ async fn an_applied_state_holds_through_later_reconciles_until_its_time() {
         Some(&format!("on-until={until}"))
     );
     // A night run (the schedule says stopped) keeps it running.
-    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
     assert_eq!(done(&night, &service.target_id()), 0, "{night:#?}");
     assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
 
     let err = invoke(
         json!({"action": "apply", "schedule": schedule, "state": "stopped", "until": "2026-01-01T00:00:00Z"}),
+        &Invocation::default(),
         &deps,
     )
     .await
@@ -1033,7 +1078,9 @@ async fn each_action_is_an_event_on_the_bus() {
         .expect("target");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
 
-    let night = invoke(reconcile_at(NIGHT), &deps).await.expect("night");
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
     assert!(night.failed.is_empty(), "{night:#?}");
     let received = sqs
         .receive_message()
@@ -1060,4 +1107,48 @@ async fn each_action_is_an_event_on_the_bus() {
     // The notifier reads it as the scheduler's own event.
     let formatted = scaling_notifier::input::parse(event.clone()).expect("the notifier reads it");
     assert_eq!(formatted.len(), 1);
+}
+
+/// A run that reaches the Lambda deadline starts no more actions: they are
+/// reported as not started, nothing is half done, and the next run does them.
+#[tokio::test]
+async fn a_run_at_its_deadline_starts_nothing_more_and_the_next_run_finishes() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "deadline").await;
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
+    let one = fleet.ecs_service(2, None, &tag).await.expect("service");
+    let two = fleet.ecs_service(2, None, &tag).await.expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    let out_of_time = Invocation {
+        deadline: Some(std::time::Instant::now()),
+        function_arn: String::new(),
+    };
+
+    let late = invoke(reconcile_at(NIGHT), &out_of_time, &deps)
+        .await
+        .expect("late run");
+    assert!(late.done.is_empty(), "{late:#?}");
+    for s in [&one, &two] {
+        let reason = about(&late.skipped, &s.target_id())
+            .first()
+            .and_then(|e| e.reason.clone())
+            .unwrap_or_default();
+        assert!(
+            reason.contains("not started, the run stopped before the Lambda deadline"),
+            "{late:#?}"
+        );
+        assert_eq!(fleet.ecs_state(s).await.expect("state").0.0, 2);
+    }
+    let next = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("next run");
+    assert_eq!(
+        done(&next, &one.target_id()) + done(&next, &two.target_id()),
+        2
+    );
 }

@@ -59,7 +59,8 @@ use serde_json::{Value, json};
 use shared::events::scheduler::Outcome;
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
-use shared::{Notification, Publisher, Report, Severity};
+use shared::{Invocation, Notification, Publisher, Report, Severity};
+use std::time::{Duration, Instant};
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::aws::Located;
@@ -78,15 +79,25 @@ pub struct Deps {
 }
 
 /// One invocation: a payload read into its trigger, then handled.
-pub async fn invoke(payload: Value, deps: &Deps) -> Result<Report, Error> {
-    handle(Trigger::parse(payload)?, deps)
+pub async fn invoke(payload: Value, invocation: &Invocation, deps: &Deps) -> Result<Report, Error> {
+    handle(Trigger::parse(payload)?, invocation, deps)
         .await
         .map(Report::fitted)
 }
 
+/// How long before the Lambda deadline a run starts no more actions (at
+/// most a quarter of the time left): the ones in flight then finish, and
+/// the next run does the rest.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
 /// Runs one invocation: reconcile, plan or apply, deciding for now (or for
 /// a command's `simulate_time`), never for a delivery's own past time.
-pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
+pub async fn handle(
+    trigger: Trigger,
+    invocation: &Invocation,
+    deps: &Deps,
+) -> Result<Report, Error> {
+    let stop_at = invocation.stop_at(DEADLINE_MARGIN, Instant::now());
     let when = trigger.decision_time(Timestamp::now());
     let (forced, requested_dry_run) = match trigger {
         Trigger::Scheduled { .. } => (None, None),
@@ -107,7 +118,7 @@ pub async fn handle(trigger: Trigger, deps: &Deps) -> Result<Report, Error> {
     let mut report = Report::new(FUNCTION, dry);
     info!(note = %when.note, "deciding");
     report.note(when.note);
-    reconcile(deps, report, when.at, forced)
+    reconcile(deps, report, when.at, forced, stop_at)
         .instrument(span)
         .await
 }
@@ -171,6 +182,7 @@ async fn reconcile(
     mut report: Report,
     now: Timestamp,
     forced: Option<Forced>,
+    stop_at: Option<Instant>,
 ) -> Result<Report, Error> {
     let config = &deps.config;
     let dry = report.dry_run;
@@ -284,7 +296,7 @@ async fn reconcile(
             entry,
         });
     }
-    for (w, result) in execute_all(&deps.clients, work).await {
+    for (w, result) in execute_all(&deps.clients, work, stop_at).await {
         let Work {
             located: l,
             action,
@@ -292,13 +304,23 @@ async fn reconcile(
         } = w;
         let t = &l.target;
         let (outcome, reason) = match result {
-            Ok(()) => {
+            Ran::NotStarted => {
+                report.skipped(
+                    &t.id,
+                    format!(
+                        "{action}: not started, the run stopped before the Lambda deadline; \
+                         the next run does it"
+                    ),
+                );
+                continue;
+            }
+            Ran::Done => {
                 info!(target = %t.id, action = %action, "done");
                 let reason = entry.reason.clone();
                 report.did(entry);
                 (Outcome::Done, reason)
             }
-            Err(why) => {
+            Ran::Failed(why) => {
                 warn!(target = %t.id, action = %action, error = %why, "failed");
                 report.failed(entry.reason(why.clone()));
                 (Outcome::Failed, Some(why))
@@ -345,23 +367,40 @@ struct Work {
     entry: Entry,
 }
 
-/// Runs every action, `IN_FLIGHT` at a time, and returns each with its
-/// result in the order given. A task that panicked is a failed action, never
-/// a missing one.
-async fn execute_all(clients: &Clients, work: Vec<Work>) -> Vec<(Work, Result<(), String>)> {
-    let mut results: Vec<Option<Result<(), String>>> = vec![None; work.len()];
+/// How one action went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ran {
+    Done,
+    Failed(String),
+    /// Not started: the run reached `stop_at` first.
+    NotStarted,
+}
+
+/// Runs every action, `IN_FLIGHT` at a time, starting none after `stop_at`,
+/// and returns each with its result in the order given. A task that
+/// panicked is a failed action, never a missing one.
+async fn execute_all(
+    clients: &Clients,
+    work: Vec<Work>,
+    stop_at: Option<Instant>,
+) -> Vec<(Work, Ran)> {
+    let mut results: Vec<Option<Ran>> = vec![None; work.len()];
     let mut tasks = tokio::task::JoinSet::new();
     let mut ids = std::collections::HashMap::new();
     let mut next = 0;
     loop {
-        while tasks.len() < IN_FLIGHT && next < work.len() {
+        while tasks.len() < IN_FLIGHT
+            && next < work.len()
+            && stop_at.is_none_or(|t| Instant::now() < t)
+        {
             let clients = clients.clone();
             let handle = work[next].located.handle.clone();
             let action = work[next].action.clone();
             let task = tasks.spawn(async move {
-                aws::execute(&clients, &handle, &action)
-                    .await
-                    .map_err(|e| e.to_string())
+                match aws::execute(&clients, &handle, &action).await {
+                    Ok(()) => Ran::Done,
+                    Err(e) => Ran::Failed(e.to_string()),
+                }
             });
             ids.insert(task.id(), next);
             next += 1;
@@ -371,7 +410,10 @@ async fn execute_all(clients: &Clients, work: Vec<Work>) -> Vec<(Work, Result<()
         };
         let (id, result) = match joined {
             Ok((id, result)) => (id, result),
-            Err(e) => (e.id(), Err(format!("the action stopped unexpectedly: {e}"))),
+            Err(e) => (
+                e.id(),
+                Ran::Failed(format!("the action stopped unexpectedly: {e}")),
+            ),
         };
         if let Some(slot) = ids.get(&id).and_then(|i| results.get_mut(*i)) {
             *slot = Some(result);
@@ -379,7 +421,7 @@ async fn execute_all(clients: &Clients, work: Vec<Work>) -> Vec<(Work, Result<()
     }
     work.into_iter()
         .zip(results)
-        .map(|(w, r)| (w, r.unwrap_or_else(|| Err("the action was not run".into()))))
+        .map(|(w, r)| (w, r.unwrap_or(Ran::NotStarted)))
         .collect()
 }
 

@@ -15,8 +15,8 @@ use harness::repo_root;
 use harness::scaling::Fleet;
 use scaling_scheduler::{Clients, Config, Deps, invoke};
 use serde_json::json;
-use shared::Publisher;
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
+use shared::{Invocation, Publisher};
 
 const CLUSTERS: usize = 10;
 const SERVICES_PER_CLUSTER: usize = 60;
@@ -131,7 +131,12 @@ async fn run(
 ) -> anyhow::Result<Run> {
     let before = proxy.calls_by_operation();
     let started = Instant::now();
-    let report = invoke(json!({"action": "reconcile", "simulate_time": at}), deps).await?;
+    let report = invoke(
+        json!({"action": "reconcile", "simulate_time": at}),
+        &Invocation::default(),
+        deps,
+    )
+    .await?;
     let wall = started.elapsed();
     let calls = proxy
         .calls_by_operation()
