@@ -33,33 +33,44 @@ use shared::{Invocation, Publisher};
 const TABLE: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/orders";
 const FLAKY: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/payments";
 const BROKEN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/sessions";
+/// Its newest recovery point is AVAILABLE: created and ready, as COMPLETED.
+const CARTS: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/carts";
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-4bbb-8ccc-3333dddd4444";
 
 fn now_secs() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// One fresh recovery point of `resource`, listed only as AWS Backup's own
+/// (`ManagedByAWSBackupOnly`), in a vault.
+fn recovery_point(resource: &'static str, id: &'static str, status: RecoveryPointStatus) -> Rule {
+    let fresh = now_secs() - 3600;
+    mock!(aws_sdk_backup::Client::list_recovery_points_by_resource)
+        .match_requests(move |r| {
+            r.resource_arn() == Some(resource) && r.managed_by_aws_backup_only() == Some(true)
+        })
+        .then_output(move || {
+            ListRecoveryPointsByResourceOutput::builder()
+                .recovery_points(
+                    RecoveryPointByResource::builder()
+                        .recovery_point_arn(format!(
+                            "arn:aws:backup:us-east-1:123456789012:recovery-point:{id}"
+                        ))
+                        .creation_date(DateTime::from_secs(fresh))
+                        .status(status.clone())
+                        .encryption_key_arn(KEY)
+                        .backup_vault_name("prod-vault")
+                        .build(),
+                )
+                .build()
+        })
+}
+
 /// AWS Backup as the tests need it (mocked: the emulator lacks it).
 fn backup_rules() -> Vec<Rule> {
-    let fresh = now_secs() - 3600;
     vec![
-        mock!(aws_sdk_backup::Client::list_recovery_points_by_resource)
-            .match_requests(|r| r.resource_arn() == Some(TABLE))
-            .then_output(move || {
-                ListRecoveryPointsByResourceOutput::builder()
-                    .recovery_points(
-                        RecoveryPointByResource::builder()
-                            .recovery_point_arn(
-                                "arn:aws:backup:us-east-1:123456789012:recovery-point:rp-orders-1",
-                            )
-                            .creation_date(DateTime::from_secs(fresh))
-                            .status(RecoveryPointStatus::Completed)
-                            .encryption_key_arn(KEY)
-                            .backup_vault_name("prod-vault")
-                            .build(),
-                    )
-                    .build()
-            }),
+        recovery_point(CARTS, "rp-carts-1", RecoveryPointStatus::Available),
+        recovery_point(TABLE, "rp-orders-1", RecoveryPointStatus::Completed),
         mock!(aws_sdk_backup::Client::describe_recovery_point).then_output(|| {
             DescribeRecoveryPointOutput::builder()
                 .is_encrypted(true)
@@ -244,7 +255,7 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
         &rules.iter().collect::<Vec<_>>()
     );
     let mut s = setup("verify", backup, None).await;
-    s.deps.config.resource_arns = vec![TABLE.into(), FLAKY.into(), BROKEN.into()];
+    s.deps.config.resource_arns = vec![TABLE.into(), FLAKY.into(), BROKEN.into(), CARTS.into()];
     // No expected key here: the emulator's EBS snapshots carry no KmsKeyId
     // (real ones do), and a backup whose key is unknown never passes a key
     // check. The key comparison itself is unit-tested in `check`.
@@ -269,6 +280,11 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
         status("orders").0,
         "OK",
         "AWS Backup recovery point: {v:#?}"
+    );
+    assert_eq!(
+        status("carts").0,
+        "OK",
+        "an AVAILABLE recovery point is a finished backup: {v:#?}"
     );
     let (plain_status, plain_detail) = status(&plain);
     assert_eq!(plain_status, "VIOLATION");
@@ -299,7 +315,7 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
     assert_eq!(summary[0].attribute("severity"), Some("ERROR"));
     assert_eq!(
         summary[0].subject.as_deref(),
-        Some("[ERROR] Backups: 3 OK, 3 violations, 1 unknown")
+        Some("[ERROR] Backups: 4 OK, 3 violations, 1 unknown")
     );
 
     // Thirty hours later nothing new was taken: every snapshot is stale.

@@ -199,6 +199,9 @@ pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>
             .backup
             .list_recovery_points_by_resource()
             .resource_arn(arn)
+            // Points AWS Backup manages, each in a vault that
+            // DescribeRecoveryPoint needs; not a service's own snapshots.
+            .managed_by_aws_backup_only(true)
             .set_next_token(next.take())
             .send()
             .await
@@ -216,7 +219,12 @@ pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>
                 source: Source::AwsBackup,
                 id: p.recovery_point_arn.clone()?,
                 created: ts(p.creation_date.as_ref())?,
-                completed: p.status == Some(RecoveryPointStatus::Completed),
+                // AVAILABLE is a backup made and ready for use, as COMPLETED
+                // (AWS Backup Developer Guide, "Recovery point status").
+                completed: matches!(
+                    p.status,
+                    Some(RecoveryPointStatus::Completed | RecoveryPointStatus::Available)
+                ),
                 encrypted: p.encryption_key_arn.is_some(),
                 kms_key: p.encryption_key_arn.clone(),
                 retention_days: None,
