@@ -547,3 +547,86 @@ async fn bad_input_names_what_is_wrong() {
         assert!(err.to_string().contains(says), "{err} should say {says}");
     }
 }
+
+/// A restore test that cannot be validated always reaches a person: a
+/// restore job that cannot be read for good (denied) alerts at once; one
+/// throttled fails the invocation so Lambda retries it (then the failures
+/// queue and its alarm); one with no checks configured warns.
+#[tokio::test]
+async fn a_restore_test_that_cannot_be_validated_reaches_a_person() {
+    use aws_sdk_backup::operation::describe_restore_job::DescribeRestoreJobError;
+    let error = |code: &'static str| {
+        move || {
+            DescribeRestoreJobError::generic(
+                aws_sdk_backup::error::ErrorMetadata::builder()
+                    .code(code)
+                    .message("injected")
+                    .build(),
+            )
+        }
+    };
+    let denied = mock!(aws_sdk_backup::Client::describe_restore_job)
+        .match_requests(|r| r.restore_job_id() == Some("denied-job"))
+        .then_error(error("AccessDeniedException"));
+    let throttled = mock!(aws_sdk_backup::Client::describe_restore_job)
+        .match_requests(|r| r.restore_job_id() == Some("throttled-job"))
+        .then_error(error("ThrottlingException"));
+    let backup = mock_client!(aws_sdk_backup, RuleMode::MatchAny, &[&denied, &throttled]);
+    let s = setup("unvalidated", backup, None).await;
+
+    let report = invoke(
+        json!({"action": "validate", "restore_job_id": "denied-job"}),
+        &s.invocation,
+        &s.deps,
+    )
+    .await
+    .expect("reported");
+    assert_eq!(report.failed.len(), 1, "{report:#?}");
+    let told = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some("[ERROR] Restore test denied-job cannot be validated")
+    );
+    assert!(
+        told[0]
+            .message
+            .contains("backup:DescribeRestoreJob failed: AccessDeniedException: injected"),
+        "{}",
+        told[0].message
+    );
+
+    let err = invoke(
+        json!({"action": "validate", "restore_job_id": "throttled-job"}),
+        &s.invocation,
+        &s.deps,
+    )
+    .await
+    .expect_err("retried by Lambda");
+    assert_eq!(err.kind(), "RestoreJobUnreadable", "{err}");
+
+    let (mut unconfigured, _, _) = restore_setup("no-checks", json!([]), 10).await;
+    unconfigured.deps.config.validations = Default::default();
+    let report = invoke(
+        restore_event(),
+        &unconfigured.invocation,
+        &unconfigured.deps,
+    )
+    .await
+    .expect("reported");
+    assert_eq!(report.skipped.len(), 1, "{report:#?}");
+    let told = unconfigured
+        .sink
+        .drain(Duration::from_secs(2))
+        .await
+        .expect("drain");
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0]
+            .subject
+            .as_deref()
+            .is_some_and(|s| s.starts_with("[WARNING] Restore test")),
+        "{:?}",
+        told[0].subject
+    );
+}

@@ -12,6 +12,10 @@ pub enum Error {
     Publish(#[from] PublishError),
     #[error("the restore validation result could not be recorded: {0}")]
     RecordValidation(AwsFailure),
+    /// Worth retrying (throttled, unavailable): Lambda's retries, then the
+    /// failures queue and its alarm.
+    #[error("the restore job could not be read, so it is not validated yet: {0}")]
+    RestoreJobUnreadable(AwsFailure),
 }
 
 impl Error {
@@ -20,6 +24,7 @@ impl Error {
             Error::InvalidInput(_) => "InvalidInput",
             Error::Publish(_) => "PublishFailed",
             Error::RecordValidation(_) => "RecordValidationFailed",
+            Error::RestoreJobUnreadable(_) => "RestoreJobUnreadable",
         }
     }
 }

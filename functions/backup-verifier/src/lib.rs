@@ -343,27 +343,54 @@ async fn job_alert(deps: &Deps, event: &EventBridgeEvent<BackupJob>) -> Result<R
 }
 
 /// Validates a completed restore job and records the result.
+/// A restore test the function cannot validate: someone must hear of it.
+async fn not_validated(
+    deps: &Deps,
+    report: &mut Report,
+    restore_job_id: &str,
+    severity: Severity,
+    why: String,
+) -> Result<(), Error> {
+    let n = Notification::new(
+        severity,
+        FUNCTION,
+        &deps.config.common.environment,
+        format!("Restore test {restore_job_id} cannot be validated"),
+    )
+    .summary(why)
+    .field("Restore job", restore_job_id);
+    let plan = Entry::new(restore_job_id).action("publish alert");
+    deps.publisher.publish_or_plan(report, plan, &n).await?;
+    Ok(())
+}
+
 async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report, Error> {
     let mut report = Report::new(FUNCTION, dry);
     let restored = match validate::restore_job(&deps.clients, restore_job_id).await {
         Ok(r) => r,
+        // Throttled or unavailable: fail the invocation, so Lambda retries
+        // it, and after its retries the event lands in the failures queue,
+        // whose alarm reaches a person.
+        Err(why) if why.is_retryable() => return Err(Error::RestoreJobUnreadable(why)),
         Err(why) => {
+            let why = format!("{why}; the restore test is not validated");
             report.failed(
                 Entry::new(restore_job_id)
                     .action("describe restore job")
-                    .reason(why),
+                    .reason(why.clone()),
             );
+            not_validated(deps, &mut report, restore_job_id, Severity::Error, why).await?;
             return Ok(report);
         }
     };
     let Some(validation) = validate::checks_for(&deps.config, &restored.source_arn) else {
-        report.skipped(
-            restore_job_id,
-            format!(
-                "no checks are configured for {} (RESTORE_VALIDATIONS)",
-                restored.source_arn
-            ),
+        let why = format!(
+            "no checks are configured for {} (RESTORE_VALIDATIONS): the restore test is not \
+             validated",
+            restored.source_arn
         );
+        report.skipped(restore_job_id, why.clone());
+        not_validated(deps, &mut report, restore_job_id, Severity::Warning, why).await?;
         return Ok(report);
     };
     let outcome = validate::run(
