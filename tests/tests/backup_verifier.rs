@@ -17,7 +17,7 @@ use aws_sdk_backup::operation::put_restore_validation_result::PutRestoreValidati
 use aws_sdk_backup::primitives::DateTime;
 use aws_sdk_backup::types::{
     BackupJob, BackupJobState, Lifecycle, RecoveryPointByResource, RecoveryPointStatus,
-    RestoreValidationStatus,
+    RestoreJobStatus, RestoreValidationStatus,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use backup_verifier::{Clients, Config, Deps, invoke};
@@ -384,6 +384,7 @@ async fn restore_setup(prefix: &str, checks: Value, timeout_seconds: u64) -> (Se
     let restore_job = mock!(aws_sdk_backup::Client::describe_restore_job).then_output(|| {
         DescribeRestoreJobOutput::builder()
             .restore_job_id("9d8c7b6a-5f4e-4d3c-a2b1-0f9e8d7c6b5a")
+            .status(RestoreJobStatus::Completed)
             .source_resource_arn("arn:aws:rds:us-east-1:123456789012:db:orders-prod")
             .created_resource_arn(
                 "arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-9d8c7b6a",
@@ -628,5 +629,66 @@ async fn a_restore_test_that_cannot_be_validated_reaches_a_person() {
             .is_some_and(|s| s.starts_with("[WARNING] Restore test")),
         "{:?}",
         told[0].subject
+    );
+}
+
+/// A repeated delivery of a restore already validated, and a manual
+/// `validate` of a restore still running, run nothing and record nothing.
+#[tokio::test]
+async fn a_restore_already_validated_or_not_completed_is_left_alone() {
+    let job =
+        |id: &'static str, status: RestoreJobStatus, validated: Option<RestoreValidationStatus>| {
+            mock!(aws_sdk_backup::Client::describe_restore_job)
+                .match_requests(move |r| r.restore_job_id() == Some(id))
+                .then_output(move || {
+                    DescribeRestoreJobOutput::builder()
+                        .restore_job_id(id)
+                        .status(status.clone())
+                        .set_validation_status(validated.clone())
+                        .source_resource_arn("arn:aws:rds:us-east-1:123456789012:db:orders-prod")
+                        .created_resource_arn("arn:aws:rds:us-east-1:123456789012:db:restored")
+                        .build()
+                })
+        };
+    let validated = job(
+        "validated-job",
+        RestoreJobStatus::Completed,
+        Some(RestoreValidationStatus::Successful),
+    );
+    let running = job("running-job", RestoreJobStatus::Running, None);
+    let recorded = mock!(aws_sdk_backup::Client::put_restore_validation_result)
+        .then_output(|| PutRestoreValidationResultOutput::builder().build());
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &[&validated, &running, &recorded]
+    );
+    let s = setup("idempotent", backup, None).await;
+    for (id, why) in [
+        ("validated-job", "already validated (SUCCESSFUL)"),
+        ("running-job", "restore job is RUNNING"),
+    ] {
+        let report = invoke(
+            json!({"action": "validate", "restore_job_id": id}),
+            &s.invocation,
+            &s.deps,
+        )
+        .await
+        .expect("handled");
+        assert!(
+            report
+                .skipped
+                .iter()
+                .any(|e| e.reason.as_deref().is_some_and(|r| r.contains(why))),
+            "{report:#?}"
+        );
+    }
+    assert_eq!(recorded.num_calls(), 0, "nothing recorded over a result");
+    assert!(
+        s.sink
+            .drain(Duration::from_secs(1))
+            .await
+            .expect("drain")
+            .is_empty()
     );
 }

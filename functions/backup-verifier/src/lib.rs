@@ -383,6 +383,22 @@ async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report
             return Ok(report);
         }
     };
+    match restored.readiness() {
+        validate::Readiness::Ready => {}
+        validate::Readiness::Skip(why) => {
+            report.skipped(restore_job_id, why);
+            return Ok(report);
+        }
+        validate::Readiness::Lost(why) => {
+            report.failed(
+                Entry::new(restore_job_id)
+                    .action("validate")
+                    .reason(why.clone()),
+            );
+            not_validated(deps, &mut report, restore_job_id, Severity::Error, why).await?;
+            return Ok(report);
+        }
+    }
     let Some(validation) = validate::checks_for(&deps.config, &restored.source_arn) else {
         let why = format!(
             "no checks are configured for {} (RESTORE_VALIDATIONS): the restore test is not \

@@ -33,6 +33,66 @@ impl Outcome {
 pub struct RestoredResource {
     pub source_arn: String,
     pub created_arn: String,
+    /// `COMPLETED`, `RUNNING`, ... (`Status`).
+    pub status: String,
+    /// A result already recorded (`ValidationStatus`), if any.
+    pub validation: Option<String>,
+    /// The restored resource's deletion (`DeletionStatus`), if it started.
+    pub deletion: Option<String>,
+}
+
+/// Whether a restore job can be validated now, decided from the job
+/// itself, so a duplicate or late delivery, or a manual command on the
+/// wrong job, runs nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// Nothing to do, and nothing anyone needs to hear (already validated,
+    /// not a completed restore).
+    Skip(String),
+    /// Cannot be validated any more: someone must hear of it.
+    Lost(String),
+}
+
+impl RestoredResource {
+    pub fn readiness(&self) -> Readiness {
+        if self.status != "COMPLETED" {
+            return Readiness::Skip(format!(
+                "restore job is {}: only COMPLETED restores are validated",
+                if self.status.is_empty() {
+                    "of no status"
+                } else {
+                    &self.status
+                }
+            ));
+        }
+        // VALIDATING is a run that may have stopped half way: run again.
+        if let Some(v) = self
+            .validation
+            .as_deref()
+            .filter(|v| matches!(*v, "SUCCESSFUL" | "FAILED" | "TIMED_OUT"))
+        {
+            return Readiness::Skip(format!(
+                "already validated ({v}): a repeated delivery runs nothing again"
+            ));
+        }
+        if let Some(d) = self
+            .deletion
+            .as_deref()
+            .filter(|d| matches!(*d, "DELETING" | "SUCCESSFUL"))
+        {
+            return Readiness::Lost(format!(
+                "the restored resource is {} ({d}) before it was validated: the restore test \
+                 is not validated",
+                if d == "DELETING" {
+                    "being deleted"
+                } else {
+                    "deleted"
+                }
+            ));
+        }
+        Readiness::Ready
+    }
 }
 
 pub async fn restore_job(
@@ -49,6 +109,12 @@ pub async fn restore_job(
     Ok(RestoredResource {
         source_arn: job.source_resource_arn.unwrap_or_default(),
         created_arn: job.created_resource_arn.unwrap_or_default(),
+        status: job
+            .status
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        validation: job.validation_status.map(|v| v.as_str().to_owned()),
+        deletion: job.deletion_status.map(|d| d.as_str().to_owned()),
     })
 }
 
@@ -167,5 +233,44 @@ async fn run_checks(
         }
     } else {
         Outcome::failed(failures.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(status: &str, validation: Option<&str>, deletion: Option<&str>) -> RestoredResource {
+        RestoredResource {
+            source_arn: "arn:aws:rds:us-east-1:123456789012:db:orders-prod".into(),
+            created_arn: "arn:aws:rds:us-east-1:123456789012:db:restored".into(),
+            status: status.into(),
+            validation: validation.map(str::to_owned),
+            deletion: deletion.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn only_a_completed_unvalidated_restore_that_still_exists_is_validated() {
+        assert_eq!(job("COMPLETED", None, None).readiness(), Readiness::Ready);
+        assert_eq!(
+            job("COMPLETED", Some("VALIDATING"), None).readiness(),
+            Readiness::Ready
+        );
+        assert!(
+            matches!(job("RUNNING", None, None).readiness(), Readiness::Skip(r) if r.contains("is RUNNING"))
+        );
+        assert!(matches!(
+            job("FAILED", None, None).readiness(),
+            Readiness::Skip(_)
+        ));
+        assert!(matches!(
+            job("COMPLETED", Some("SUCCESSFUL"), Some("DELETING")).readiness(),
+            Readiness::Skip(r) if r.contains("already validated (SUCCESSFUL)")
+        ));
+        assert!(matches!(
+            job("COMPLETED", None, Some("DELETING")).readiness(),
+            Readiness::Lost(r) if r.contains("being deleted")
+        ));
     }
 }
