@@ -47,51 +47,92 @@ pub enum Conn {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn connect(server: &Server<'_>, user: &str, password: &str) -> Result<Conn, String> {
-    let attempt = async {
-        match server.dialect {
-            Dialect::Postgres => {
-                let mut options = PgConnectOptions::new()
-                    .host(server.host)
-                    .port(server.port)
-                    .username(user)
-                    .password(password)
-                    .database(server.dbname.unwrap_or("postgres"))
-                    .disable_statement_logging();
-                options = match server.tls {
-                    Tls::VerifyFull => options
-                        .ssl_mode(PgSslMode::VerifyFull)
-                        .ssl_root_cert(server.ca_bundle),
-                    Tls::Disabled => options.ssl_mode(PgSslMode::Disable),
-                };
-                options.connect().await.map(Conn::Pg)
-            }
-            Dialect::MySql => {
-                let mut options = MySqlConnectOptions::new()
-                    .host(server.host)
-                    .port(server.port)
-                    .username(user)
-                    .password(password)
-                    .disable_statement_logging();
-                if let Some(db) = server.dbname {
-                    options = options.database(db);
-                }
-                options = match server.tls {
-                    Tls::VerifyFull => options
-                        .ssl_mode(MySqlSslMode::VerifyIdentity)
-                        .ssl_ca(server.ca_bundle),
-                    Tls::Disabled => options.ssl_mode(MySqlSslMode::Disabled),
-                };
-                options.connect().await.map(Conn::My)
-            }
-        }
-    };
-    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+    match tokio::time::timeout(CONNECT_TIMEOUT, attempt(server, user, password)).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(describe(&e, &[password])),
-        Err(_) => Err(format!(
-            "no answer from {}:{} within {CONNECT_TIMEOUT:?}",
-            server.host, server.port
-        )),
+        Err(_) => Err(no_answer(server)),
+    }
+}
+
+/// Logs in with each password in turn, going to the next only when the
+/// server refused the login (a password rotated since, say): the connection
+/// and the index of the password that worked. Any other failure (network,
+/// TLS) ends the tries at once.
+pub async fn connect_first(
+    server: &Server<'_>,
+    user: &str,
+    passwords: &[&str],
+) -> Result<(Conn, usize), String> {
+    let mut refused = None;
+    for (i, password) in passwords.iter().enumerate() {
+        match tokio::time::timeout(CONNECT_TIMEOUT, attempt(server, user, password)).await {
+            Ok(Ok(conn)) => return Ok((conn, i)),
+            Ok(Err(e)) if login_refused(&e) => {
+                refused.get_or_insert_with(|| describe(&e, passwords));
+            }
+            Ok(Err(e)) => return Err(describe(&e, passwords)),
+            Err(_) => return Err(no_answer(server)),
+        }
+    }
+    Err(format!(
+        "the server refused the login with each of the {} password{} tried ({})",
+        passwords.len(),
+        if passwords.len() == 1 { "" } else { "s" },
+        refused.unwrap_or_default()
+    ))
+}
+
+/// The server said the credentials are wrong (PostgreSQL 28P01/28000,
+/// MySQL/MariaDB SQLSTATE 28000, error 1045).
+fn login_refused(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| matches!(c.as_ref(), "28P01" | "28000" | "1045"))
+}
+
+fn no_answer(server: &Server<'_>) -> String {
+    format!(
+        "no answer from {}:{} within {CONNECT_TIMEOUT:?}",
+        server.host, server.port
+    )
+}
+
+async fn attempt(server: &Server<'_>, user: &str, password: &str) -> Result<Conn, sqlx::Error> {
+    match server.dialect {
+        Dialect::Postgres => {
+            let mut options = PgConnectOptions::new()
+                .host(server.host)
+                .port(server.port)
+                .username(user)
+                .password(password)
+                .database(server.dbname.unwrap_or("postgres"))
+                .disable_statement_logging();
+            options = match server.tls {
+                Tls::VerifyFull => options
+                    .ssl_mode(PgSslMode::VerifyFull)
+                    .ssl_root_cert(server.ca_bundle),
+                Tls::Disabled => options.ssl_mode(PgSslMode::Disable),
+            };
+            options.connect().await.map(Conn::Pg)
+        }
+        Dialect::MySql => {
+            let mut options = MySqlConnectOptions::new()
+                .host(server.host)
+                .port(server.port)
+                .username(user)
+                .password(password)
+                .disable_statement_logging();
+            if let Some(db) = server.dbname {
+                options = options.database(db);
+            }
+            options = match server.tls {
+                Tls::VerifyFull => options
+                    .ssl_mode(MySqlSslMode::VerifyIdentity)
+                    .ssl_ca(server.ca_bundle),
+                Tls::Disabled => options.ssl_mode(MySqlSslMode::Disabled),
+            };
+            options.connect().await.map(Conn::My)
+        }
     }
 }
 

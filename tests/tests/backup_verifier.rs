@@ -465,6 +465,38 @@ async fn restore_validation_passes_when_the_checks_hold_and_records_it() {
     );
 }
 
+/// The restored instance keeps the password of its snapshot's time: the
+/// master secret rotated since (a wrong AWSCURRENT now) still validates,
+/// with the AWSPREVIOUS version.
+#[tokio::test]
+async fn a_restore_from_before_a_rotation_logs_in_with_the_previous_password() {
+    let checks = json!([{"sql": "SELECT count(*)::text FROM TABLE", "equals": "3"}]);
+    let (s, recorded, _) = restore_setup("restore-rotated", checks, 30).await;
+    let secret = s.deps.config.validations["orders-prod"].secret_arn.clone();
+    let pg = Postgres::shared();
+    s.deps
+        .clients
+        .secrets
+        .put_secret_value()
+        .secret_id(&secret)
+        .secret_string(
+            json!({"username": pg.superuser, "password": "rotated-since-the-snapshot-1"})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("rotated");
+    let report = invoke(restore_event(), &s.invocation, &s.deps)
+        .await
+        .expect("validated");
+    assert_eq!(
+        report.done.first().and_then(|e| e.action.as_deref()),
+        Some("validation SUCCESSFUL"),
+        "{report:#?}"
+    );
+    assert_eq!(recorded.num_calls(), 1);
+}
+
 #[tokio::test]
 async fn restore_validation_fails_with_the_reason_and_alerts() {
     let checks =

@@ -22,7 +22,8 @@
 //! `backup:ListBackupJobs`, `backup:DescribeRestoreJob`,
 //! `backup:PutRestoreValidationResult`, `rds:DescribeDBInstances`,
 //! `rds:DescribeDBSnapshots`, `ec2:DescribeVolumes`, `ec2:DescribeSnapshots`,
-//! `secretsmanager:GetSecretValue` (validation secrets), `sns:Publish`.
+//! `secretsmanager:GetSecretValue`, `secretsmanager:ListSecretVersionIds`
+//! (validation secrets), `sns:Publish`.
 //!
 //! **Try it:** `cargo lambda invoke backup-verifier --data-file
 //! events/backup-verifier/command_verify.json`

@@ -126,6 +126,63 @@ pub fn checks_for<'a>(config: &'a Config, source_arn: &str) -> Option<&'a Valida
     })
 }
 
+/// Secret versions tried at most for the restored database's login.
+const MAX_LOGINS: usize = 5;
+
+/// `(username, password)` of the master secret's AWSCURRENT, AWSPREVIOUS,
+/// then older versions, newest first, without repeats.
+async fn logins(clients: &Clients, secret_arn: &str) -> Result<Vec<(String, String)>, String> {
+    let mut versions: Vec<_> = clients
+        .secrets
+        .list_secret_version_ids()
+        .secret_id(secret_arn)
+        .include_deprecated(true)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| failure("secretsmanager:ListSecretVersionIds", &e).to_string())?
+        .into_iter()
+        .flat_map(|page| page.versions.unwrap_or_default())
+        .collect();
+    let rank = |v: &aws_sdk_secretsmanager::types::SecretVersionsListEntry| {
+        let stages = v.version_stages();
+        if stages.iter().any(|s| s == "AWSCURRENT") {
+            0
+        } else if stages.iter().any(|s| s == "AWSPREVIOUS") {
+            1
+        } else {
+            2
+        }
+    };
+    versions.sort_by_key(|v| {
+        (
+            rank(v),
+            std::cmp::Reverse(v.created_date().map(|d| d.secs()).unwrap_or_default()),
+        )
+    });
+    let mut found: Vec<(String, String)> = Vec::new();
+    for v in versions.iter().take(MAX_LOGINS) {
+        let Some(id) = v.version_id() else { continue };
+        let value = clients
+            .secrets
+            .get_secret_value()
+            .secret_id(secret_arn)
+            .version_id(id)
+            .send()
+            .await
+            .map_err(|e| failure("secretsmanager:GetSecretValue", &e).to_string())?;
+        let creds: serde_json::Value =
+            serde_json::from_str(value.secret_string().unwrap_or_default()).unwrap_or_default();
+        if let (Some(u), Some(p)) = (creds["username"].as_str(), creds["password"].as_str())
+            && !found.iter().any(|(_, known)| known == p)
+        {
+            found.push((u.to_owned(), p.to_owned()));
+        }
+    }
+    Ok(found)
+}
+
 /// Connects to the restored instance and runs every check, within the time limit.
 pub async fn run(
     clients: &Clients,
@@ -175,25 +232,23 @@ async fn run_checks(
         .port
         .and_then(|p| u16::try_from(p).ok())
         .unwrap_or(5432);
-    let secret = match clients
-        .secrets
-        .get_secret_value()
-        .secret_id(&validation.secret_arn)
-        .version_stage("AWSCURRENT")
-        .send()
-        .await
-    {
-        Ok(out) => out.secret_string.unwrap_or_default(),
-        Err(e) => return Outcome::failed(failure("secretsmanager:GetSecretValue", &e)),
+    let logins = match logins(clients, &validation.secret_arn).await {
+        Ok(l) => l,
+        Err(why) => return Outcome::failed(why),
     };
-    let creds: serde_json::Value = serde_json::from_str(&secret).unwrap_or_default();
-    let (Some(user), Some(password)) = (creds["username"].as_str(), creds["password"].as_str())
-    else {
+    let Some(user) = logins.first().map(|l| l.0.clone()) else {
         return Outcome::failed(format!(
             "secret {} holds no username and password",
             validation.secret_arn
         ));
     };
+    // The restored instance has the password of its snapshot's time: any
+    // rotation since made it an older version of the secret.
+    let passwords: Vec<&str> = logins
+        .iter()
+        .filter(|l| l.0 == user)
+        .map(|l| l.1.as_str())
+        .collect();
     let dialect = match validation.engine.as_deref() {
         Some("mysql" | "mariadb") => Dialect::MySql,
         _ => Dialect::Postgres,
@@ -206,10 +261,11 @@ async fn run_checks(
         tls: Tls::VerifyFull,
         ca_bundle: &config.ca_bundle,
     };
-    let mut conn = match db::connect(&server, user, password).await {
+    let (mut conn, used) = match db::connect_first(&server, &user, &passwords).await {
         Ok(c) => c,
         Err(why) => return Outcome::failed(format!("cannot connect to {host}:{port}: {why}")),
     };
+    let password = passwords[used];
     let mut failures = Vec::new();
     for check in &validation.checks {
         match conn.query_first(&check.sql).await {

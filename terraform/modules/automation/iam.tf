@@ -293,8 +293,9 @@ data "aws_iam_policy_document" "backup_verifier" {
   dynamic "statement" {
     for_each = length(var.validation_secret_arns) > 0 ? [1] : []
     content {
-      sid       = "LogInToRestoredDatabases"
-      actions   = ["secretsmanager:GetSecretValue"]
+      sid = "LogInToRestoredDatabases"
+      # Older versions too: a restore keeps its snapshot's password.
+      actions   = ["secretsmanager:GetSecretValue", "secretsmanager:ListSecretVersionIds"]
       resources = var.validation_secret_arns
     }
   }
