@@ -186,6 +186,51 @@ impl Conn {
         }
     }
 
+    /// Opens a read-only transaction whose statements the server stops
+    /// after `limit`: what runs in it can change nothing and cannot hold the
+    /// server. `mariadb` picks MariaDB's `max_statement_time` over MySQL's
+    /// `MAX_EXECUTION_TIME`.
+    pub async fn begin_read_only(&mut self, limit: Duration, mariadb: bool) -> Result<(), String> {
+        let ms = limit.as_millis().max(1);
+        let statements = match self {
+            Conn::Pg(_) => vec![
+                "BEGIN READ ONLY".to_owned(),
+                format!("SET LOCAL statement_timeout = {ms}"),
+            ],
+            Conn::My(_) if mariadb => vec![
+                format!("SET SESSION max_statement_time = {}", ms as f64 / 1000.0),
+                "START TRANSACTION READ ONLY".to_owned(),
+            ],
+            Conn::My(_) => vec![
+                format!("SET SESSION MAX_EXECUTION_TIME = {ms}"),
+                "START TRANSACTION READ ONLY".to_owned(),
+            ],
+        };
+        for sql in statements {
+            let done = match self {
+                Conn::Pg(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *c)
+                    .await
+                    .map(|_| ()),
+                Conn::My(c) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *c)
+                    .await
+                    .map(|_| ()),
+            };
+            done.map_err(|e| describe(&e, &[]))?;
+        }
+        Ok(())
+    }
+
+    /// Ends the open transaction, keeping nothing (errors ignored: the
+    /// connection is closed after the checks anyway).
+    pub async fn rollback(&mut self) {
+        let _ = match self {
+            Conn::Pg(c) => sqlx::raw_sql("ROLLBACK").execute(&mut *c).await.map(|_| ()),
+            Conn::My(c) => sqlx::raw_sql("ROLLBACK").execute(&mut *c).await.map(|_| ()),
+        };
+    }
+
     /// Runs a read-only query: how many rows it returned, and the first
     /// column of the first row as text (strings, integers, floats, booleans).
     pub async fn query_first(&mut self, sql: &str) -> Result<(u64, Option<String>), String> {

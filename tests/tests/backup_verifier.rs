@@ -520,6 +520,33 @@ async fn restore_validation_fails_with_the_reason_and_alerts() {
     let _ = RestoreValidationStatus::Failed;
 }
 
+/// Checks run read-only: one that would change the restored data fails and
+/// changes nothing, and the next check starts clean and sees all the data.
+#[tokio::test]
+async fn a_check_that_would_write_fails_and_changes_nothing() {
+    let checks = json!([
+        {"name": "tamper", "sql": "DELETE FROM TABLE", "min_rows": 0},
+        {"name": "still there", "sql": "SELECT count(*)::text FROM TABLE", "equals": "3"}
+    ]);
+    let (s, _, _) = restore_setup("restore-readonly", checks, 30).await;
+    let report = invoke(restore_event(), &s.invocation, &s.deps)
+        .await
+        .expect("validated");
+    let reason = report
+        .failed
+        .first()
+        .and_then(|e| e.reason.clone())
+        .unwrap_or_default();
+    assert!(
+        reason.starts_with("tamper: ") && reason.contains("read-only transaction"),
+        "{report:#?}"
+    );
+    assert!(
+        !reason.contains("still there"),
+        "the data is intact: {reason}"
+    );
+}
+
 #[tokio::test]
 async fn restore_validation_times_out_cleanly() {
     let checks = json!([{"name": "slow", "sql": "SELECT pg_sleep(5)::text", "min_rows": 1}]);

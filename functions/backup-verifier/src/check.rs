@@ -192,14 +192,16 @@ pub fn evaluate(check: &SqlCheck, answer: &Answer) -> Result<(), String> {
     if let Some(expected) = &check.equals
         && answer.first.as_deref() != Some(expected.as_str())
     {
+        // What the database holds is never repeated: the message goes to
+        // AWS Backup and to chat.
         return Err(format!(
-            "{}: returned {}, {expected:?} expected",
+            "{}: returned {}, not the {expected:?} expected",
             check.label(),
-            answer
-                .first
-                .as_deref()
-                .map(|v| format!("{v:?}"))
-                .unwrap_or_else(|| "nothing".into())
+            if answer.first.is_some() {
+                "another value"
+            } else {
+                "nothing"
+            }
         ));
     }
     Ok(())
@@ -382,7 +384,19 @@ mod tests {
                     first: None
                 }
             ),
-            Err("SELECT status: returned nothing, \"ok\" expected".into())
+            Err("SELECT status: returned nothing, not the \"ok\" expected".into())
+        );
+        // The value found is data: never in the message.
+        let found = evaluate(
+            &value,
+            &Answer {
+                rows: 1,
+                first: Some("alice@example.com".into()),
+            },
+        );
+        assert_eq!(
+            found,
+            Err("SELECT status: returned another value, not the \"ok\" expected".into())
         );
     }
 }

@@ -266,9 +266,18 @@ async fn run_checks(
         Err(why) => return Outcome::failed(format!("cannot connect to {host}:{port}: {why}")),
     };
     let password = passwords[used];
+    let limit = Duration::from_secs(config.validation_timeout_seconds);
+    let mariadb = validation.engine.as_deref() == Some("mariadb");
     let mut failures = Vec::new();
+    // Each check in a read-only transaction of its own, rolled back: one
+    // failing leaves the next a clean start, and none can change the data.
     for check in &validation.checks {
-        match conn.query_first(&check.sql).await {
+        let result = match conn.begin_read_only(limit, mariadb).await {
+            Ok(()) => conn.query_first(&check.sql).await,
+            Err(why) => Err(format!("cannot open a read-only transaction: {why}")),
+        };
+        conn.rollback().await;
+        match result {
             Ok((rows, first)) => {
                 if let Err(why) = evaluate(check, &Answer { rows, first }) {
                     failures.push(why);
