@@ -73,6 +73,16 @@ impl Verdict {
     }
 }
 
+/// An EBS recovery point of AWS Backup is an EBS snapshot, which the native
+/// listing finds again without its retention: the recovery point, which has
+/// it, is the one judged (a tie on time would otherwise pick either).
+fn is_backup_copy_seen_natively(b: &Backup, all: &[Backup]) -> bool {
+    b.source == Source::EbsSnapshot
+        && all.iter().any(|other| {
+            other.source == Source::AwsBackup && other.id.ends_with(&format!(":snapshot/{}", b.id))
+        })
+}
+
 /// Judges a resource from its backups and the failed jobs of its window.
 pub fn judge(
     policy: &Policy,
@@ -83,7 +93,7 @@ pub fn judge(
     let mut reasons = Vec::new();
     let latest = backups
         .iter()
-        .filter(|b| b.completed)
+        .filter(|b| b.completed && !is_backup_copy_seen_natively(b, backups))
         .max_by_key(|b| b.created);
     let age_hours =
         latest.map(|b| (now.as_second() - b.created.as_second()).max(0) as f64 / 3600.0);
@@ -210,6 +220,39 @@ pub fn evaluate(check: &SqlCheck, answer: &Answer) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_aws_backup_ebs_snapshot_is_judged_as_its_recovery_point_not_natively() {
+        let created = Timestamp::from_second(1_796_400_000).expect("ts");
+        let point = Backup {
+            source: Source::AwsBackup,
+            id: "arn:aws:ec2:us-east-1::snapshot/snap-0abc".into(),
+            created,
+            completed: true,
+            encrypted: true,
+            kms_key: None,
+            retention_days: Some(1),
+        };
+        let native = Backup {
+            source: Source::EbsSnapshot,
+            id: "snap-0abc".into(),
+            retention_days: None,
+            ..point.clone()
+        };
+        let policy = Policy {
+            rpo_hours: 24,
+            min_retention_days: 7,
+            kms_key: None,
+        };
+        let now = Timestamp::from_second(1_796_403_600).expect("ts");
+        for order in [
+            vec![point.clone(), native.clone()],
+            vec![native.clone(), point.clone()],
+        ] {
+            let verdict = judge(&policy, now, &order, &[]);
+            assert_eq!(verdict.label(), "VIOLATION", "{verdict:?}");
+        }
+    }
 
     fn at(s: &str) -> Timestamp {
         s.parse().expect("ts")
