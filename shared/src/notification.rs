@@ -318,14 +318,17 @@ impl Publisher {
     }
 
     /// Publishes many notifications with as few calls as SNS allows
-    /// (PublishBatch, ten at a time). The result for each notification is at
-    /// the same position as the notification: one failing never hides another.
+    /// (PublishBatch, ten and at most 256 KiB at a time). The result for each
+    /// notification is at the same position as the notification: one
+    /// failing never hides another.
     pub async fn publish_batch(
         &self,
         notifications: &[Notification],
     ) -> Vec<Result<String, PublishError>> {
         let mut results = Vec::with_capacity(notifications.len());
-        for chunk in notifications.chunks(MAX_BATCH) {
+        let sizes: Vec<usize> = notifications.iter().map(entry_bytes).collect();
+        for range in batches(&sizes) {
+            let chunk = &notifications[range];
             if chunk.len() == 1 {
                 results.push(self.publish(&chunk[0]).await);
                 continue;
@@ -414,6 +417,42 @@ impl Publisher {
 /// SNS takes at most ten entries per PublishBatch call.
 pub const MAX_BATCH: usize = 10;
 
+/// ...and at most 256 KiB of them in all (SNS quotas: "the total aggregate
+/// size of all messages in a single PublishBatch request").
+pub const MAX_BATCH_BYTES: usize = 256 * 1024;
+
+/// What an entry counts for against the batch's size: subject, message and
+/// the attributes' names, types and values.
+fn entry_bytes(n: &Notification) -> usize {
+    n.subject().len()
+        + n.body().len()
+        + n.attributes()
+            .iter()
+            .map(|(name, value)| name.len() + "String".len() + value.len())
+            .sum::<usize>()
+}
+
+/// Consecutive runs of entries, each at most [`MAX_BATCH`] long and
+/// [`MAX_BATCH_BYTES`] in all (an entry larger alone goes alone: SNS then
+/// refuses only that one).
+fn batches(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, size) in sizes.iter().enumerate() {
+        if i > start && (i - start == MAX_BATCH || bytes + size > MAX_BATCH_BYTES) {
+            out.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
 /// The builder only fails without a data type, which is always set here.
 fn string_attribute(value: String) -> Option<MessageAttributeValue> {
     MessageAttributeValue::builder()
@@ -439,6 +478,16 @@ mod tests {
         .field("Empty", "  ")
         .resource("asg/web")
         .console_link("https://console.aws.amazon.com/ec2/")
+    }
+
+    #[test]
+    fn batches_stay_within_ten_entries_and_256_kib() {
+        assert_eq!(batches(&[1; 23]), [0..10, 10..20, 20..23]);
+        // Ten 30 KiB entries are 300 KiB: two batches.
+        assert_eq!(batches(&[30 * 1024; 10]), [0..8, 8..10]);
+        // One as large as a whole batch goes alone.
+        assert_eq!(batches(&[10, MAX_BATCH_BYTES - 5, 10]), [0..1, 1..2, 2..3]);
+        assert!(batches(&[]).is_empty());
     }
 
     #[test]
