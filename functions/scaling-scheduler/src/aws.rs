@@ -7,6 +7,7 @@ use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace}
 use aws_sdk_ecs::types::ServiceField;
 use shared::aws::{AwsFailure, failure};
 
+use crate::bounded::{self, Ran};
 use crate::config::Config;
 use crate::eligibility;
 use crate::plan::{Action, Capacity, Kind, Limits, OVERRIDE_TAG, Observed, SAVED_TAG, Target};
@@ -115,43 +116,33 @@ pub async fn discover_ecs(clients: &Clients, config: &Config) -> Result<EcsDisco
         .await
         .map_err(|e| failure("ecs:ListClusters", &e))?;
     // Clusters are read side by side, a few at a time.
-    let mut reads = tokio::task::JoinSet::new();
-    let mut pending = clusters.into_iter();
-    let mut names = HashMap::new();
+    let jobs = clusters
+        .iter()
+        .map(|arn| {
+            let (clients, config, arn) = (clients.clone(), config.clone(), arn.clone());
+            async move { discover_cluster(&clients, &config, &arn).await }
+        })
+        .collect();
     let mut discovery = EcsDiscovery::default();
-    loop {
-        while reads.len() < CLUSTERS_IN_FLIGHT {
-            let Some(cluster_arn) = pending.next() else {
-                break;
-            };
-            let name = cluster_arn
-                .rsplit('/')
-                .next()
-                .unwrap_or(&cluster_arn)
-                .to_owned();
-            let (clients, config) = (clients.clone(), config.clone());
-            let task =
-                reads.spawn(async move { discover_cluster(&clients, &config, &cluster_arn).await });
-            names.insert(task.id(), name);
-        }
-        let Some(joined) = reads.join_next_with_id().await else {
-            break;
-        };
-        let (id, result) = match joined {
-            Ok((id, result)) => (id, result),
-            Err(e) => (
-                e.id(),
-                Err(AwsFailure::refused(
-                    "ecs",
-                    format!("the cluster's read stopped unexpectedly: {e}"),
-                )),
-            ),
+    for (arn, ran) in clusters
+        .iter()
+        .zip(bounded::run(jobs, CLUSTERS_IN_FLIGHT, None).await)
+    {
+        let result = match ran {
+            Ran::Finished(r) => r,
+            Ran::Panicked(e) => Err(AwsFailure::refused(
+                "ecs",
+                format!("the cluster's read stopped unexpectedly: {e}"),
+            )),
+            // Without a stop instant every job starts.
+            Ran::NotStarted => continue,
         };
         match result {
             Ok(found) => discovery.found.extend(found),
-            Err(why) => discovery
-                .failed_clusters
-                .push((names.remove(&id).unwrap_or_default(), why)),
+            Err(why) => {
+                let name = arn.rsplit('/').next().unwrap_or(arn);
+                discovery.failed_clusters.push((name.to_owned(), why));
+            }
         }
     }
     Ok(discovery)

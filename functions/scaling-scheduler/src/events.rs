@@ -10,6 +10,7 @@ use shared::events::scheduler::{
     ACTION_DETAIL_TYPE, Capacity as EventCapacity, Outcome, SOURCE, ScheduledAction,
 };
 
+use crate::bounded::{self, Ran};
 use crate::plan::{Action, Capacity, Observed, Target};
 
 /// The bus events go to unless `EVENT_BUS` names another.
@@ -77,18 +78,23 @@ fn state(s: &str) -> EventCapacity {
 /// Every entry EventBridge refuses is named in the error, with the reason
 /// it gave.
 pub async fn emit(client: &Client, bus: &str, events: &[ActionEvent]) -> Result<(), String> {
-    let mut calls = tokio::task::JoinSet::new();
-    for chunk in events.chunks(BATCH) {
-        let client = client.clone();
-        let bus = bus.to_owned();
-        let chunk = chunk.to_vec();
-        calls.spawn(async move { put(&client, &bus, &chunk).await });
-    }
+    let calls: Vec<_> = events
+        .chunks(BATCH)
+        .map(|chunk| {
+            let (client, bus, chunk) = (client.clone(), bus.to_owned(), chunk.to_vec());
+            async move { put(&client, &bus, &chunk).await }
+        })
+        .collect();
+    let all = calls.len();
     let mut problems = Vec::new();
-    while let Some(joined) = calls.join_next().await {
-        match joined {
-            Ok(found) => problems.extend(found),
-            Err(e) => problems.push(format!("a PutEvents call stopped unexpectedly: {e}")),
+    for ran in bounded::run(calls, all, None).await {
+        match ran {
+            Ran::Finished(found) => problems.extend(found),
+            Ran::Panicked(e) => {
+                problems.push(format!("a PutEvents call stopped unexpectedly: {e}"))
+            }
+            // Without a stop instant every call starts.
+            Ran::NotStarted => {}
         }
     }
     if problems.is_empty() {

@@ -41,6 +41,7 @@
 //! events/scaling-scheduler/command_plan.json`
 
 mod aws;
+mod bounded;
 mod config;
 mod eligibility;
 mod error;
@@ -64,6 +65,7 @@ use std::time::{Duration, Instant};
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::aws::Located;
+use crate::bounded::Ran;
 use crate::plan::{OVERRIDE_TAG, decide};
 use crate::schedule::State;
 
@@ -303,7 +305,9 @@ async fn reconcile(
             entry,
         } = w;
         let t = &l.target;
-        let (outcome, reason) = match result {
+        let result = match result {
+            Ran::Finished(r) => r,
+            Ran::Panicked(e) => Err(format!("the action stopped unexpectedly: {e}")),
             Ran::NotStarted => {
                 report.skipped(
                     &t.id,
@@ -314,13 +318,15 @@ async fn reconcile(
                 );
                 continue;
             }
-            Ran::Done => {
+        };
+        let (outcome, reason) = match result {
+            Ok(()) => {
                 info!(target = %t.id, action = %action, "done");
                 let reason = entry.reason.clone();
                 report.did(entry);
                 (Outcome::Done, reason)
             }
-            Ran::Failed(why) => {
+            Err(why) => {
                 warn!(target = %t.id, action = %action, error = %why, "failed");
                 report.failed(entry.reason(why.clone()));
                 (Outcome::Failed, Some(why))
@@ -367,61 +373,27 @@ struct Work {
     entry: Entry,
 }
 
-/// How one action went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Ran {
-    Done,
-    Failed(String),
-    /// Not started: the run reached `stop_at` first.
-    NotStarted,
-}
-
 /// Runs every action, `IN_FLIGHT` at a time, starting none after `stop_at`,
-/// and returns each with its result in the order given. A task that
-/// panicked is a failed action, never a missing one.
+/// and returns each with how it ended, in the order given.
 async fn execute_all(
     clients: &Clients,
     work: Vec<Work>,
     stop_at: Option<Instant>,
-) -> Vec<(Work, Ran)> {
-    let mut results: Vec<Option<Ran>> = vec![None; work.len()];
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut ids = std::collections::HashMap::new();
-    let mut next = 0;
-    loop {
-        while tasks.len() < IN_FLIGHT
-            && next < work.len()
-            && stop_at.is_none_or(|t| Instant::now() < t)
-        {
-            let clients = clients.clone();
-            let handle = work[next].located.handle.clone();
-            let action = work[next].action.clone();
-            let task = tasks.spawn(async move {
-                match aws::execute(&clients, &handle, &action).await {
-                    Ok(()) => Ran::Done,
-                    Err(e) => Ran::Failed(e.to_string()),
-                }
-            });
-            ids.insert(task.id(), next);
-            next += 1;
-        }
-        let Some(joined) = tasks.join_next_with_id().await else {
-            break;
-        };
-        let (id, result) = match joined {
-            Ok((id, result)) => (id, result),
-            Err(e) => (
-                e.id(),
-                Ran::Failed(format!("the action stopped unexpectedly: {e}")),
-            ),
-        };
-        if let Some(slot) = ids.get(&id).and_then(|i| results.get_mut(*i)) {
-            *slot = Some(result);
-        }
-    }
+) -> Vec<(Work, Ran<Result<(), String>>)> {
+    let jobs = work
+        .iter()
+        .map(|w| {
+            let (clients, handle, action) =
+                (clients.clone(), w.located.handle.clone(), w.action.clone());
+            async move {
+                aws::execute(&clients, &handle, &action)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .collect();
     work.into_iter()
-        .zip(results)
-        .map(|(w, r)| (w, r.unwrap_or(Ran::NotStarted)))
+        .zip(bounded::run(jobs, IN_FLIGHT, stop_at).await)
         .collect()
 }
 
