@@ -344,14 +344,21 @@ async fn job_alert(deps: &Deps, event: &EventBridgeEvent<BackupJob>) -> Result<R
 }
 
 /// Validates a completed restore job and records the result.
-/// A restore test the function cannot validate: someone must hear of it.
+/// A restore test the function cannot validate: in the report (failed for
+/// an ERROR, skipped for a WARNING), and someone must hear of it.
 async fn not_validated(
     deps: &Deps,
-    report: &mut Report,
+    mut report: Report,
     restore_job_id: &str,
+    step: &str,
     severity: Severity,
     why: String,
-) -> Result<(), Error> {
+) -> Result<Report, Error> {
+    if severity == Severity::Warning {
+        report.skipped(restore_job_id, why.clone());
+    } else {
+        report.failed(Entry::new(restore_job_id).action(step).reason(why.clone()));
+    }
     let n = Notification::new(
         severity,
         FUNCTION,
@@ -361,8 +368,10 @@ async fn not_validated(
     .summary(why)
     .field("Restore job", restore_job_id);
     let plan = Entry::new(restore_job_id).action("publish alert");
-    deps.publisher.publish_or_plan(report, plan, &n).await?;
-    Ok(())
+    deps.publisher
+        .publish_or_plan(&mut report, plan, &n)
+        .await?;
+    Ok(report)
 }
 
 async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report, Error> {
@@ -375,13 +384,8 @@ async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report
         Err(why) if why.is_retryable() => return Err(Error::RestoreJobUnreadable(why)),
         Err(why) => {
             let why = format!("{why}; the restore test is not validated");
-            report.failed(
-                Entry::new(restore_job_id)
-                    .action("describe restore job")
-                    .reason(why.clone()),
-            );
-            not_validated(deps, &mut report, restore_job_id, Severity::Error, why).await?;
-            return Ok(report);
+            let step = "describe restore job";
+            return not_validated(deps, report, restore_job_id, step, Severity::Error, why).await;
         }
     };
     match restored.readiness() {
@@ -391,13 +395,8 @@ async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report
             return Ok(report);
         }
         validate::Readiness::Lost(why) => {
-            report.failed(
-                Entry::new(restore_job_id)
-                    .action("validate")
-                    .reason(why.clone()),
-            );
-            not_validated(deps, &mut report, restore_job_id, Severity::Error, why).await?;
-            return Ok(report);
+            let step = "validate";
+            return not_validated(deps, report, restore_job_id, step, Severity::Error, why).await;
         }
     }
     let Some(validation) = validate::checks_for(&deps.config, &restored.source_arn) else {
@@ -406,9 +405,8 @@ async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report
              validated",
             restored.source_arn
         );
-        report.skipped(restore_job_id, why.clone());
-        not_validated(deps, &mut report, restore_job_id, Severity::Warning, why).await?;
-        return Ok(report);
+        let step = "find the checks";
+        return not_validated(deps, report, restore_job_id, step, Severity::Warning, why).await;
     };
     let outcome = validate::run(
         &deps.clients,
