@@ -412,7 +412,7 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
         &sdk,
         &sink.topic_arn,
         &schedule,
-        json!({"fallback": {"ecs_service": {"desired": 1}}}),
+        json!({"fallback": {"ecs_service": {"desired": 1, "min": 1, "max": 4}}}),
     );
 
     invoke(

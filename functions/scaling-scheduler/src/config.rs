@@ -132,6 +132,7 @@ impl Config {
                 )));
             }
         }
+        check_fallback(&document.fallback).map_err(invalid)?;
         Ok(Config {
             common,
             tag_key: document.tag_key,
@@ -149,6 +150,35 @@ impl Config {
             .find(|t| t.kind == kind && t.id == id)
             .map(|t| t.schedule.as_str())
     }
+}
+
+/// A fallback starts a target from zero, so it must name the bounds too:
+/// without them an ECS service's scalable target keeps the 0/0 the
+/// scale-down set (Application Auto Scaling pulls it back to zero and the
+/// next run scales it up again) and an Auto Scaling group gets a desired
+/// count above its max of 0, which AWS refuses on every run. A service
+/// without a scalable target ignores the bounds.
+fn check_fallback(fallback: &Fallback) -> Result<(), String> {
+    for (key, capacity) in [
+        ("ecs_service", fallback.ecs_service),
+        ("autoscaling_group", fallback.autoscaling_group),
+    ] {
+        let Some(c) = capacity else { continue };
+        let (Some(min), Some(max)) = (c.min, c.max) else {
+            return Err(format!(
+                "fallback.{key} needs min and max as well as desired: a target started from zero \
+                 keeps the bounds of 0 its scale-down set otherwise"
+            ));
+        };
+        if c.desired < 1 || min < 0 || !(min <= c.desired && c.desired <= max) {
+            return Err(format!(
+                "fallback.{key} must have 0 <= min <= desired <= max and desired of at least 1 \
+                 (it has desired {}, min {min}, max {max})",
+                c.desired
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -178,6 +208,12 @@ mod tests {
             Some("office")
         );
         assert_eq!(cfg.fallback.autoscaling_group.map(|c| c.desired), Some(1));
+    }
+
+    #[test]
+    fn the_example_document_is_valid() {
+        let example = include_str!("../schedules.example.json");
+        Config::from_document(common(), example, "schedules.example.json").expect("valid example");
     }
 
     #[test]
@@ -219,6 +255,22 @@ mod tests {
             (
                 r#"{"schedules": {}, "targets": [{"type": "lambda", "id": "f", "schedule": "a"}]}"#,
                 "unknown variant `lambda`",
+            ),
+            (
+                r#"{"schedules": {}, "fallback": {"ecs_service": {"desired": 1}}}"#,
+                "fallback.ecs_service needs min and max",
+            ),
+            (
+                r#"{"schedules": {}, "fallback": {"autoscaling_group": {"desired": 2, "min": 1}}}"#,
+                "fallback.autoscaling_group needs min and max",
+            ),
+            (
+                r#"{"schedules": {}, "fallback": {"autoscaling_group": {"desired": 3, "min": 1, "max": 2}}}"#,
+                "(it has desired 3, min 1, max 2)",
+            ),
+            (
+                r#"{"schedules": {}, "fallback": {"ecs_service": {"desired": 0, "min": 0, "max": 0}}}"#,
+                "desired of at least 1",
             ),
         ] {
             let err = Config::from_document(common(), doc, "SCHEDULES").expect_err(says);
