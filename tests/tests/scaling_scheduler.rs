@@ -626,6 +626,54 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     assert!(matches!(err, Error::NothingEvaluated(_)), "{err}");
 }
 
+/// RDS unreadable: its explicit targets are unseen, not "not found" one
+/// by one; the one failed read says so, and the other kinds still act.
+#[tokio::test]
+async fn one_unreadable_kind_is_one_failure_and_the_others_still_act() {
+    let (
+        proxy,
+        Setup {
+            sdk,
+            fleet,
+            schedule,
+            sink,
+        },
+    ) = proxied("unread").await;
+    let group = fleet.asg(1, 3, 1, &[]).await.expect("asg");
+    let deps = deps(
+        &sdk,
+        &sink.topic_arn,
+        &schedule,
+        json!({"targets": [
+            {"type": "autoscaling-group", "id": group, "schedule": schedule},
+            {"type": "rds-instance", "id": "orders", "schedule": schedule},
+            {"type": "rds-cluster", "id": "ledger", "schedule": schedule}
+        ]}),
+    );
+    proxy.fail_next(
+        "DescribeDBInstances",
+        1,
+        Fault::Error {
+            status: 403,
+            code: "AccessDenied".into(),
+            message: "denied (injected)".into(),
+        },
+    );
+    let report = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("run");
+    assert_eq!(done(&report, &format!("asg/{group}")), 1, "{report:#?}");
+    let failed: Vec<&str> = report.failed.iter().map(|e| e.target.as_str()).collect();
+    assert_eq!(failed, ["discover RDS"], "{report:#?}");
+    assert!(
+        report.failed[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.ends_with("its targets are left as they are this run")),
+        "{report:#?}"
+    );
+}
+
 #[tokio::test]
 async fn a_group_saved_by_an_earlier_version_in_json_restores_to_what_it_saved() {
     let Setup {

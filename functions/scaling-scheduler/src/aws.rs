@@ -237,7 +237,7 @@ async fn discover_cluster(
         found.push(Located {
             target: Target {
                 kind: Kind::EcsService,
-                id: format!("ecs/{cluster}/{name}"),
+                id: Kind::EcsService.target_id(&format!("{cluster}/{name}")),
                 schedule,
                 override_tag: tags.get(OVERRIDE_TAG).cloned(),
                 observed: Observed::Scalable {
@@ -289,7 +289,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
         found.push(Located {
             target: Target {
                 kind: Kind::AutoscalingGroup,
-                id: format!("asg/{name}"),
+                id: Kind::AutoscalingGroup.target_id(&name),
                 schedule,
                 override_tag: tags.get(OVERRIDE_TAG).cloned(),
                 observed: Observed::Scalable {
@@ -338,7 +338,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
         found.push(Located {
             target: Target {
                 kind: Kind::RdsInstance,
-                id: format!("rds/{id}"),
+                id: Kind::RdsInstance.target_id(&id),
                 schedule,
                 override_tag: tags.get(OVERRIDE_TAG).cloned(),
                 observed: Observed::Database {
@@ -370,7 +370,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
         found.push(Located {
             target: Target {
                 kind: Kind::RdsCluster,
-                id: format!("rds-cluster/{id}"),
+                id: Kind::RdsCluster.target_id(&id),
                 schedule,
                 override_tag: tags.get(OVERRIDE_TAG).cloned(),
                 observed: Observed::Database {

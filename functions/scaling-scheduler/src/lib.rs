@@ -66,7 +66,7 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::aws::Located;
 use crate::bounded::Ran;
-use crate::plan::{OVERRIDE_TAG, decide};
+use crate::plan::{Kind, OVERRIDE_TAG, decide};
 use crate::schedule::State;
 
 /// The name this function goes by: crate, binary, Terraform resources.
@@ -195,6 +195,10 @@ async fn reconcile(
     );
     let mut located: Vec<Located> = Vec::new();
     let mut discovery_failures = Vec::new();
+    // What could not be read: its explicit targets are not "not found",
+    // only unseen, and the one failed read says so once.
+    let mut unread_kinds = Vec::new();
+    let mut unread_clusters = Vec::new();
     let ecs = ecs.map(|found| {
         for (cluster, why) in found.failed_clusters {
             warn!(cluster, error = %why, "ECS cluster discovery failed");
@@ -202,20 +206,25 @@ async fn reconcile(
                 Entry::new(format!("discover ECS services in cluster {cluster}"))
                     .reason(format!("{why}; its services are left as they are this run")),
             );
+            unread_clusters.push(cluster);
         }
         found.found
     });
-    for (kind, result) in [
-        ("ECS services", ecs),
-        ("Auto Scaling groups", asgs),
-        ("RDS", rds),
+    for (name, kinds, result) in [
+        ("ECS services", &[Kind::EcsService][..], ecs),
+        ("Auto Scaling groups", &[Kind::AutoscalingGroup][..], asgs),
+        ("RDS", &[Kind::RdsInstance, Kind::RdsCluster][..], rds),
     ] {
         match result {
             Ok(found) => located.extend(found),
             Err(why) => {
-                warn!(kind, error = %why, "discovery failed");
-                report.failed(Entry::new(format!("discover {kind}")).reason(why.clone()));
-                discovery_failures.push(format!("{kind}: {why}"));
+                warn!(kind = name, error = %why, "discovery failed");
+                report.failed(
+                    Entry::new(format!("discover {name}"))
+                        .reason(format!("{why}; its targets are left as they are this run")),
+                );
+                discovery_failures.push(format!("{name}: {why}"));
+                unread_kinds.extend_from_slice(kinds);
             }
         }
     }
@@ -223,13 +232,14 @@ async fn reconcile(
         return Err(Error::NothingEvaluated(discovery_failures.join("; ")));
     }
     for explicit in &config.explicit {
-        let id = match explicit.kind {
-            plan::Kind::EcsService => format!("ecs/{}", explicit.id),
-            plan::Kind::AutoscalingGroup => format!("asg/{}", explicit.id),
-            plan::Kind::RdsInstance => format!("rds/{}", explicit.id),
-            plan::Kind::RdsCluster => format!("rds-cluster/{}", explicit.id),
-        };
-        if !located.iter().any(|l| l.target.id == id) {
+        let unread = unread_kinds.contains(&explicit.kind)
+            || (explicit.kind == Kind::EcsService
+                && explicit
+                    .id
+                    .split_once('/')
+                    .is_some_and(|(cluster, _)| unread_clusters.iter().any(|c| c == cluster)));
+        let id = explicit.kind.target_id(&explicit.id);
+        if !unread && !located.iter().any(|l| l.target.id == id) {
             report.failed(Entry::new(id).reason("listed in the schedules document but not found"));
         }
     }

@@ -35,6 +35,20 @@ impl fmt::Display for Kind {
     }
 }
 
+impl Kind {
+    /// The id reports and discovery give a target of this kind named
+    /// `name` (`cluster/service` for ECS): `ecs/prod/web`, `asg/api`.
+    pub fn target_id(self, name: &str) -> String {
+        let prefix = match self {
+            Kind::EcsService => "ecs",
+            Kind::AutoscalingGroup => "asg",
+            Kind::RdsInstance => "rds",
+            Kind::RdsCluster => "rds-cluster",
+        };
+        format!("{prefix}/{name}")
+    }
+}
+
 /// Desired count with, where they exist, the minimum and maximum that an
 /// autoscaler keeps it within (ASG min/max; for ECS the Application Auto
 /// Scaling scalable target's).
