@@ -97,6 +97,24 @@ fn about<'a>(entries: &'a [shared::report::Entry], target: &str) -> Vec<&'a shar
     entries.iter().filter(|e| e.target == target).collect()
 }
 
+/// AccessDenied as a JSON protocol (ECS) answers it.
+fn denied() -> Fault {
+    Fault::Error {
+        status: 400,
+        code: "AccessDeniedException".into(),
+        message: "denied (injected)".into(),
+    }
+}
+
+/// AccessDenied as a query protocol (Auto Scaling, RDS) answers it.
+fn denied_query() -> Fault {
+    Fault::Error {
+        status: 403,
+        code: "AccessDenied".into(),
+        message: "denied (injected)".into(),
+    }
+}
+
 fn done(report: &Report, target: &str) -> usize {
     about(&report.done, target).len()
 }
@@ -591,16 +609,6 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
         },
     ) = proxied("blind").await;
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
-    let denied = || Fault::Error {
-        status: 400,
-        code: "AccessDeniedException".into(),
-        message: "denied (injected)".into(),
-    };
-    let denied_query = || Fault::Error {
-        status: 403,
-        code: "AccessDenied".into(),
-        message: "denied (injected)".into(),
-    };
 
     // One kind unreadable: reported, the run goes on.
     proxy.fail_next("ListClusters", 1, denied());
@@ -650,15 +658,7 @@ async fn one_unreadable_kind_is_one_failure_and_the_others_still_act() {
             {"type": "rds-cluster", "id": "ledger", "schedule": schedule}
         ]}),
     );
-    proxy.fail_next(
-        "DescribeDBInstances",
-        1,
-        Fault::Error {
-            status: 403,
-            code: "AccessDenied".into(),
-            message: "denied (injected)".into(),
-        },
-    );
+    proxy.fail_next("DescribeDBInstances", 1, denied_query());
     let report = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
         .await
         .expect("run");
@@ -773,15 +773,7 @@ async fn one_unreadable_cluster_does_not_hide_the_others() {
     let one = fleet.ecs_service(2, None, &tag).await.expect("service");
     let two = fleet.ecs_service(2, None, &tag).await.expect("service");
     let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
-    proxy.fail_next(
-        "DescribeServices",
-        1,
-        Fault::Error {
-            status: 400,
-            code: "AccessDeniedException".into(),
-            message: "denied (injected)".into(),
-        },
-    );
+    proxy.fail_next("DescribeServices", 1, denied());
     let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
         .await
         .expect("night run");
