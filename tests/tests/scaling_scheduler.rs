@@ -1192,3 +1192,91 @@ async fn a_run_at_its_deadline_starts_nothing_more_and_the_next_run_finishes() {
         2
     );
 }
+
+/// A standing problem (here a listed target that does not exist) alerts
+/// once: later runs keep it in their report and send nothing for it, until
+/// the set of standing problems changes. It used to page every 5 minutes.
+#[tokio::test]
+async fn a_standing_problem_alerts_once_until_it_changes() {
+    let (
+        proxy,
+        Setup {
+            sdk,
+            schedule,
+            sink,
+            ..
+        },
+    ) = proxied("standing").await;
+    let with = |ids: &[&str]| {
+        let targets: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"type": "rds-instance", "id": id, "schedule": schedule}))
+            .collect();
+        let mut deps = deps(
+            &sdk,
+            &sink.topic_arn,
+            &schedule,
+            json!({ "targets": targets }),
+        );
+        deps.config.state_parameter = Some(format!("/{schedule}/told"));
+        deps
+    };
+    let sink = &sink;
+    let run = |deps: Deps| async move {
+        let report = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+            .await
+            .expect("run");
+        let told = sink.drain(Duration::from_secs(2)).await.expect("drain");
+        (report, told)
+    };
+
+    let (first, told) = run(with(&["ghost-db"])).await;
+    assert_eq!(about(&first.failed, "rds/ghost-db").len(), 1, "{first:#?}");
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].attribute("severity"), Some("ERROR"));
+
+    let (second, told) = run(with(&["ghost-db"])).await;
+    assert_eq!(
+        about(&second.failed, "rds/ghost-db").len(),
+        1,
+        "still in the report"
+    );
+    assert!(told.is_empty(), "told again: {told:?}");
+
+    let (_, told) = run(with(&["ghost-db", "other-db"])).await;
+    assert_eq!(told.len(), 1, "a new problem is told");
+    assert!(
+        told[0].message.contains("FAILED rds/other-db"),
+        "{}",
+        told[0].message
+    );
+    assert!(
+        told[0].message.contains("STILL FAILING rds/ghost-db"),
+        "{}",
+        told[0].message
+    );
+
+    let (fixed, told) = run(with(&[])).await;
+    assert!(told.is_empty(), "{told:?}");
+    assert!(
+        fixed
+            .notes
+            .iter()
+            .any(|n| n == "2 standing problems told before no longer occur"),
+        "{:?}",
+        fixed.notes
+    );
+
+    let (_, told) = run(with(&["ghost-db"])).await;
+    assert_eq!(told.len(), 1, "back again after it was fixed: told again");
+
+    // What was told cannot be read: told again rather than kept silent.
+    proxy.fail_next("GetParameter", 1, denied());
+    let (unknown, told) = run(with(&["ghost-db"])).await;
+    assert_eq!(told.len(), 1, "{unknown:#?}");
+    assert!(
+        unknown.notes.iter().any(|n| n.contains("ssm:GetParameter")),
+        "{:?}",
+        unknown.notes
+    );
+}

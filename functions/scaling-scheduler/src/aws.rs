@@ -20,6 +20,7 @@ pub struct Clients {
     pub app_autoscaling: aws_sdk_applicationautoscaling::Client,
     pub rds: aws_sdk_rds::Client,
     pub events: aws_sdk_eventbridge::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 impl Clients {
@@ -30,6 +31,7 @@ impl Clients {
             app_autoscaling: aws_sdk_applicationautoscaling::Client::new(sdk),
             rds: aws_sdk_rds::Client::new(sdk),
             events: aws_sdk_eventbridge::Client::new(sdk),
+            ssm: aws_sdk_ssm::Client::new(sdk),
         }
     }
 }

@@ -17,6 +17,9 @@ pub mod vars {
     pub const SCHEDULES_FILE: &str = "SCHEDULES_FILE";
     /// EventBridge bus (name or ARN) the per-action events go to (default `default`).
     pub const EVENT_BUS: &str = "EVENT_BUS";
+    /// Parameter Store parameter (name) that keeps which standing problems
+    /// were already told; unset, every run alerts on them.
+    pub const STATE_PARAMETER: &str = "STATE_PARAMETER";
 }
 
 /// The tag key resources opt in with, unless the document names another.
@@ -74,6 +77,8 @@ pub struct Config {
     pub fallback: Fallback,
     /// Where each action's `Scheduled Scaling Action` event goes.
     pub event_bus: String,
+    /// Where the standing problems already told are kept.
+    pub state_parameter: Option<String>,
 }
 
 impl Config {
@@ -103,6 +108,7 @@ impl Config {
         if let Some(bus) = env.optional(vars::EVENT_BUS) {
             config.event_bus = bus;
         }
+        config.state_parameter = env.optional(vars::STATE_PARAMETER);
         Ok(config)
     }
 
@@ -140,6 +146,7 @@ impl Config {
             explicit: document.targets,
             fallback: document.fallback,
             event_bus: crate::events::DEFAULT_BUS.to_owned(),
+            state_parameter: None,
         })
     }
 

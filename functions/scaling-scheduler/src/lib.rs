@@ -23,6 +23,8 @@
 //!
 //! **Environment:**
 //! - `SCHEDULES` (the document as JSON) or `SCHEDULES_FILE` (its path): required.
+//! - `STATE_PARAMETER`: the Parameter Store parameter that keeps which
+//!   standing problems were told (see `summary`); unset, every run tells them.
 //! - `NOTIFY_TOPIC_ARN` (required), `ENVIRONMENT`, `DRY_RUN`, `METRICS_NAMESPACE`.
 //!
 //! **IAM:** `ecs:ListClusters`, `ecs:ListServices`, `ecs:DescribeServices`,
@@ -35,7 +37,8 @@
 //! `rds:StartDBInstance`, `rds:StopDBCluster`, `rds:StartDBCluster`,
 //! `rds:AddTagsToResource` (the override tag `apply` holds with),
 //! `events:PutEvents` (one `Scheduled Scaling Action` event per action, on
-//! `EVENT_BUS`, default `default`), `sns:Publish`.
+//! `EVENT_BUS`, default `default`), `ssm:GetParameter` and
+//! `ssm:PutParameter` (on `STATE_PARAMETER`), `sns:Publish`.
 //!
 //! **Try it:** `cargo lambda invoke scaling-scheduler --data-file
 //! events/scaling-scheduler/command_plan.json`
@@ -49,6 +52,7 @@ mod events;
 pub mod input;
 pub mod plan;
 pub mod schedule;
+mod summary;
 
 pub use aws::Clients;
 pub use config::{Config, ConfigError, Document, ExplicitTarget, vars};
@@ -60,7 +64,7 @@ use serde_json::{Value, json};
 use shared::events::scheduler::Outcome;
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
-use shared::{Invocation, Notification, Publisher, Report, Severity};
+use shared::{Invocation, Publisher, Report};
 use std::time::{Duration, Instant};
 use tracing::{Instrument, error, info, info_span, warn};
 
@@ -68,6 +72,7 @@ use crate::aws::Located;
 use crate::bounded::Ran;
 use crate::plan::{Kind, OVERRIDE_TAG, decide};
 use crate::schedule::State;
+use crate::summary::{Memory, Standing, summary};
 
 /// The name this function goes by: crate, binary, Terraform resources.
 pub const FUNCTION: &str = "scaling-scheduler";
@@ -199,11 +204,15 @@ async fn reconcile(
     // only unseen, and the one failed read says so once.
     let mut unread_kinds = Vec::new();
     let mut unread_clusters = Vec::new();
+    let mut standing = Standing::default();
     let ecs = ecs.map(|found| {
         for (cluster, why) in found.failed_clusters {
             warn!(cluster, error = %why, "ECS cluster discovery failed");
-            report.failed(
-                Entry::new(format!("discover ECS services in cluster {cluster}"))
+            let what = format!("discover ECS services in cluster {cluster}");
+            standing.failed(
+                &mut report,
+                &what,
+                Entry::new(&what)
                     .reason(format!("{why}; its services are left as they are this run")),
             );
             unread_clusters.push(cluster);
@@ -219,8 +228,11 @@ async fn reconcile(
             Ok(found) => located.extend(found),
             Err(why) => {
                 warn!(kind = name, error = %why, "discovery failed");
-                report.failed(
-                    Entry::new(format!("discover {name}"))
+                let what = format!("discover {name}");
+                standing.failed(
+                    &mut report,
+                    &what,
+                    Entry::new(&what)
                         .reason(format!("{why}; its targets are left as they are this run")),
                 );
                 discovery_failures.push(format!("{name}: {why}"));
@@ -240,7 +252,11 @@ async fn reconcile(
                     .is_some_and(|(cluster, _)| unread_clusters.iter().any(|c| c == cluster)));
         let id = explicit.kind.target_id(&explicit.id);
         if !unread && !located.iter().any(|l| l.target.id == id) {
-            report.failed(Entry::new(id).reason("listed in the schedules document but not found"));
+            standing.failed(
+                &mut report,
+                &format!("{id} not found"),
+                Entry::new(&id).reason("listed in the schedules document but not found"),
+            );
         }
     }
     if let Some(f) = &forced {
@@ -279,7 +295,9 @@ async fn reconcile(
             "because": decision.because,
         })));
         for problem in &decision.problems {
-            report.failed(
+            standing.failed(
+                &mut report,
+                &format!("{}: {problem}", t.id),
                 Entry::new(&t.id)
                     .action("read its schedule tags")
                     .reason(problem.clone()),
@@ -360,13 +378,62 @@ async fn reconcile(
     metrics.count("TargetsSkipped", report.skipped.len());
     metrics.emit();
 
-    if !dry && (!report.done.is_empty() || report.has_failures()) {
-        let notification = summary(&report, &config.common.environment, now);
+    if dry {
+        return Ok(report);
+    }
+    tell(deps, report, &standing, now).await
+}
+
+/// Publishes the run's summary when it changed something or found a
+/// failure not told before, then remembers the standing problems told.
+async fn tell(
+    deps: &Deps,
+    mut report: Report,
+    standing: &Standing,
+    now: Timestamp,
+) -> Result<Report, Error> {
+    let memory = deps
+        .config
+        .state_parameter
+        .as_ref()
+        .map(|parameter| Memory {
+            ssm: deps.clients.ssm.clone(),
+            parameter: parameter.clone(),
+        });
+    let before = match &memory {
+        Some(m) => m.recall().await.unwrap_or_else(|why| {
+            warn!(error = %why, "standing problems told before are unknown: all are told again");
+            report.note(format!(
+                "which problems were told before is unknown ({why}), so all are told"
+            ));
+            Default::default()
+        }),
+        None => Default::default(),
+    };
+    let told = standing.told_before(&before);
+    let now_standing = standing.digests();
+    let resolved = before.difference(&now_standing).count();
+    if resolved > 0 {
+        report.note(format!(
+            "{resolved} standing problem{} told before no longer occur{}",
+            if resolved == 1 { "" } else { "s" },
+            if resolved == 1 { "s" } else { "" }
+        ));
+    }
+    if !report.done.is_empty() || report.failed.len() > told.len() {
+        let notification = summary(&report, &deps.config.common.environment, now, &told);
         if let Err(source) = deps.publisher.publish(&notification).await {
             let summary = format!("{}: {}", notification.subject(), notification.body());
             error!(error = %source, %summary, "the run's summary could not be published");
+            // Nothing is remembered: the next run tells it again.
             return Err(Error::SummaryNotPublished { summary, source });
         }
+    }
+    if let Some(m) = &memory
+        && now_standing != before
+        && let Err(why) = m.keep(&now_standing).await
+    {
+        warn!(error = %why, "standing problems told could not be remembered: the next run tells them again");
     }
     Ok(report)
 }
@@ -427,83 +494,4 @@ async fn hold(deps: &Deps, l: &mut Located, f: &Forced, report: &mut Report) -> 
     }
     l.target.override_tag = Some(tag);
     true
-}
-
-/// One notification for everything a run changed or failed to change.
-fn summary(report: &Report, environment: &str, now: Timestamp) -> Notification {
-    let failed = report.failed.len();
-    let done = report.done.len();
-    let (severity, title) = if failed > 0 {
-        (
-            Severity::Error,
-            format!("Scheduler: {done} changed, {failed} failed"),
-        )
-    } else {
-        (
-            Severity::Info,
-            format!(
-                "Scheduler: {done} target{} changed",
-                if done == 1 { "" } else { "s" }
-            ),
-        )
-    };
-    let mut n = Notification::new(severity, FUNCTION, environment, title).summary(format!(
-        "Reconciled at {now}: {}.{}",
-        report.summary(),
-        report
-            .notes
-            .iter()
-            .map(|n| format!(" {n}."))
-            .collect::<String>()
-    ));
-    for e in &report.done {
-        let caveat = e
-            .reason
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        n = n.field(
-            &e.target,
-            format!("{}{caveat}", e.action.as_deref().unwrap_or_default()),
-        );
-    }
-    for e in &report.failed {
-        n = n.field(
-            format!("FAILED {}", e.target),
-            format!(
-                "{}{}",
-                e.action
-                    .as_deref()
-                    .map(|a| format!("{a}: "))
-                    .unwrap_or_default(),
-                e.reason.clone().unwrap_or_default()
-            ),
-        );
-    }
-    n
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn summary_lists_changes_and_failures() {
-        let mut r = Report::new(FUNCTION, false);
-        r.did(Entry::new("ecs/c/web").action("scale down from desired 2 to desired 0"));
-        r.failed(
-            Entry::new("asg/api")
-                .action("scale down")
-                .reason("AccessDenied"),
-        );
-        let n = summary(&r, "staging", "2026-11-23T22:00:00Z".parse().expect("ts"));
-        assert_eq!(n.severity, Severity::Error);
-        assert_eq!(n.title, "Scheduler: 1 changed, 1 failed");
-        assert!(
-            n.body()
-                .contains("FAILED asg/api: scale down: AccessDenied"),
-            "{}",
-            n.body()
-        );
-    }
 }

@@ -36,6 +36,7 @@ provider "aws" {
     secretsmanager         = var.endpoint
     sns                    = var.endpoint
     sqs                    = var.endpoint
+    ssm                    = var.endpoint
     sts                    = var.endpoint
   }
 

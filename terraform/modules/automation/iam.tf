@@ -171,6 +171,12 @@ data "aws_iam_policy_document" "scaling_scheduler" {
   }
 
   statement {
+    sid       = "RememberStandingProblemsTold"
+    actions   = ["ssm:GetParameter", "ssm:PutParameter"]
+    resources = [aws_ssm_parameter.scheduler_told.arn]
+  }
+
+  statement {
     sid       = "EmitScheduledScalingActions"
     actions   = ["events:PutEvents"]
     resources = [local.arn.default_bus]

@@ -39,7 +39,10 @@ locals {
       # One run at a time: two overlapping reconciles would race on the same resources.
       concurrency = 1
       vpc         = false
-      env         = { SCHEDULES = jsonencode(var.schedules) }
+      env = {
+        SCHEDULES       = jsonencode(var.schedules)
+        STATE_PARAMETER = aws_ssm_parameter.scheduler_told.name
+      }
     }
     "dlq-processor" = {
       description = "Inspects and redrives dead-letter queues, rate-limited and FIFO-safe"
@@ -80,6 +83,22 @@ locals {
         var.slack_webhook_secret_arn == null ? {} : { SLACK_WEBHOOK_SECRET_ARN = var.slack_webhook_secret_arn },
       )
     }
+  }
+}
+
+# Which standing problems (a listed target that does not exist, a kind the
+# role cannot read) scaling-scheduler has already told, so each alerts once
+# rather than every run. The function rewrites the value.
+resource "aws_ssm_parameter" "scheduler_told" {
+  # checkov:skip=CKV2_AWS_34: holds only digests of problem names, nothing secret
+  name        = "/${var.name}/scaling-scheduler/told"
+  description = "Digests of the standing problems scaling-scheduler has told"
+  type        = "String"
+  value       = "[]"
+  tags        = var.tags
+
+  lifecycle {
+    ignore_changes = [value]
   }
 }
 

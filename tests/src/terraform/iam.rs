@@ -29,6 +29,7 @@ const PREFIXES: &[(&str, &str)] = &[
     ("aws-sdk-cloudwatch", "cloudwatch"),
     ("aws-sdk-lambda", "lambda"),
     ("aws-sdk-eventbridge", "events"),
+    ("aws-sdk-ssm", "ssm"),
 ];
 
 /// Receiver names that say which SDK an ambiguous call goes to.
@@ -46,6 +47,7 @@ const RECEIVERS: &[(&str, &str)] = &[
     ("backup", "aws-sdk-backup"),
     ("ec2", "aws-sdk-ec2"),
     ("events", "aws-sdk-eventbridge"),
+    ("ssm", "aws-sdk-ssm"),
 ];
 
 /// Batch operations authorised by the single-message action (the IAM
