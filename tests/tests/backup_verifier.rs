@@ -36,6 +36,10 @@ const BROKEN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/sessions";
 /// Its newest recovery point is AVAILABLE: created and ready, as COMPLETED.
 const CARTS: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/carts";
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-4bbb-8ccc-3333dddd4444";
+/// The backup vault's key: what AWS Backup encrypts the types it fully
+/// manages with, never an RDS or EBS backup.
+const VAULT_KEY: &str =
+    "arn:aws:kms:us-east-1:123456789012:key/5555eeee-6666-4fff-8aaa-7777bbbb8888";
 
 fn now_secs() -> i64 {
     jiff::Timestamp::now().as_second()
@@ -162,6 +166,14 @@ async fn setup(
     }
 }
 
+/// The verdict and detail of the resource named `name`, empty when absent.
+fn status_of(v: &[(String, String, String)], name: &str) -> (String, String) {
+    v.iter()
+        .find(|(n, _, _)| n == name)
+        .map(|(_, s, d)| (s.clone(), d.clone()))
+        .unwrap_or_default()
+}
+
 fn verdicts(report: &Report) -> Vec<(String, String, String)> {
     report
         .seen
@@ -237,12 +249,34 @@ async fn ebs_volume(s: &Setup) -> String {
         .expect("volume")
         .volume_id
         .expect("id");
-    s.ec2
+    // The emulator's CreateSnapshot leaves out the volume's key, which AWS
+    // always reports for an encrypted snapshot; its CopySnapshot keeps the
+    // key it is given. So the snapshot judged is a copy under the volume's
+    // key, as AWS would describe the original.
+    let original = s
+        .ec2
         .create_snapshot()
         .volume_id(&volume)
         .send()
         .await
-        .expect("snapshot");
+        .expect("snapshot")
+        .snapshot_id
+        .expect("id");
+    s.ec2
+        .copy_snapshot()
+        .source_snapshot_id(&original)
+        .source_region("us-east-1")
+        .encrypted(true)
+        .kms_key_id(KEY)
+        .send()
+        .await
+        .expect("copy");
+    s.ec2
+        .delete_snapshot()
+        .snapshot_id(&original)
+        .send()
+        .await
+        .expect("delete");
     volume
 }
 
@@ -256,9 +290,7 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
     );
     let mut s = setup("verify", backup, None).await;
     s.deps.config.resource_arns = vec![TABLE.into(), FLAKY.into(), BROKEN.into(), CARTS.into()];
-    // No expected key here: the emulator's EBS snapshots carry no KmsKeyId
-    // (real ones do), and a backup whose key is unknown never passes a key
-    // check. The key comparison itself is unit-tested in `check`.
+    // RDS and EBS backups are held to their resource's own key (KEY).
     let good = rds_instance(&s, true, true).await;
     let plain = rds_instance(&s, false, true).await;
     let short = rds_instance(&s, true, false).await;
@@ -268,12 +300,7 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
         .await
         .expect("verified");
     let v = verdicts(&report);
-    let status = |name: &str| {
-        v.iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, s, d)| (s.clone(), d.clone()))
-            .unwrap_or_default()
-    };
+    let status = |name: &str| status_of(&v, name);
     assert_eq!(status(&good).0, "OK", "{v:#?}");
     assert_eq!(status(&volume).0, "OK", "EBS snapshot found: {v:#?}");
     assert_eq!(
@@ -330,13 +357,53 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
     .await
     .expect("verified");
     let v = verdicts(&report);
-    let stale = v
-        .iter()
-        .find(|(n, _, _)| *n == good)
-        .map(|(_, s, d)| (s.clone(), d.clone()))
-        .unwrap_or_default();
+    let stale = status_of(&v, &good);
     assert_eq!(stale.0, "VIOLATION");
     assert!(stale.1.contains("the RPO is 24 h"), "{}", stale.1);
+}
+
+/// RDS and EBS backups keep their resource's key (AWS Backup encrypts only
+/// the types it fully manages with the vault's key): each is held to its
+/// own key, the vault key to the rest, and a key named for a resource wins.
+/// Held to the vault key, every RDS and EBS backup was a daily VIOLATION.
+#[tokio::test]
+async fn each_backup_is_held_to_its_resource_s_own_key_and_the_vault_key_where_it_applies() {
+    let rules = backup_rules();
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &rules.iter().collect::<Vec<_>>()
+    );
+    let mut s = setup("keys", backup, None).await;
+    s.deps.config.resource_arns = vec![TABLE.into()];
+    s.deps.config.kms_key = Some(VAULT_KEY.into());
+    let db = rds_instance(&s, true, true).await;
+    let pinned = rds_instance(&s, true, true).await;
+    let volume = ebs_volume(&s).await;
+    s.deps.config.kms_keys.insert(
+        format!("arn:aws:rds:us-east-1:123456789012:db:{pinned}"),
+        VAULT_KEY.into(),
+    );
+
+    let report = invoke(json!({"action": "verify"}), &s.invocation, &s.deps)
+        .await
+        .expect("verified");
+    let v = verdicts(&report);
+    let status = |name: &str| status_of(&v, name);
+    assert_eq!(status(&db).0, "OK", "its own key: {v:#?}");
+    assert_eq!(status(&volume).0, "OK", "its own key: {v:#?}");
+    let (pinned_status, pinned_detail) = status(&pinned);
+    assert_eq!(pinned_status, "VIOLATION", "{v:#?}");
+    assert!(
+        pinned_detail.contains(&format!("not the expected key {VAULT_KEY}")),
+        "{pinned_detail}"
+    );
+    let (table_status, table_detail) = status("orders");
+    assert_eq!(table_status, "VIOLATION", "the vault key applies: {v:#?}");
+    assert!(
+        table_detail.contains(&format!("encrypted with {KEY}")),
+        "{table_detail}"
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,12 @@ pub struct Policy {
     pub kms_key: Option<String>,
 }
 
+/// The key id a KMS key ARN or id names (`arn:...:key/<id>` -> `<id>`), so
+/// an ARN and a bare id of one key compare equal. Aliases are not resolved.
+fn key_id(key: &str) -> &str {
+    key.rsplit_once(":key/").map_or(key, |(_, id)| id)
+}
+
 /// Where a backup was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -114,7 +120,7 @@ pub fn judge(
             if !b.encrypted {
                 reasons.push(format!("the latest backup ({}) is not encrypted", b.id));
             } else if let Some(expected) = &policy.kms_key
-                && b.kms_key.as_deref() != Some(expected.as_str())
+                && b.kms_key.as_deref().map(key_id) != Some(key_id(expected))
             {
                 reasons.push(format!(
                     "the latest backup ({}) is encrypted with {}, not the expected key {expected}",
@@ -346,6 +352,20 @@ mod tests {
         assert!(
             reasons[0].contains("not the expected key") && reasons[1].contains("kept 3 days"),
             "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_named_by_arn_or_by_id_is_the_same_key() {
+        let mut b = backup("2026-11-23T06:00:00Z");
+        b.kms_key = Some("good".into());
+        assert!(matches!(
+            judge(&policy(), at(NOW), &[b.clone()], &[]),
+            Verdict::Ok { .. }
+        ));
+        b.kms_key = None;
+        assert!(
+            matches!(judge(&policy(), at(NOW), &[b], &[]), Verdict::Violation { reasons, .. } if reasons[0].contains("an unknown key"))
         );
     }
 

@@ -16,8 +16,14 @@ pub mod vars {
     pub const RESOURCE_ARNS: &str = "RESOURCE_ARNS";
     pub const DEFAULT_RPO_HOURS: &str = "DEFAULT_RPO_HOURS";
     pub const MIN_RETENTION_DAYS: &str = "MIN_RETENTION_DAYS";
-    /// When set, backups must be encrypted with exactly this KMS key.
+    /// When set, backups that AWS Backup encrypts with its vault's key (the
+    /// resource types it fully manages: DynamoDB with advanced backup, EFS,
+    /// S3, ...) must use exactly this key. RDS and EBS backups keep their
+    /// source's key, which is what they are held to.
     pub const EXPECTED_KMS_KEY_ARN: &str = "EXPECTED_KMS_KEY_ARN";
+    /// The key each named resource's backups must use, as JSON
+    /// `{"<resource ARN>": "<key ARN or id>"}`: wins over the defaults.
+    pub const EXPECTED_KMS_KEYS: &str = "EXPECTED_KMS_KEYS";
     /// Restore checks as JSON (see `Validation`), or a file holding them.
     pub const VALIDATIONS: &str = "RESTORE_VALIDATIONS";
     pub const VALIDATIONS_FILE: &str = "RESTORE_VALIDATIONS_FILE";
@@ -52,7 +58,10 @@ pub struct Config {
     pub resource_arns: Vec<String>,
     pub default_rpo_hours: u32,
     pub min_retention_days: u32,
+    /// The vault key of fully managed resource types.
     pub kms_key: Option<String>,
+    /// A key for each resource ARN, whatever its type.
+    pub kms_keys: BTreeMap<String, String>,
     /// Keyed by the source resource's ARN or its name (DB identifier).
     pub validations: BTreeMap<String, Validation>,
     pub validation_timeout_seconds: u64,
@@ -95,6 +104,13 @@ impl Config {
             c.min_retention_days = d;
         }
         c.kms_key = env.optional(vars::EXPECTED_KMS_KEY_ARN);
+        if let Some(text) = env.optional(vars::EXPECTED_KMS_KEYS) {
+            c.kms_keys = serde_json::from_str(&text).map_err(|e| ConfigError::Invalid {
+                variable: vars::EXPECTED_KMS_KEYS.into(),
+                expected: "{\"<resource ARN>\": \"<KMS key ARN or id>\"}",
+                found: e.to_string(),
+            })?;
+        }
         let text = match (
             env.optional(vars::VALIDATIONS),
             env.optional(vars::VALIDATIONS_FILE),
@@ -152,6 +168,7 @@ impl Config {
             default_rpo_hours: 24,
             min_retention_days: 7,
             kms_key: None,
+            kms_keys: BTreeMap::new(),
             validations: BTreeMap::new(),
             validation_timeout_seconds: 60,
             ca_bundle: PathBuf::from("/var/task/rds-global-bundle.pem"),
@@ -197,5 +214,23 @@ mod tests {
                 && err.to_string().contains("secret_arn"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn keys_per_resource_are_read_and_checked() {
+        let arn = "arn:aws:rds:us-east-1:1:db:orders";
+        let keys = format!(r#"{{"{arn}": "key-1"}}"#);
+        let env = Env::from_pairs([
+            ("NOTIFY_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:t"),
+            ("EXPECTED_KMS_KEYS", keys.as_str()),
+        ]);
+        let c = Config::from_env(&env).expect("valid");
+        assert_eq!(c.kms_keys[arn], "key-1");
+        let bad = Env::from_pairs([
+            ("NOTIFY_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:t"),
+            ("EXPECTED_KMS_KEYS", r#"["key-1"]"#),
+        ]);
+        let err = Config::from_env(&bad).expect_err("not a map");
+        assert!(err.to_string().contains("EXPECTED_KMS_KEYS"), "{err}");
     }
 }

@@ -44,6 +44,25 @@ pub struct Protected {
     pub rpo_hours: u32,
     /// A note about its policy (an RPO tag that could not be read).
     pub note: Option<String>,
+    /// The KMS key the resource itself is encrypted with (RDS, EBS), which
+    /// its backups keep.
+    pub own_key: Option<String>,
+}
+
+impl Protected {
+    /// The key its backups must be encrypted with: the one configured for
+    /// it by name, else its own (RDS and EBS backups keep their source's
+    /// key), else for the types AWS Backup encrypts with the vault's key,
+    /// the vault key expected of all.
+    pub fn expected_key(&self, config: &Config) -> Option<String> {
+        if let Some(key) = config.kms_keys.get(&self.arn) {
+            return Some(key.clone());
+        }
+        match self.kind {
+            Kind::RdsInstance { .. } | Kind::EbsVolume { .. } => self.own_key.clone(),
+            Kind::Other => config.kms_key.clone(),
+        }
+    }
 }
 
 fn ts(dt: Option<&aws_sdk_backup::primitives::DateTime>) -> Option<Timestamp> {
@@ -113,10 +132,16 @@ pub async fn protected(
             config.default_rpo_hours,
         );
         let arn = db.db_instance_arn.clone().unwrap_or_default();
+        let own_key = db
+            .storage_encrypted
+            .unwrap_or(false)
+            .then(|| db.kms_key_id.clone())
+            .flatten();
         found.insert(
             arn.clone(),
             Protected {
                 arn,
+                own_key,
                 kind: Kind::RdsInstance {
                     id: db.db_instance_identifier.unwrap_or_default(),
                     retention_days: db
@@ -157,6 +182,11 @@ pub async fn protected(
     let partition = invocation.partition();
     for v in volumes {
         let id = v.volume_id.unwrap_or_default();
+        let own_key = v
+            .encrypted
+            .unwrap_or(false)
+            .then_some(v.kms_key_id)
+            .flatten();
         let value = v
             .tags
             .unwrap_or_default()
@@ -173,6 +203,7 @@ pub async fn protected(
                 kind: Kind::EbsVolume { id },
                 rpo_hours,
                 note,
+                own_key,
             },
         );
     }
@@ -182,6 +213,7 @@ pub async fn protected(
             kind: kind_of(arn),
             rpo_hours: config.default_rpo_hours,
             note: None,
+            own_key: None,
         });
     }
     let mut list: Vec<Protected> = found.into_values().collect();
@@ -382,6 +414,32 @@ mod tests {
         let (h, note) = rpo_from_tag("daily", 24);
         assert_eq!(h, 24);
         assert!(note.is_some_and(|n| n.contains("not a number of hours")));
+    }
+
+    #[test]
+    fn backups_are_held_to_the_resource_s_own_key_unless_one_is_named() {
+        let common = shared::config::Common::from_env(&shared::Env::from_pairs([(
+            "NOTIFY_TOPIC_ARN",
+            "arn:aws:sns:us-east-1:1:t",
+        )]))
+        .expect("common");
+        let mut config = Config::new(common);
+        config.kms_key = Some("vault-key".into());
+        let resource = |arn: &str, own: Option<&str>| Protected {
+            arn: arn.into(),
+            kind: kind_of(arn),
+            rpo_hours: 24,
+            note: None,
+            own_key: own.map(str::to_owned),
+        };
+        let db = resource("arn:aws:rds:us-east-1:1:db:orders", Some("db-key"));
+        let volume = resource("arn:aws:ec2:us-east-1:1:volume/vol-1", Some("ebs-key"));
+        let table = resource("arn:aws:dynamodb:us-east-1:1:table/t", None);
+        assert_eq!(db.expected_key(&config).as_deref(), Some("db-key"));
+        assert_eq!(volume.expected_key(&config).as_deref(), Some("ebs-key"));
+        assert_eq!(table.expected_key(&config).as_deref(), Some("vault-key"));
+        config.kms_keys.insert(db.arn.clone(), "copy-key".into());
+        assert_eq!(db.expected_key(&config).as_deref(), Some("copy-key"));
     }
 
     #[test]

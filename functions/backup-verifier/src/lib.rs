@@ -13,7 +13,9 @@
 //! `BACKUP_TAG_KEY` (value: the RPO in hours, or empty for the default), and
 //! any ARN in `RESOURCE_ARNS`. For each: AWS Backup recovery points and, for
 //! RDS and EBS, native snapshots; the newest completed one must be younger
-//! than the RPO, encrypted (with `EXPECTED_KMS_KEY_ARN` when set) and kept at
+//! than the RPO, encrypted with the key expected of it (`EXPECTED_KMS_KEYS`
+//! for the resource, else an RDS or EBS resource's own key, which its
+//! backups keep, else `EXPECTED_KMS_KEY_ARN`, the vault key) and kept at
 //! least `MIN_RETENTION_DAYS`; no backup job of the resource may have failed
 //! within the RPO window. Verdict per resource: OK, VIOLATION (reasons) or
 //! UNKNOWN (why): a lookup that fails is never a false OK.
@@ -181,7 +183,7 @@ async fn verify(
         let policy = Policy {
             rpo_hours: r.rpo_hours,
             min_retention_days: config.min_retention_days,
-            kms_key: config.kms_key.clone(),
+            kms_key: r.expected_key(config),
         };
         let since =
             Timestamp::from_second(now.as_second() - r.rpo_hours as i64 * 3600).unwrap_or(now);

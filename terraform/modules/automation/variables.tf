@@ -177,7 +177,7 @@ variable "backup_tag_key" {
 }
 
 variable "backup_kms_key_arn" {
-  description = "Key every recovery point must be encrypted with (EXPECTED_KMS_KEY_ARN); null to accept any. RDS, Aurora and EBS recovery points keep their source's key, not the vault's: give the key of the resources backed up."
+  description = "The vault key: what recovery points of the types AWS Backup fully manages (EFS, S3, DynamoDB with advanced backup) must be encrypted with (EXPECTED_KMS_KEY_ARN); null to accept any. RDS and EBS backups keep their source's key and are held to it; name other keys per resource with EXPECTED_KMS_KEYS in backup_settings."
   type        = string
   default     = null
 }
