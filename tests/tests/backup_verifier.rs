@@ -48,10 +48,21 @@ fn now_secs() -> i64 {
 /// One fresh recovery point of `resource`, listed only as AWS Backup's own
 /// (`ManagedByAWSBackupOnly`), in a vault.
 fn recovery_point(resource: &'static str, id: &'static str, status: RecoveryPointStatus) -> Rule {
-    let fresh = now_secs() - 3600;
+    point_of(resource.into(), id.into(), now_secs() - 3600, status, "")
+}
+
+/// The one recovery point `id` of `resource`, created at `created`.
+fn point_of(
+    resource: String,
+    id: String,
+    created: i64,
+    status: RecoveryPointStatus,
+    message: &'static str,
+) -> Rule {
     mock!(aws_sdk_backup::Client::list_recovery_points_by_resource)
         .match_requests(move |r| {
-            r.resource_arn() == Some(resource) && r.managed_by_aws_backup_only() == Some(true)
+            r.resource_arn() == Some(resource.as_str())
+                && r.managed_by_aws_backup_only() == Some(true)
         })
         .then_output(move || {
             ListRecoveryPointsByResourceOutput::builder()
@@ -60,8 +71,9 @@ fn recovery_point(resource: &'static str, id: &'static str, status: RecoveryPoin
                         .recovery_point_arn(format!(
                             "arn:aws:backup:us-east-1:123456789012:recovery-point:{id}"
                         ))
-                        .creation_date(DateTime::from_secs(fresh))
+                        .creation_date(DateTime::from_secs(created))
                         .status(status.clone())
+                        .status_message(message)
                         .encryption_key_arn(KEY)
                         .backup_vault_name("prod-vault")
                         .build(),
@@ -166,6 +178,20 @@ async fn setup(
     }
 }
 
+/// A verify run thirty hours from now (the command's `time`).
+async fn verify_in_30_hours(s: &Setup) -> Report {
+    let later = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(30))
+        .expect("time");
+    invoke(
+        json!({"action": "verify", "time": later.to_string()}),
+        &s.invocation,
+        &s.deps,
+    )
+    .await
+    .expect("verified")
+}
+
 /// The verdict and detail of the resource named `name`, empty when absent.
 fn status_of(v: &[(String, String, String)], name: &str) -> (String, String) {
     v.iter()
@@ -194,10 +220,15 @@ fn verdicts(report: &Report) -> Vec<(String, String, String)> {
 
 async fn rds_instance(s: &Setup, encrypted: bool, snapshot: bool) -> String {
     let id = unique("db");
+    rds_instance_named(s, &id, encrypted, snapshot).await;
+    id
+}
+
+async fn rds_instance_named(s: &Setup, id: &str, encrypted: bool, snapshot: bool) {
     let mut create = s
         .rds
         .create_db_instance()
-        .db_instance_identifier(&id)
+        .db_instance_identifier(id)
         .db_instance_class("db.t4g.micro")
         .engine("postgres")
         .allocated_storage(20)
@@ -216,13 +247,12 @@ async fn rds_instance(s: &Setup, encrypted: bool, snapshot: bool) -> String {
     if snapshot {
         s.rds
             .create_db_snapshot()
-            .db_instance_identifier(&id)
+            .db_instance_identifier(id)
             .db_snapshot_identifier(unique("snap"))
             .send()
             .await
             .expect("snapshot");
     }
-    id
 }
 
 async fn ebs_volume(s: &Setup) -> String {
@@ -346,16 +376,7 @@ async fn daily_verification_finds_ok_violations_and_unknowns() {
     );
 
     // Thirty hours later nothing new was taken: every snapshot is stale.
-    let later = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(30))
-        .expect("time");
-    let report = invoke(
-        json!({"action": "verify", "time": later.to_string()}),
-        &s.invocation,
-        &s.deps,
-    )
-    .await
-    .expect("verified");
+    let report = verify_in_30_hours(&s).await;
     let v = verdicts(&report);
     let stale = status_of(&v, &good);
     assert_eq!(stale.0, "VIOLATION");
@@ -403,6 +424,63 @@ async fn each_backup_is_held_to_its_resource_s_own_key_and_the_vault_key_where_i
     assert!(
         table_detail.contains(&format!("encrypted with {KEY}")),
         "{table_detail}"
+    );
+}
+
+/// A continuous backup started days ago is as fresh as the resource's
+/// latest restorable time (it was aged by when it started: a daily false
+/// VIOLATION), and one AWS Backup has STOPPED is called out.
+#[tokio::test]
+async fn a_continuous_backup_is_aged_by_its_latest_restorable_time_and_a_stopped_one_called_out() {
+    let (pitr, stopped) = (unique("pitr"), unique("stopped"));
+    let arn = |id: &str| format!("arn:aws:rds:us-east-1:123456789012:db:{id}");
+    let ten_days_ago = now_secs() - 10 * 86_400;
+    let mut rules = vec![
+        point_of(
+            arn(&pitr),
+            format!("continuous:db-{pitr}-1a2b3c4d"),
+            ten_days_ago,
+            RecoveryPointStatus::Completed,
+            "",
+        ),
+        point_of(
+            arn(&stopped),
+            format!("continuous:db-{stopped}-1a2b3c4d"),
+            ten_days_ago,
+            RecoveryPointStatus::Stopped,
+            "The backup rule's retention period was changed.",
+        ),
+    ];
+    rules.extend(backup_rules());
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &rules.iter().collect::<Vec<_>>()
+    );
+    let s = setup("pitr", backup, None).await;
+    rds_instance_named(&s, &pitr, true, false).await;
+    rds_instance_named(&s, &stopped, true, false).await;
+
+    let report = invoke(json!({"action": "verify"}), &s.invocation, &s.deps)
+        .await
+        .expect("verified");
+    let v = verdicts(&report);
+    assert_eq!(status_of(&v, &pitr).0, "OK", "{v:#?}");
+    let (stopped_status, stopped_detail) = status_of(&v, &stopped);
+    assert_eq!(stopped_status, "VIOLATION", "{v:#?}");
+    assert!(
+        stopped_detail.contains("is STOPPED: point-in-time restore no longer advances (The backup rule's retention period was changed.)"),
+        "{stopped_detail}"
+    );
+
+    // Thirty hours on, the latest restorable time the emulator gave (now)
+    // is past the RPO: the continuous backup is judged by it.
+    let report = verify_in_30_hours(&s).await;
+    let (late_status, late_detail) = status_of(&verdicts(&report), &pitr);
+    assert_eq!(late_status, "VIOLATION");
+    assert!(
+        late_detail.contains("the latest restorable time of the continuous backup"),
+        "{late_detail}"
     );
 }
 

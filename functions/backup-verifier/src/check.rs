@@ -40,6 +40,34 @@ pub struct Backup {
     pub kms_key: Option<String>,
     /// Days it is kept; `None`: until someone deletes it.
     pub retention_days: Option<u32>,
+    /// A continuous (point-in-time) backup, whose `created` is when it
+    /// started, not what it can restore.
+    pub continuous: Option<Continuous>,
+}
+
+/// The state of a continuous backup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Continuous {
+    /// Restorable up to `until`, the resource's latest restorable time
+    /// (RDS says it); where the service does not say, a running continuous
+    /// backup is restorable to within minutes of now (AWS Backup marks one
+    /// that falls behind STOPPED).
+    Running { until: Option<Timestamp> },
+    /// Disabled by a change (a permission removed, versioning or its
+    /// EventBridge rule turned off, a retention changed): it restores
+    /// nothing after it stopped.
+    Stopped { message: String },
+}
+
+impl Backup {
+    /// The latest instant it can restore: a continuous backup's latest
+    /// restorable time, otherwise when it was taken.
+    pub fn as_of(&self, now: Timestamp) -> Timestamp {
+        match &self.continuous {
+            Some(Continuous::Running { until }) => until.unwrap_or(now),
+            _ => self.created,
+        }
+    }
 }
 
 /// A backup job that did not succeed.
@@ -89,6 +117,15 @@ fn is_backup_copy_seen_natively(b: &Backup, all: &[Backup]) -> bool {
         })
 }
 
+/// The newest completed backup, by what it can restore; on a tie, AWS
+/// Backup's point, which carries its lifecycle.
+pub fn newest(backups: &[Backup], now: Timestamp) -> Option<&Backup> {
+    backups
+        .iter()
+        .filter(|b| b.completed && !is_backup_copy_seen_natively(b, backups))
+        .max_by_key(|b| (b.as_of(now), b.source == Source::AwsBackup))
+}
+
 /// Judges a resource from its backups and the failed jobs of its window.
 pub fn judge(
     policy: &Policy,
@@ -97,12 +134,9 @@ pub fn judge(
     failed_jobs: &[FailedJob],
 ) -> Verdict {
     let mut reasons = Vec::new();
-    let latest = backups
-        .iter()
-        .filter(|b| b.completed && !is_backup_copy_seen_natively(b, backups))
-        .max_by_key(|b| b.created);
+    let latest = newest(backups, now);
     let age_hours =
-        latest.map(|b| (now.as_second() - b.created.as_second()).max(0) as f64 / 3600.0);
+        latest.map(|b| (now.as_second() - b.as_of(now).as_second()).max(0) as f64 / 3600.0);
     match latest {
         None => reasons.push(if backups.is_empty() {
             "no backup found".to_owned()
@@ -112,8 +146,13 @@ pub fn judge(
         Some(b) => {
             let age = age_hours.unwrap_or_default();
             if age > policy.rpo_hours as f64 {
+                let what = if b.continuous.is_some() {
+                    "the latest restorable time of the continuous backup"
+                } else {
+                    "the latest completed backup"
+                };
                 reasons.push(format!(
-                    "the latest completed backup ({}) is {age:.1} h old: the RPO is {} h",
+                    "{what} ({}) is {age:.1} h old: the RPO is {} h",
                     b.id, policy.rpo_hours
                 ));
             }
@@ -136,6 +175,20 @@ pub fn judge(
                     b.id, policy.min_retention_days
                 ));
             }
+        }
+    }
+    for b in backups {
+        if let Some(Continuous::Stopped { message }) = &b.continuous {
+            reasons.push(format!(
+                "the continuous backup {} is STOPPED: point-in-time restore no longer \
+                 advances{}",
+                b.id,
+                if message.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({message})")
+                }
+            ));
         }
     }
     let window_start = now.as_second() - policy.rpo_hours as i64 * 3600;
@@ -238,6 +291,7 @@ mod tests {
             encrypted: true,
             kms_key: None,
             retention_days: Some(1),
+            continuous: None,
         };
         let native = Backup {
             source: Source::EbsSnapshot,
@@ -283,6 +337,7 @@ mod tests {
             encrypted: true,
             kms_key: Some("arn:aws:kms:us-east-1:1:key/good".into()),
             retention_days: Some(35),
+            continuous: None,
         }
     }
 
@@ -366,6 +421,50 @@ mod tests {
         b.kms_key = None;
         assert!(
             matches!(judge(&policy(), at(NOW), &[b], &[]), Verdict::Violation { reasons, .. } if reasons[0].contains("an unknown key"))
+        );
+    }
+
+    #[test]
+    fn a_continuous_backup_is_as_fresh_as_its_latest_restorable_time() {
+        // Started ten days ago, restorable to an hour ago.
+        let mut b = backup("2026-11-13T06:00:00Z");
+        b.continuous = Some(Continuous::Running {
+            until: Some(at("2026-11-23T05:00:00Z")),
+        });
+        assert!(matches!(
+            judge(&policy(), at(NOW), &[b.clone()], &[]),
+            Verdict::Ok { .. }
+        ));
+        // Restorable only to two days ago.
+        b.continuous = Some(Continuous::Running {
+            until: Some(at("2026-11-21T06:00:00Z")),
+        });
+        let v = judge(&policy(), at(NOW), &[b.clone()], &[]);
+        assert!(
+            matches!(&v, Verdict::Violation { reasons, .. } if reasons[0].starts_with("the latest restorable time of the continuous backup")),
+            "{v:?}"
+        );
+        // Running, with no restorable time said: current.
+        b.continuous = Some(Continuous::Running { until: None });
+        assert!(matches!(
+            judge(&policy(), at(NOW), &[b.clone()], &[]),
+            Verdict::Ok { .. }
+        ));
+        // Stopped: called out even beside a fresh snapshot.
+        let mut stopped = b.clone();
+        stopped.completed = false;
+        stopped.continuous = Some(Continuous::Stopped {
+            message: "retention changed".into(),
+        });
+        let v = judge(
+            &policy(),
+            at(NOW),
+            &[stopped, backup("2026-11-23T06:00:00Z")],
+            &[],
+        );
+        assert!(
+            matches!(&v, Verdict::Violation { reasons, .. } if reasons.len() == 1 && reasons[0].contains("is STOPPED: point-in-time restore no longer advances (retention changed)")),
+            "{v:?}"
         );
     }
 

@@ -10,7 +10,7 @@ use shared::aws::{AwsFailure, failure};
 
 use shared::Invocation;
 
-use crate::check::{Backup, FailedJob, Source};
+use crate::check::{Backup, Continuous, FailedJob, Source, newest};
 use crate::config::Config;
 
 /// The SDK clients the verifier uses, built once at start-up.
@@ -47,6 +47,9 @@ pub struct Protected {
     /// The KMS key the resource itself is encrypted with (RDS, EBS), which
     /// its backups keep.
     pub own_key: Option<String>,
+    /// The latest instant it can be restored to (RDS): how fresh its
+    /// continuous backup is.
+    pub latest_restorable: Option<Timestamp>,
 }
 
 impl Protected {
@@ -132,6 +135,10 @@ pub async fn protected(
             config.default_rpo_hours,
         );
         let arn = db.db_instance_arn.clone().unwrap_or_default();
+        let latest_restorable = db
+            .latest_restorable_time
+            .as_ref()
+            .and_then(|t| Timestamp::from_second(t.secs()).ok());
         let own_key = db
             .storage_encrypted
             .unwrap_or(false)
@@ -142,6 +149,7 @@ pub async fn protected(
             Protected {
                 arn,
                 own_key,
+                latest_restorable,
                 kind: Kind::RdsInstance {
                     id: db.db_instance_identifier.unwrap_or_default(),
                     retention_days: db
@@ -204,6 +212,7 @@ pub async fn protected(
                 rpo_hours,
                 note,
                 own_key,
+                latest_restorable: None,
             },
         );
     }
@@ -214,6 +223,7 @@ pub async fn protected(
             rpo_hours: config.default_rpo_hours,
             note: None,
             own_key: None,
+            latest_restorable: None,
         });
     }
     let mut list: Vec<Protected> = found.into_values().collect();
@@ -221,9 +231,20 @@ pub async fn protected(
     Ok(list)
 }
 
-/// AWS Backup recovery points of a resource; the newest completed one is
-/// described for its encryption and retention.
-pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>, AwsFailure> {
+/// A continuous backup's recovery point: `...:recovery-point:continuous:...`
+/// (AWS Backup names them so; a snapshot's point has an id or a snapshot ARN).
+fn is_continuous(recovery_point_arn: &str) -> bool {
+    recovery_point_arn.contains(":recovery-point:continuous")
+}
+
+/// AWS Backup recovery points of `resource`; the newest completed one at
+/// `now` is described for its encryption and retention.
+pub async fn recovery_points(
+    clients: &Clients,
+    resource: &Protected,
+    now: Timestamp,
+) -> Result<Vec<Backup>, AwsFailure> {
+    let arn = resource.arn.as_str();
     let mut points = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -247,9 +268,21 @@ pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>
     let mut backups: Vec<Backup> = points
         .iter()
         .filter_map(|p| {
+            let id = p.recovery_point_arn.clone()?;
+            let continuous = is_continuous(&id).then(|| {
+                if p.status == Some(RecoveryPointStatus::Stopped) {
+                    Continuous::Stopped {
+                        message: p.status_message.clone().unwrap_or_default(),
+                    }
+                } else {
+                    Continuous::Running {
+                        until: resource.latest_restorable,
+                    }
+                }
+            });
             Some(Backup {
                 source: Source::AwsBackup,
-                id: p.recovery_point_arn.clone()?,
+                id,
                 created: ts(p.creation_date.as_ref())?,
                 // AVAILABLE is a backup made and ready for use, as COMPLETED
                 // (AWS Backup Developer Guide, "Recovery point status").
@@ -260,15 +293,11 @@ pub async fn recovery_points(clients: &Clients, arn: &str) -> Result<Vec<Backup>
                 encrypted: p.encryption_key_arn.is_some(),
                 kms_key: p.encryption_key_arn.clone(),
                 retention_days: None,
+                continuous,
             })
         })
         .collect();
-    let newest = backups
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| b.completed)
-        .max_by_key(|(_, b)| b.created)
-        .map(|(i, _)| i);
+    let newest = newest(&backups, now).and_then(|n| backups.iter().position(|b| b == n));
     if let Some(i) = newest {
         let vault = points
             .iter()
@@ -367,6 +396,7 @@ pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, Aw
                         } else {
                             None
                         },
+                        continuous: None,
                     })
                 })
                 .collect())
@@ -394,6 +424,7 @@ pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, Aw
                         encrypted: s.encrypted.unwrap_or(false),
                         kms_key: s.kms_key_id.clone(),
                         retention_days: None,
+                        continuous: None,
                     })
                 })
                 .collect())
@@ -431,6 +462,7 @@ mod tests {
             rpo_hours: 24,
             note: None,
             own_key: own.map(str::to_owned),
+            latest_restorable: None,
         };
         let db = resource("arn:aws:rds:us-east-1:1:db:orders", Some("db-key"));
         let volume = resource("arn:aws:ec2:us-east-1:1:volume/vol-1", Some("ebs-key"));

@@ -12,8 +12,9 @@
 //! **Protected resources:** RDS instances and EBS volumes tagged
 //! `BACKUP_TAG_KEY` (value: the RPO in hours, or empty for the default), and
 //! any ARN in `RESOURCE_ARNS`. For each: AWS Backup recovery points and, for
-//! RDS and EBS, native snapshots; the newest completed one must be younger
-//! than the RPO, encrypted with the key expected of it (`EXPECTED_KMS_KEYS`
+//! RDS and EBS, native snapshots; the newest completed one (a continuous
+//! backup by its latest restorable time; a STOPPED one is a violation) must
+//! be younger than the RPO, encrypted with the key expected of it (`EXPECTED_KMS_KEYS`
 //! for the resource, else an RDS or EBS resource's own key, which its
 //! backups keep, else `EXPECTED_KMS_KEY_ARN`, the vault key) and kept at
 //! least `MIN_RETENTION_DAYS`; no backup job of the resource may have failed
@@ -191,7 +192,7 @@ async fn verify(
         let verdict = match tokio::try_join!(
             async {
                 if use_backup {
-                    gather::recovery_points(&deps.clients, &r.arn).await
+                    gather::recovery_points(&deps.clients, r, now).await
                 } else {
                     Ok(Vec::new())
                 }
