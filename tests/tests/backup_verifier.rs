@@ -484,6 +484,79 @@ async fn a_continuous_backup_is_aged_by_its_latest_restorable_time_and_a_stopped
     );
 }
 
+/// An Aurora cluster with the tag of its own, and a member instance
+/// carrying the tag of an untagged cluster.
+async fn aurora_cluster(s: &Setup, tagged: bool, member_tagged: bool) -> String {
+    let id = unique("aurora");
+    let tag = aws_sdk_rds::types::Tag::builder()
+        .key(&s.tag)
+        .value("24")
+        .build();
+    let mut create = s
+        .rds
+        .create_db_cluster()
+        .db_cluster_identifier(&id)
+        .engine("aurora-postgresql")
+        .master_username("app")
+        .master_user_password("not-a-real-password-1")
+        .storage_encrypted(true)
+        .kms_key_id(KEY);
+    if tagged {
+        create = create.tags(tag.clone());
+    }
+    create.send().await.expect("cluster");
+    let mut member = s
+        .rds
+        .create_db_instance()
+        .db_instance_identifier(format!("{id}-1"))
+        .db_cluster_identifier(&id)
+        .db_instance_class("db.t4g.medium")
+        .engine("aurora-postgresql");
+    if member_tagged {
+        member = member.tags(tag);
+    }
+    member.send().await.expect("member");
+    s.rds
+        .create_db_cluster_snapshot()
+        .db_cluster_identifier(&id)
+        .db_cluster_snapshot_identifier(unique("cluster-snap"))
+        .send()
+        .await
+        .expect("cluster snapshot");
+    id
+}
+
+/// Clusters are backed up as a whole: a tagged cluster is found and judged
+/// by its cluster snapshots, and a tagged member instance (which has no
+/// backups of its own: it was "no backup found") stands for its cluster.
+#[tokio::test]
+async fn clusters_are_verified_as_a_whole_and_a_tagged_member_stands_for_its_cluster() {
+    let rules = backup_rules();
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &rules.iter().collect::<Vec<_>>()
+    );
+    let s = setup("clusters", backup, None).await;
+    let tagged = aurora_cluster(&s, true, false).await;
+    let by_member = aurora_cluster(&s, false, true).await;
+
+    let report = invoke(json!({"action": "verify"}), &s.invocation, &s.deps)
+        .await
+        .expect("verified");
+    let v = verdicts(&report);
+    assert_eq!(v.len(), 2, "the clusters, not their members: {v:#?}");
+    let (status, detail) = status_of(&v, &tagged);
+    assert_eq!(status, "OK", "{v:#?}");
+    assert!(detail.contains("rds-cluster-snapshot"), "{detail}");
+    let (status, detail) = status_of(&v, &by_member);
+    assert_eq!(status, "OK", "{v:#?}");
+    assert!(
+        detail.contains(&format!("tagged member instance {by_member}-1")),
+        "{detail}"
+    );
+}
+
 #[tokio::test]
 async fn a_failed_backup_job_alerts_at_once_and_a_completed_one_does_not() {
     let rules = backup_rules();

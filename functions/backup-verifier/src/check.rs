@@ -25,6 +25,7 @@ fn key_id(key: &str) -> &str {
 pub enum Source {
     AwsBackup,
     RdsSnapshot,
+    RdsClusterSnapshot,
     EbsSnapshot,
 }
 

@@ -29,6 +29,12 @@ pub enum Kind {
         id: String,
         retention_days: Option<u32>,
     },
+    /// An Aurora, DocumentDB or Neptune cluster (or a Multi-AZ DB
+    /// cluster): backed up as a whole, never per member instance.
+    RdsCluster {
+        id: String,
+        retention_days: Option<u32>,
+    },
     EbsVolume {
         id: String,
     },
@@ -62,7 +68,9 @@ impl Protected {
             return Some(key.clone());
         }
         match self.kind {
-            Kind::RdsInstance { .. } | Kind::EbsVolume { .. } => self.own_key.clone(),
+            Kind::RdsInstance { .. } | Kind::RdsCluster { .. } | Kind::EbsVolume { .. } => {
+                self.own_key.clone()
+            }
             Kind::Other => config.kms_key.clone(),
         }
     }
@@ -89,10 +97,15 @@ fn rpo_from_tag(value: &str, default: u32) -> (u32, Option<String>) {
     }
 }
 
-/// `arn:aws:rds:...:db:<id>` -> `<id>`; `arn:aws:ec2:...:volume/<id>` -> `<id>`.
+/// `arn:aws:rds:...:db:<id>` -> `<id>`; `...:cluster:<id>`; `arn:aws:ec2:...:volume/<id>` -> `<id>`.
 fn kind_of(arn: &str) -> Kind {
     if let Some((_, id)) = arn.split_once(":db:") {
         Kind::RdsInstance {
+            id: id.to_owned(),
+            retention_days: None,
+        }
+    } else if let Some((_, id)) = arn.split_once(":cluster:") {
+        Kind::RdsCluster {
             id: id.to_owned(),
             retention_days: None,
         }
@@ -120,7 +133,24 @@ pub async fn protected(
         .collect::<Result<_, _>>()
         .await
         .map_err(|e| failure("rds:DescribeDBInstances", &e))?;
+    // Tagged members of a cluster: the cluster is what has backups.
+    let mut members: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for db in instances {
+        if let Some(cluster) = db.db_cluster_identifier.clone() {
+            if let Some(tag) = db
+                .tag_list
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .find(|t| t.key.as_deref() == Some(config.tag_key.as_str()))
+            {
+                members.entry(cluster).or_default().push((
+                    db.db_instance_identifier.clone().unwrap_or_default(),
+                    tag.value.clone().unwrap_or_default(),
+                ));
+            }
+            continue;
+        }
         let Some(tag) = db
             .tag_list
             .as_deref()
@@ -158,6 +188,76 @@ pub async fn protected(
                 },
                 rpo_hours,
                 note,
+            },
+        );
+    }
+    let clusters: Vec<_> = clients
+        .rds
+        .describe_db_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("rds:DescribeDBClusters", &e))?;
+    for c in clusters {
+        let id = c.db_cluster_identifier.clone().unwrap_or_default();
+        let own = c
+            .tag_list
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .find(|t| t.key.as_deref() == Some(config.tag_key.as_str()))
+            .map(|t| t.value.clone().unwrap_or_default());
+        let tagged_members = members.remove(&id).unwrap_or_default();
+        // The cluster's own tag, else the first tagged member's.
+        let Some(value) = own
+            .clone()
+            .or_else(|| tagged_members.first().map(|m| m.1.clone()))
+        else {
+            continue;
+        };
+        let (rpo_hours, mut note) = rpo_from_tag(&value, config.default_rpo_hours);
+        if !tagged_members.is_empty() {
+            let names: Vec<&str> = tagged_members.iter().map(|m| m.0.as_str()).collect();
+            let said = format!(
+                "tagged member instance{} {}: a cluster is backed up as a whole, so the \
+                 cluster is verified{}",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if own.is_some() {
+                    ""
+                } else {
+                    " with the member's RPO"
+                }
+            );
+            note = Some(match note {
+                Some(n) => format!("{n}; {said}"),
+                None => said,
+            });
+        }
+        let arn = c.db_cluster_arn.clone().unwrap_or_default();
+        found.insert(
+            arn.clone(),
+            Protected {
+                arn,
+                kind: Kind::RdsCluster {
+                    id,
+                    retention_days: c
+                        .backup_retention_period
+                        .and_then(|d| u32::try_from(d).ok()),
+                },
+                rpo_hours,
+                note,
+                own_key: c
+                    .storage_encrypted
+                    .unwrap_or(false)
+                    .then(|| c.kms_key_id.clone())
+                    .flatten(),
+                latest_restorable: c
+                    .latest_restorable_time
+                    .as_ref()
+                    .and_then(|t| Timestamp::from_second(t.secs()).ok()),
             },
         );
     }
@@ -364,7 +464,33 @@ pub async fn failed_jobs(
     Ok(jobs)
 }
 
-/// Native snapshots: RDS snapshots of an instance, EBS snapshots of a volume.
+/// A DB or DB cluster snapshot as a backup. Automated snapshots live as
+/// long as the instance's or cluster's retention period; manual ones until
+/// deleted.
+fn rds_snapshot(
+    source: Source,
+    id: String,
+    created: Option<&aws_sdk_rds::primitives::DateTime>,
+    status: Option<&str>,
+    (encrypted, kms_key): (bool, Option<String>),
+    snapshot_type: Option<&str>,
+    retention_days: Option<u32>,
+) -> Option<Backup> {
+    Some(Backup {
+        source,
+        id,
+        created: Timestamp::from_second(created?.secs()).ok()?,
+        completed: status == Some("available"),
+        encrypted,
+        kms_key,
+        retention_days: (snapshot_type == Some("automated"))
+            .then_some(retention_days)
+            .flatten(),
+        continuous: None,
+    })
+}
+
+/// Native snapshots: RDS snapshots of an instance or a cluster, EBS snapshots of a volume.
 pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, AwsFailure> {
     match kind {
         Kind::RdsInstance { id, retention_days } => {
@@ -381,23 +507,41 @@ pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, Aw
             Ok(out
                 .into_iter()
                 .filter_map(|s| {
-                    Some(Backup {
-                        source: Source::RdsSnapshot,
-                        id: s.db_snapshot_identifier.clone()?,
-                        created: Timestamp::from_second(s.snapshot_create_time.as_ref()?.secs())
-                            .ok()?,
-                        completed: s.status.as_deref() == Some("available"),
-                        encrypted: s.encrypted.unwrap_or(false),
-                        kms_key: s.kms_key_id.clone(),
-                        // Automated snapshots live as long as the instance's
-                        // retention period; manual ones until deleted.
-                        retention_days: if s.snapshot_type.as_deref() == Some("automated") {
-                            *retention_days
-                        } else {
-                            None
-                        },
-                        continuous: None,
-                    })
+                    rds_snapshot(
+                        Source::RdsSnapshot,
+                        s.db_snapshot_identifier?,
+                        s.snapshot_create_time.as_ref(),
+                        s.status.as_deref(),
+                        (s.encrypted.unwrap_or(false), s.kms_key_id),
+                        s.snapshot_type.as_deref(),
+                        *retention_days,
+                    )
+                })
+                .collect())
+        }
+        Kind::RdsCluster { id, retention_days } => {
+            let out: Vec<_> = clients
+                .rds
+                .describe_db_cluster_snapshots()
+                .db_cluster_identifier(id)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| failure("rds:DescribeDBClusterSnapshots", &e))?;
+            Ok(out
+                .into_iter()
+                .filter_map(|s| {
+                    rds_snapshot(
+                        Source::RdsClusterSnapshot,
+                        s.db_cluster_snapshot_identifier?,
+                        s.snapshot_create_time.as_ref(),
+                        s.status.as_deref(),
+                        (s.storage_encrypted.unwrap_or(false), s.kms_key_id),
+                        s.snapshot_type.as_deref(),
+                        *retention_days,
+                    )
                 })
                 .collect())
         }
@@ -486,6 +630,13 @@ mod tests {
         assert_eq!(
             kind_of("arn:aws:ec2:us-east-1:1:volume/vol-1"),
             Kind::EbsVolume { id: "vol-1".into() }
+        );
+        assert_eq!(
+            kind_of("arn:aws:rds:us-east-1:1:cluster:ledger"),
+            Kind::RdsCluster {
+                id: "ledger".into(),
+                retention_days: None
+            }
         );
         assert_eq!(kind_of("arn:aws:dynamodb:us-east-1:1:table/t"), Kind::Other);
     }

@@ -9,7 +9,8 @@
 //! `{"action":"verify","time":"..."}`,
 //! `{"action":"validate","restore_job_id":"...","dry_run":true}`.
 //!
-//! **Protected resources:** RDS instances and EBS volumes tagged
+//! **Protected resources:** RDS instances, DB clusters (a tagged member
+//! instance stands for its cluster) and EBS volumes tagged
 //! `BACKUP_TAG_KEY` (value: the RPO in hours, or empty for the default), and
 //! any ARN in `RESOURCE_ARNS`. For each: AWS Backup recovery points and, for
 //! RDS and EBS, native snapshots; the newest completed one (a continuous
@@ -24,7 +25,8 @@
 //! **IAM:** `backup:ListRecoveryPointsByResource`, `backup:DescribeRecoveryPoint`,
 //! `backup:ListBackupJobs`, `backup:DescribeRestoreJob`,
 //! `backup:PutRestoreValidationResult`, `rds:DescribeDBInstances`,
-//! `rds:DescribeDBSnapshots`, `ec2:DescribeVolumes`, `ec2:DescribeSnapshots`,
+//! `rds:DescribeDBSnapshots`, `rds:DescribeDBClusters`,
+//! `rds:DescribeDBClusterSnapshots`, `ec2:DescribeVolumes`, `ec2:DescribeSnapshots`,
 //! `secretsmanager:GetSecretValue`, `secretsmanager:ListSecretVersionIds`
 //! (validation secrets), `sns:Publish`.
 //!

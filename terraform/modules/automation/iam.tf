@@ -7,15 +7,16 @@
 
 locals {
   arn = {
-    ecs_service     = "arn:${local.partition}:ecs:${local.region}:${local.account}:service/*"
-    scalable_target = "arn:${local.partition}:application-autoscaling:${local.region}:${local.account}:scalable-target/*"
-    asg             = "arn:${local.partition}:autoscaling:${local.region}:${local.account}:autoScalingGroup:*:autoScalingGroupName/*"
-    rds_instance    = "arn:${local.partition}:rds:${local.region}:${local.account}:db:*"
-    rds_cluster     = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster:*"
-    default_bus     = "arn:${local.partition}:events:${local.region}:${local.account}:event-bus/default"
-    rds_snapshot    = "arn:${local.partition}:rds:${local.region}:${local.account}:snapshot:*"
-    ebs_snapshot    = "arn:${local.partition}:ec2:${local.region}::snapshot/*"
-    recovery_point  = "arn:${local.partition}:backup:${local.region}:${local.account}:recovery-point:*"
+    ecs_service          = "arn:${local.partition}:ecs:${local.region}:${local.account}:service/*"
+    scalable_target      = "arn:${local.partition}:application-autoscaling:${local.region}:${local.account}:scalable-target/*"
+    asg                  = "arn:${local.partition}:autoscaling:${local.region}:${local.account}:autoScalingGroup:*:autoScalingGroupName/*"
+    rds_instance         = "arn:${local.partition}:rds:${local.region}:${local.account}:db:*"
+    rds_cluster          = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster:*"
+    default_bus          = "arn:${local.partition}:events:${local.region}:${local.account}:event-bus/default"
+    rds_snapshot         = "arn:${local.partition}:rds:${local.region}:${local.account}:snapshot:*"
+    rds_cluster_snapshot = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster-snapshot:*"
+    ebs_snapshot         = "arn:${local.partition}:ec2:${local.region}::snapshot/*"
+    recovery_point       = "arn:${local.partition}:backup:${local.region}:${local.account}:recovery-point:*"
   }
 
   runtime_kms_keys = {
@@ -280,6 +281,7 @@ data "aws_iam_policy_document" "backup_verifier" {
     resources = [
       local.arn.recovery_point,
       local.arn.rds_snapshot,
+      local.arn.rds_cluster_snapshot,
       local.arn.ebs_snapshot,
     ]
   }
@@ -288,6 +290,13 @@ data "aws_iam_policy_document" "backup_verifier" {
     sid       = "ReadRdsInstancesAndSnapshots"
     actions   = ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots"]
     resources = [local.arn.rds_instance, local.arn.rds_snapshot]
+  }
+
+  # Aurora, DocumentDB and Neptune clusters are backed up as a whole.
+  statement {
+    sid       = "ReadRdsClustersAndSnapshots"
+    actions   = ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"]
+    resources = [local.arn.rds_cluster, local.arn.rds_cluster_snapshot]
   }
 
   statement {
