@@ -558,7 +558,7 @@ async fn clusters_are_verified_as_a_whole_and_a_tagged_member_stands_for_its_clu
 }
 
 #[tokio::test]
-async fn a_failed_backup_job_alerts_at_once_and_a_completed_one_does_not() {
+async fn failed_backup_and_copy_jobs_alert_at_once_and_a_completed_one_does_not() {
     let rules = backup_rules();
     let backup = mock_client!(
         aws_sdk_backup,
@@ -583,6 +583,27 @@ async fn a_failed_backup_job_alerts_at_once_and_a_completed_one_does_not() {
         Some("[ERROR] Backup job FAILED: orders-prod")
     );
     assert!(alerts[0].message.contains("Insufficient privileges"));
+
+    // A copy to another account's vault that failed: refused as an unknown
+    // event before, so a broken DR copy went unheard.
+    let copy =
+        harness::sample_event("backup-verifier", "backup_copy-job-failed.json").expect("sample");
+    let report = invoke(copy, &s.invocation, &s.deps).await.expect("alert");
+    assert_eq!(report.done.len(), 1, "{report:#?}");
+    let alerts = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        alerts[0].subject.as_deref(),
+        Some("[ERROR] Copy job FAILED: orders-prod")
+    );
+    assert!(
+        alerts[0].message.contains("CopyIntoBackupVault")
+            && alerts[0]
+                .message
+                .contains("arn:aws:backup:eu-west-1:210987654321:backup-vault:dr-vault"),
+        "{}",
+        alerts[0].message
+    );
 }
 
 /// Mocked restore job and restored instance; a real PostgreSQL answers.
@@ -634,20 +655,7 @@ async fn restore_setup(prefix: &str, checks: Value, timeout_seconds: u64) -> (Se
     });
     let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[&endpoint]);
     let mut s = setup(prefix, backup, Some(rds)).await;
-    let secret = s
-        .deps
-        .clients
-        .secrets
-        .create_secret()
-        .name(unique("orders-master"))
-        .secret_string(
-            json!({"username": pg.superuser, "password": pg.superuser_password()}).to_string(),
-        )
-        .send()
-        .await
-        .expect("secret")
-        .arn
-        .expect("arn");
+    let secret = master_secret(&s, pg, "orders-master").await;
     s.deps.config.ca_bundle = pg.ca_file.clone();
     s.deps.config.validation_timeout_seconds = timeout_seconds;
     s.deps.config.validations = serde_json::from_value(json!({
@@ -655,6 +663,23 @@ async fn restore_setup(prefix: &str, checks: Value, timeout_seconds: u64) -> (Se
     }))
     .expect("validations");
     (s, recorded, restore_job)
+}
+
+/// A master secret holding the real PostgreSQL's superuser login.
+async fn master_secret(s: &Setup, pg: &Postgres, name: &str) -> String {
+    s.deps
+        .clients
+        .secrets
+        .create_secret()
+        .name(unique(name))
+        .secret_string(
+            json!({"username": pg.superuser, "password": pg.superuser_password()}).to_string(),
+        )
+        .send()
+        .await
+        .expect("secret")
+        .arn
+        .expect("arn")
 }
 
 fn restore_event() -> Value {
@@ -967,5 +992,166 @@ async fn a_restore_already_validated_or_not_completed_is_left_alone() {
             .await
             .expect("drain")
             .is_empty()
+    );
+}
+
+/// AWS Backup restores an Aurora cluster without any instance, so its
+/// checks could never run (a cluster's restore test was always FAILED):
+/// the verifier adds an instance tagged with the restore job and marks the
+/// job VALIDATING; RDS's "DB instance created" event (the sample, which
+/// carries the tag) runs the checks at the cluster's endpoint, records the
+/// result and deletes the instance. RDS and AWS Backup are mocked (the
+/// emulator's cluster endpoints lead nowhere); PostgreSQL is real.
+#[tokio::test]
+async fn a_restored_cluster_gets_an_instance_its_checks_run_on_then_loses_it() {
+    use aws_sdk_rds::operation::create_db_instance::CreateDbInstanceOutput;
+    use aws_sdk_rds::operation::delete_db_instance::DeleteDbInstanceOutput;
+    use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
+    use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    const CLUSTER: &str = "awsbackup-restore-test-5e6f7a8b";
+    const JOB: &str = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
+    let pg = Postgres::shared();
+    let port = pg.port as i32;
+    let restore_job = mock!(aws_sdk_backup::Client::describe_restore_job).then_output(|| {
+        DescribeRestoreJobOutput::builder()
+            .restore_job_id(JOB)
+            .status(RestoreJobStatus::Completed)
+            .source_resource_arn("arn:aws:rds:us-east-1:123456789012:cluster:orders-aurora")
+            .created_resource_arn(format!(
+                "arn:aws:rds:us-east-1:123456789012:cluster:{CLUSTER}"
+            ))
+            .build()
+    });
+    let recorded = |status: RestoreValidationStatus| {
+        mock!(aws_sdk_backup::Client::put_restore_validation_result)
+            .match_requests(move |r| r.validation_status() == Some(&status))
+            .then_output(|| PutRestoreValidationResultOutput::builder().build())
+    };
+    let (validating, successful) = (
+        recorded(RestoreValidationStatus::Validating),
+        recorded(RestoreValidationStatus::Successful),
+    );
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &[&restore_job, &validating, &successful]
+    );
+
+    let created = Arc::new(AtomicBool::new(false));
+    let cluster = mock!(aws_sdk_rds::Client::describe_db_clusters).then_output(move || {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                aws_sdk_rds::types::DbCluster::builder()
+                    .db_cluster_identifier(CLUSTER)
+                    .engine("aurora-postgresql")
+                    .endpoint("localhost")
+                    .port(port)
+                    .build(),
+            )
+            .build()
+    });
+    let seen = created.clone();
+    let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(move || {
+        let mut out = DescribeDbInstancesOutput::builder();
+        if seen.load(Ordering::SeqCst) {
+            out = out.db_instances(
+                aws_sdk_rds::types::DbInstance::builder()
+                    .db_instance_identifier(format!("{CLUSTER}-verify"))
+                    .db_cluster_identifier(CLUSTER)
+                    .db_instance_status("available")
+                    .tag_list(
+                        aws_sdk_rds::types::Tag::builder()
+                            .key("backup-verifier:restore-job")
+                            .value(JOB)
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
+        out.build()
+    });
+    let flag = created.clone();
+    let create = mock!(aws_sdk_rds::Client::create_db_instance)
+        .match_requests(move |r| {
+            let ours = r.db_cluster_identifier() == Some(CLUSTER)
+                && r.db_instance_identifier() == Some(&format!("{CLUSTER}-verify"))
+                && r.engine() == Some("aurora-postgresql")
+                && r.db_instance_class() == Some("db.t4g.medium")
+                && r.tags().iter().any(|t| {
+                    t.key() == Some("backup-verifier:restore-job") && t.value() == Some(JOB)
+                });
+            flag.store(ours, Ordering::SeqCst);
+            ours
+        })
+        .then_output(|| CreateDbInstanceOutput::builder().build());
+    let delete = mock!(aws_sdk_rds::Client::delete_db_instance)
+        .match_requests(|r| {
+            r.db_instance_identifier() == Some(&format!("{CLUSTER}-verify"))
+                && r.skip_final_snapshot() == Some(true)
+        })
+        .then_output(|| DeleteDbInstanceOutput::builder().build());
+    let rds = mock_client!(
+        aws_sdk_rds,
+        RuleMode::MatchAny,
+        &[&cluster, &instances, &create, &delete]
+    );
+    let mut s = setup("restore-cluster", backup, Some(rds)).await;
+    let secret = master_secret(&s, pg, "aurora-master").await;
+    s.deps.config.ca_bundle = pg.ca_file.clone();
+    s.deps.config.validations = serde_json::from_value(json!({
+        "orders-aurora": {"secret_arn": secret, "dbname": "postgres",
+                          "checks": [{"sql": "SELECT 1", "min_rows": 1}]}
+    }))
+    .expect("validations");
+
+    let first = invoke(
+        json!({"action": "validate", "restore_job_id": JOB}),
+        &s.invocation,
+        &s.deps,
+    )
+    .await
+    .expect("instance added");
+    assert_eq!(create.num_calls(), 1, "{first:#?}");
+    assert_eq!(validating.num_calls(), 1, "marked VALIDATING");
+    assert_eq!(successful.num_calls(), 0, "no checks yet");
+
+    let event =
+        harness::sample_event("backup-verifier", "rds_db-instance-created.json").expect("sample");
+    let second = invoke(event, &s.invocation, &s.deps)
+        .await
+        .expect("validated");
+    assert_eq!(successful.num_calls(), 1, "{second:#?}");
+    assert_eq!(delete.num_calls(), 1, "the added instance is deleted");
+    let actions: Vec<&str> = second
+        .done
+        .iter()
+        .filter_map(|e| e.action.as_deref())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "validation SUCCESSFUL",
+            "delete the instance added for the checks"
+        ],
+        "{second:#?}"
+    );
+
+    // Anyone else's new instance is none of its business.
+    let other = harness::sample_event("backup-verifier", "rds_db-instance-created-untagged.json")
+        .expect("sample");
+    let third = invoke(other, &s.invocation, &s.deps)
+        .await
+        .expect("skipped");
+    assert_eq!(third.skipped.len(), 1, "{third:#?}");
+    assert_eq!(
+        (
+            create.num_calls(),
+            successful.num_calls(),
+            delete.num_calls()
+        ),
+        (1, 1, 1)
     );
 }

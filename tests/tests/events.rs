@@ -271,6 +271,20 @@ const DOCUMENTED: &[(&str, &[&str], &str)] = &[
         "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html",
     ),
     (
+        "Copy Job State Change",
+        &[
+            "copyJobId",
+            "creationDate",
+            "iamRoleArn",
+            "resourceArn",
+            "resourceType",
+            "sourceBackupVaultArn",
+            "destinationBackupVaultArn",
+            "state",
+        ],
+        "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html",
+    ),
+    (
         "Restore Job State Change",
         &[
             "restoreJobId",
@@ -281,6 +295,19 @@ const DOCUMENTED: &[(&str, &[&str], &str)] = &[
             "percentDone",
         ],
         "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html",
+    ),
+    (
+        "RDS DB Instance Event",
+        &[
+            "EventCategories",
+            "SourceType",
+            "SourceArn",
+            "Date",
+            "Message",
+            "SourceIdentifier",
+            "EventID",
+        ],
+        "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-cloudwatch-events.sample.html",
     ),
     (
         "Scheduled Event",

@@ -410,9 +410,19 @@ const ROUTES: &[(&str, &[&str])] = &[
         &["backup-job-failed"],
     ),
     (
+        "backup-verifier/backup_copy-job-failed.json",
+        &["copy-job-failed"],
+    ),
+    (
         "backup-verifier/restore_job-completed.json",
         &["restore-job-completed"],
     ),
+    (
+        "backup-verifier/rds_db-instance-created.json",
+        &["restore-instance-created"],
+    ),
+    // Anyone's instance: not one the verifier added (no tag), no rule.
+    ("backup-verifier/rds_db-instance-created-untagged.json", &[]),
     // Scheduled runs come from EventBridge Scheduler, not from rules.
     ("backup-verifier/eventbridge_scheduled-daily.json", &[]),
     (

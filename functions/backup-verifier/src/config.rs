@@ -28,6 +28,9 @@ pub mod vars {
     pub const VALIDATIONS: &str = "RESTORE_VALIDATIONS";
     pub const VALIDATIONS_FILE: &str = "RESTORE_VALIDATIONS_FILE";
     pub const VALIDATION_TIMEOUT_SECONDS: &str = "VALIDATION_TIMEOUT_SECONDS";
+    /// Instance class of the instance added to a restored cluster for its
+    /// checks (AWS Backup restores a cluster without any).
+    pub const VALIDATION_INSTANCE_CLASS: &str = "VALIDATION_INSTANCE_CLASS";
     /// CA bundle the restored database's certificate must chain to.
     pub const CA_BUNDLE: &str = "DB_CA_BUNDLE";
     /// Where backups are looked for: `aws-backup`, `snapshots` or both
@@ -65,6 +68,7 @@ pub struct Config {
     /// Keyed by the source resource's ARN or its name (DB identifier).
     pub validations: BTreeMap<String, Validation>,
     pub validation_timeout_seconds: u64,
+    pub validation_instance_class: String,
     pub ca_bundle: PathBuf,
     /// Look at AWS Backup recovery points and jobs.
     pub use_aws_backup: bool,
@@ -137,6 +141,9 @@ impl Config {
         if let Some(s) = env.parse::<u64>(vars::VALIDATION_TIMEOUT_SECONDS, "seconds")? {
             c.validation_timeout_seconds = s;
         }
+        if let Some(class) = env.optional(vars::VALIDATION_INSTANCE_CLASS) {
+            c.validation_instance_class = class;
+        }
         if let Some(ca) = env.optional(vars::CA_BUNDLE) {
             c.ca_bundle = PathBuf::from(ca);
         }
@@ -171,6 +178,9 @@ impl Config {
             kms_keys: BTreeMap::new(),
             validations: BTreeMap::new(),
             validation_timeout_seconds: 60,
+            // Burstable and the smallest class Aurora PostgreSQL and MySQL
+            // both offer: a check copy needs no more.
+            validation_instance_class: "db.t4g.medium".into(),
             ca_bundle: PathBuf::from("/var/task/rds-global-bundle.pem"),
             use_aws_backup: true,
             use_snapshots: true,

@@ -16,6 +16,10 @@ pub enum Error {
     /// failures queue and its alarm.
     #[error("the restore job could not be read, so it is not validated yet: {0}")]
     RestoreJobUnreadable(AwsFailure),
+    /// The restored database could not be found or prepared for a reason
+    /// worth retrying.
+    #[error("the restored database could not be reached for the checks yet: {0}")]
+    RestoredUnreadable(AwsFailure),
 }
 
 impl Error {
@@ -25,6 +29,7 @@ impl Error {
             Error::Publish(_) => "PublishFailed",
             Error::RecordValidation(_) => "RecordValidationFailed",
             Error::RestoreJobUnreadable(_) => "RestoreJobUnreadable",
+            Error::RestoredUnreadable(_) => "RestoredUnreadable",
         }
     }
 }

@@ -15,8 +15,13 @@ pub enum Trigger {
     },
     /// `Backup Job State Change`: FAILED, ABORTED and EXPIRED are alerted at once.
     BackupJob(Box<EventBridgeEvent<BackupJob>>),
+    /// `Copy Job State Change`: FAILED and PARTIAL are alerted at once.
+    CopyJob(Box<EventBridgeEvent<CopyJob>>),
     /// `Restore Job State Change`: a COMPLETED restore is validated.
     RestoreJob(Box<EventBridgeEvent<RestoreJob>>),
+    /// `RDS DB Instance Event`: the instance added to a restored cluster
+    /// is created, so its restore test is validated.
+    RdsInstance(Box<EventBridgeEvent<RdsInstanceEvent>>),
     Command(Command),
 }
 
@@ -52,12 +57,39 @@ pub struct BackupJob {
     pub creation_date: String,
 }
 
+/// The detail of a `Copy Job State Change` event (the fields read).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CopyJob {
+    pub copy_job_id: String,
+    pub state: String,
+    pub resource_arn: String,
+    pub resource_type: String,
+    pub status_message: String,
+    pub source_backup_vault_arn: String,
+    pub destination_backup_vault_arn: String,
+    pub creation_date: String,
+}
+
 /// The detail of a `Restore Job State Change` event (the fields read).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RestoreJob {
     pub restore_job_id: String,
     pub status: String,
+}
+
+/// The detail of an `RDS DB Instance Event` (the fields read). RDS puts the
+/// instance's tags in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RdsInstanceEvent {
+    #[serde(rename = "EventID")]
+    pub event_id: String,
+    pub source_identifier: String,
+    pub source_arn: String,
+    pub message: String,
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 const COMMANDS: &str =
@@ -84,8 +116,16 @@ impl Trigger {
                 "Backup Job State Change event",
                 payload,
             )?))),
+            Some("Copy Job State Change") => Ok(Trigger::CopyJob(Box::new(input::typed(
+                "Copy Job State Change event",
+                payload,
+            )?))),
             Some("Restore Job State Change") => Ok(Trigger::RestoreJob(Box::new(input::typed(
                 "Restore Job State Change event",
+                payload,
+            )?))),
+            Some("RDS DB Instance Event") => Ok(Trigger::RdsInstance(Box::new(input::typed(
+                "RDS DB Instance Event",
                 payload,
             )?))),
             Some(other) => Err(InputError(format!(
@@ -134,6 +174,39 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn a_copy_job_event_names_both_vaults() {
+        let Ok(Trigger::CopyJob(job)) = Trigger::parse(sample("backup_copy-job-failed.json"))
+        else {
+            panic!("not a copy job event")
+        };
+        assert_eq!(job.detail.state, "FAILED");
+        assert!(
+            job.detail
+                .destination_backup_vault_arn
+                .ends_with(":dr-vault")
+        );
+        assert!(job.detail.source_backup_vault_arn.ends_with(":prod-vault"));
+    }
+
+    #[test]
+    fn an_rds_instance_event_carries_its_tags() {
+        let Ok(Trigger::RdsInstance(event)) =
+            Trigger::parse(sample("rds_db-instance-created.json"))
+        else {
+            panic!("not an RDS instance event")
+        };
+        assert_eq!(event.detail.event_id, "RDS-EVENT-0005");
+        assert_eq!(
+            event
+                .detail
+                .tags
+                .get("backup-verifier:restore-job")
+                .map(String::as_str),
+            Some("5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9")
+        );
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //!
 //! **Triggers:** a daily EventBridge schedule (verify every protected
 //! resource), `Backup Job State Change` events (FAILED, ABORTED, EXPIRED:
-//! alert at once), `Restore Job State Change` COMPLETED from a restore
+//! alert at once), `Copy Job State Change` events (FAILED, PARTIAL: alert
+//! at once), `Restore Job State Change` COMPLETED from a restore
 //! testing plan (run the configured checks on the restored database and
-//! record the result with PutRestoreValidationResult). Commands:
+//! record the result with PutRestoreValidationResult; a restored cluster
+//! first gets an instance), `RDS DB Instance Event` RDS-EVENT-0005 for
+//! that instance (run its checks). Commands:
 //! `{"action":"verify","time":"..."}`,
 //! `{"action":"validate","restore_job_id":"...","dry_run":true}`.
 //!
@@ -26,7 +29,9 @@
 //! `backup:ListBackupJobs`, `backup:DescribeRestoreJob`,
 //! `backup:PutRestoreValidationResult`, `rds:DescribeDBInstances`,
 //! `rds:DescribeDBSnapshots`, `rds:DescribeDBClusters`,
-//! `rds:DescribeDBClusterSnapshots`, `ec2:DescribeVolumes`, `ec2:DescribeSnapshots`,
+//! `rds:DescribeDBClusterSnapshots`, `rds:CreateDBInstance`,
+//! `rds:AddTagsToResource`, `rds:DeleteDBInstance` (the instance a restored
+//! cluster needs for its checks, see `restored`), `ec2:DescribeVolumes`, `ec2:DescribeSnapshots`,
 //! `secretsmanager:GetSecretValue`, `secretsmanager:ListSecretVersionIds`
 //! (validation secrets), `sns:Publish`.
 //!
@@ -38,6 +43,8 @@ mod config;
 mod error;
 pub mod gather;
 pub mod input;
+mod restore;
+mod restored;
 mod validate;
 
 pub use config::{Config, Validation, vars};
@@ -46,14 +53,14 @@ pub use gather::Clients;
 pub use input::{Command, Trigger};
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use input::BackupJob;
+use input::{BackupJob, CopyJob};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use shared::metrics::Metrics;
 use shared::report::{Entry, dry_run};
 use shared::{Invocation, Notification, Publisher, Report, Severity};
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::check::{Policy, Verdict, judge};
 
@@ -111,7 +118,7 @@ async fn dispatch(trigger: Trigger, invocation: &Invocation, deps: &Deps) -> Res
         Trigger::Command(Command::Validate {
             restore_job_id,
             dry_run: requested,
-        }) => validate(deps, &restore_job_id, dry_run(configured, requested)).await,
+        }) => restore::validate(deps, &restore_job_id, dry_run(configured, requested)).await,
         Trigger::Scheduled { time } => {
             verify(
                 deps,
@@ -122,6 +129,7 @@ async fn dispatch(trigger: Trigger, invocation: &Invocation, deps: &Deps) -> Res
             .await
         }
         Trigger::BackupJob(event) => job_alert(deps, &event).await,
+        Trigger::CopyJob(event) => job_alert(deps, &event).await,
         Trigger::RestoreJob(event) => {
             let job = &event.detail;
             if job.status != "COMPLETED" {
@@ -135,8 +143,9 @@ async fn dispatch(trigger: Trigger, invocation: &Invocation, deps: &Deps) -> Res
                 );
                 return Ok(report);
             }
-            validate(deps, &job.restore_job_id, configured).await
+            restore::validate(deps, &job.restore_job_id, configured).await
         }
+        Trigger::RdsInstance(event) => restore::instance_event(deps, &event).await,
     }
 }
 
@@ -145,7 +154,9 @@ impl Trigger {
         match self {
             Trigger::Scheduled { .. } => "scheduled",
             Trigger::BackupJob(_) => "backup job",
+            Trigger::CopyJob(_) => "copy job",
             Trigger::RestoreJob(_) => "restore job",
+            Trigger::RdsInstance(_) => "RDS instance event",
             Trigger::Command(Command::Verify { .. }) => "verify",
             Trigger::Command(Command::Validate { .. }) => "validate",
         }
@@ -300,175 +311,112 @@ async fn verify(
     Ok(report)
 }
 
-/// An immediate alert for a backup job that failed, was aborted or expired.
-async fn job_alert(deps: &Deps, event: &EventBridgeEvent<BackupJob>) -> Result<Report, Error> {
-    let detail = &event.detail;
+/// A backup or copy job that ended, as its alert needs it.
+struct EndedJob<'a> {
+    /// `Backup job`, `Copy job`.
+    what: &'static str,
+    /// The states worth an alert; any other is skipped.
+    alerting: &'static [&'static str],
+    id: &'a str,
+    state: &'a str,
+    resource: &'a str,
+    resource_type: &'a str,
+    message: &'a str,
+    /// Vaults and dates, in the order shown.
+    fields: Vec<(&'static str, &'a str)>,
+}
+
+impl<'a> From<&'a BackupJob> for EndedJob<'a> {
+    fn from(j: &'a BackupJob) -> Self {
+        EndedJob {
+            what: "Backup job",
+            alerting: &["FAILED", "ABORTED", "EXPIRED"],
+            id: &j.backup_job_id,
+            state: &j.state,
+            resource: &j.resource_arn,
+            resource_type: &j.resource_type,
+            message: &j.status_message,
+            fields: vec![
+                ("Vault", &j.backup_vault_name),
+                ("Started", &j.creation_date),
+            ],
+        }
+    }
+}
+
+impl<'a> From<&'a CopyJob> for EndedJob<'a> {
+    fn from(j: &'a CopyJob) -> Self {
+        EndedJob {
+            what: "Copy job",
+            // PARTIAL: some nested copies of a composite point failed.
+            alerting: &["FAILED", "PARTIAL"],
+            id: &j.copy_job_id,
+            state: &j.state,
+            resource: &j.resource_arn,
+            resource_type: &j.resource_type,
+            message: &j.status_message,
+            fields: vec![
+                ("From vault", &j.source_backup_vault_arn),
+                ("To vault", &j.destination_backup_vault_arn),
+                ("Started", &j.creation_date),
+            ],
+        }
+    }
+}
+
+/// An immediate alert for a backup or copy job that ended badly.
+async fn job_alert<D>(deps: &Deps, event: &EventBridgeEvent<D>) -> Result<Report, Error>
+where
+    D: serde::Serialize + serde::de::DeserializeOwned,
+    for<'a> &'a D: Into<EndedJob<'a>>,
+{
+    let job: EndedJob = (&event.detail).into();
     let mut report = Report::new(FUNCTION, deps.config.common.dry_run);
-    let state = &detail.state;
-    let job = &detail.backup_job_id;
-    if !matches!(state.as_str(), "FAILED" | "ABORTED" | "EXPIRED") {
+    let (what, state, id) = (job.what, job.state, job.id);
+    if !job.alerting.contains(&state) {
         report.skipped(
-            job,
-            format!("backup job is {state}: only FAILED, ABORTED and EXPIRED are alerts"),
+            id,
+            format!(
+                "{} is {state}: only {} are alerts",
+                what.to_lowercase(),
+                job.alerting.join(", ")
+            ),
         );
         return Ok(report);
     }
-    let resource = &detail.resource_arn;
-    let n = Notification::new(
+    let resource = job.resource;
+    let mut n = Notification::new(
         Severity::Error,
         FUNCTION,
         &deps.config.common.environment,
         format!(
-            "Backup job {state}: {}",
+            "{what} {state}: {}",
             resource.rsplit([':', '/']).next().unwrap_or(resource)
         ),
     )
-    .summary(if detail.status_message.is_empty() {
-        format!("Backup job {job} ended {state}.")
+    .summary(if job.message.is_empty() {
+        format!("{what} {id} ended {state}.")
     } else {
-        detail.status_message.clone()
+        job.message.to_owned()
     })
     .field("Resource", resource)
-    .field("Resource type", &detail.resource_type)
-    .field("Backup job", job)
-    .field("Vault", &detail.backup_vault_name)
-    .field("Started", &detail.creation_date)
-    .field("Account", event.account.clone().unwrap_or_default())
-    .field("Region", event.region.clone().unwrap_or_default())
-    .resource(resource.clone());
-    let plan = Entry::new(job).action("publish alert");
+    .field("Resource type", job.resource_type)
+    .field(what, id);
+    for (name, value) in job.fields {
+        n = n.field(name, value);
+    }
+    let n = n
+        .field("Account", event.account.clone().unwrap_or_default())
+        .field("Region", event.region.clone().unwrap_or_default())
+        .resource(resource.to_owned());
+    let plan = Entry::new(id).action("publish alert");
     if deps
         .publisher
         .publish_or_plan(&mut report, plan, &n)
         .await?
         .is_some()
     {
-        report.did(Entry::new(job).action(format!("alerted: job {state}")));
-    }
-    Ok(report)
-}
-
-/// Validates a completed restore job and records the result.
-/// A restore test the function cannot validate: in the report (failed for
-/// an ERROR, skipped for a WARNING), and someone must hear of it.
-async fn not_validated(
-    deps: &Deps,
-    mut report: Report,
-    restore_job_id: &str,
-    step: &str,
-    severity: Severity,
-    why: String,
-) -> Result<Report, Error> {
-    if severity == Severity::Warning {
-        report.skipped(restore_job_id, why.clone());
-    } else {
-        report.failed(Entry::new(restore_job_id).action(step).reason(why.clone()));
-    }
-    let n = Notification::new(
-        severity,
-        FUNCTION,
-        &deps.config.common.environment,
-        format!("Restore test {restore_job_id} cannot be validated"),
-    )
-    .summary(why)
-    .field("Restore job", restore_job_id);
-    let plan = Entry::new(restore_job_id).action("publish alert");
-    deps.publisher
-        .publish_or_plan(&mut report, plan, &n)
-        .await?;
-    Ok(report)
-}
-
-async fn validate(deps: &Deps, restore_job_id: &str, dry: bool) -> Result<Report, Error> {
-    let mut report = Report::new(FUNCTION, dry);
-    let restored = match validate::restore_job(&deps.clients, restore_job_id).await {
-        Ok(r) => r,
-        // Throttled or unavailable: fail the invocation, so Lambda retries
-        // it, and after its retries the event lands in the failures queue,
-        // whose alarm reaches a person.
-        Err(why) if why.is_retryable() => return Err(Error::RestoreJobUnreadable(why)),
-        Err(why) => {
-            let why = format!("{why}; the restore test is not validated");
-            let step = "describe restore job";
-            return not_validated(deps, report, restore_job_id, step, Severity::Error, why).await;
-        }
-    };
-    match restored.readiness() {
-        validate::Readiness::Ready => {}
-        validate::Readiness::Skip(why) => {
-            report.skipped(restore_job_id, why);
-            return Ok(report);
-        }
-        validate::Readiness::Lost(why) => {
-            let step = "validate";
-            return not_validated(deps, report, restore_job_id, step, Severity::Error, why).await;
-        }
-    }
-    let Some(validation) = validate::checks_for(&deps.config, &restored.source_arn) else {
-        let why = format!(
-            "no checks are configured for {} (RESTORE_VALIDATIONS): the restore test is not \
-             validated",
-            restored.source_arn
-        );
-        let step = "find the checks";
-        return not_validated(deps, report, restore_job_id, step, Severity::Warning, why).await;
-    };
-    let outcome = validate::run(
-        &deps.clients,
-        &deps.config,
-        validation,
-        &restored.created_arn,
-    )
-    .await;
-    let message: String = outcome.message.chars().take(1000).collect();
-    let entry = Entry::new(restore_job_id)
-        .action(format!("validation {}", outcome.status))
-        .reason(message.clone())
-        .detail(json!({"source": restored.source_arn, "restored": restored.created_arn, "checks": validation.checks.len()}));
-    if dry {
-        report.planned(entry);
-        return Ok(report);
-    }
-    let status = aws_sdk_backup::types::RestoreValidationStatus::from(outcome.status);
-    deps.clients
-        .backup
-        .put_restore_validation_result()
-        .restore_job_id(restore_job_id)
-        .validation_status(status)
-        .validation_status_message(&message)
-        .send()
-        .await
-        .map_err(|e| {
-            Error::RecordValidation(shared::aws::failure(
-                "backup:PutRestoreValidationResult",
-                &e,
-            ))
-        })?;
-    if outcome.status == "SUCCESSFUL" {
-        report.did(entry);
-    } else {
-        warn!(status = outcome.status, "restore validation did not pass");
-        report.failed(entry);
-        let n = Notification::new(
-            Severity::Error,
-            FUNCTION,
-            &deps.config.common.environment,
-            format!(
-                "Restore test {}: {}",
-                outcome.status,
-                restored
-                    .source_arn
-                    .rsplit([':', '/'])
-                    .next()
-                    .unwrap_or_default()
-            ),
-        )
-        .summary(message)
-        .field("Restore job", restore_job_id)
-        .field("Source", &restored.source_arn)
-        .field("Restored", &restored.created_arn)
-        .resource(restored.source_arn.clone());
-        deps.publisher.publish(&n).await?;
+        report.did(Entry::new(id).action(format!("alerted: {} {state}", what.to_lowercase())));
     }
     Ok(report)
 }

@@ -19,7 +19,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn failed(message: impl Into<String>) -> Self {
+    pub fn failed(message: impl Into<String>) -> Self {
         let message = message.into();
         Outcome {
             status: "FAILED",
@@ -183,15 +183,17 @@ async fn logins(clients: &Clients, secret_arn: &str) -> Result<Vec<(String, Stri
     Ok(found)
 }
 
-/// Connects to the restored instance and runs every check, within the time limit.
+/// Connects to the restored database at `host:port` and runs every check,
+/// within the time limit.
 pub async fn run(
     clients: &Clients,
     config: &Config,
     validation: &Validation,
-    created_arn: &str,
+    host: &str,
+    port: u16,
 ) -> Outcome {
     let limit = Duration::from_secs(config.validation_timeout_seconds);
-    match tokio::time::timeout(limit, run_checks(clients, config, validation, created_arn)).await {
+    match tokio::time::timeout(limit, run_checks(clients, config, validation, host, port)).await {
         Ok(outcome) => outcome,
         Err(_) => Outcome {
             status: "TIMED_OUT",
@@ -207,31 +209,9 @@ async fn run_checks(
     clients: &Clients,
     config: &Config,
     validation: &Validation,
-    created_arn: &str,
+    host: &str,
+    port: u16,
 ) -> Outcome {
-    let Some((_, id)) = created_arn.split_once(":db:") else {
-        return Outcome::failed(format!(
-            "{created_arn} is not an RDS DB instance: only those can be checked"
-        ));
-    };
-    let instance = match clients
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier(id)
-        .send()
-        .await
-    {
-        Ok(out) => out.db_instances.and_then(|v| v.into_iter().next()),
-        Err(e) => return Outcome::failed(failure("rds:DescribeDBInstances", &e)),
-    };
-    let Some(endpoint) = instance.and_then(|i| i.endpoint) else {
-        return Outcome::failed(format!("the restored instance {id} has no endpoint yet"));
-    };
-    let host = endpoint.address.unwrap_or_default();
-    let port = endpoint
-        .port
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(5432);
     let logins = match logins(clients, &validation.secret_arn).await {
         Ok(l) => l,
         Err(why) => return Outcome::failed(why),
@@ -255,7 +235,7 @@ async fn run_checks(
     };
     let server = Server {
         dialect,
-        host: &host,
+        host,
         port,
         dbname: validation.dbname.as_deref(),
         tls: Tls::VerifyFull,

@@ -12,6 +12,8 @@ locals {
     asg                  = "arn:${local.partition}:autoscaling:${local.region}:${local.account}:autoScalingGroup:*:autoScalingGroupName/*"
     rds_instance         = "arn:${local.partition}:rds:${local.region}:${local.account}:db:*"
     rds_cluster          = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster:*"
+    rds_verify_instance  = "arn:${local.partition}:rds:${local.region}:${local.account}:db:*-verify"
+    rds_subnet_group     = "arn:${local.partition}:rds:${local.region}:${local.account}:subgrp:*"
     default_bus          = "arn:${local.partition}:events:${local.region}:${local.account}:event-bus/default"
     rds_snapshot         = "arn:${local.partition}:rds:${local.region}:${local.account}:snapshot:*"
     rds_cluster_snapshot = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster-snapshot:*"
@@ -297,6 +299,31 @@ data "aws_iam_policy_document" "backup_verifier" {
     sid       = "ReadRdsClustersAndSnapshots"
     actions   = ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"]
     resources = [local.arn.rds_cluster, local.arn.rds_cluster_snapshot]
+  }
+
+  # AWS Backup restores a cluster without any instance: the checks need one,
+  # added (tagged with its restore job) and deleted afterwards. Only
+  # instances named `*-verify` and created with that tag.
+  statement {
+    sid       = "AddAnInstanceToRestoredClusters"
+    actions   = ["rds:CreateDBInstance", "rds:AddTagsToResource"]
+    resources = [local.arn.rds_verify_instance, local.arn.rds_cluster, local.arn.rds_subnet_group]
+    condition {
+      test     = "Null"
+      variable = "aws:RequestTag/backup-verifier:restore-job"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "DeleteTheInstanceAdded"
+    actions   = ["rds:DeleteDBInstance"]
+    resources = [local.arn.rds_verify_instance]
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/backup-verifier:restore-job"
+      values   = ["false"]
+    }
   }
 
   statement {

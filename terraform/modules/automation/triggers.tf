@@ -5,7 +5,8 @@
 #  - EventBridge rules (local.event_rules): Auto Scaling, ECS, Application
 #    Auto Scaling and alarm events, and scaling-scheduler's failed actions,
 #    to scaling-notifier;
-#    failed backup jobs and completed restore tests to backup-verifier;
+#    failed backup and copy jobs, completed restore tests and the instances it adds
+#    to restored clusters to backup-verifier;
 #  - SNS: the alarm topic to dlq-processor (SQS alarms only);
 #  - Secrets Manager: rotation of the secrets, by secret-rotator.
 # Every rule and schedule retries, then dead-letters to the failures queue.
@@ -82,6 +83,15 @@ locals {
         detail        = { state = ["FAILED", "ABORTED", "EXPIRED"] }
       }
     }
+    "copy-job-failed" = {
+      function    = "backup-verifier"
+      description = "Copy jobs (cross-region, cross-account) that failed or copied only part: alert at once"
+      pattern = {
+        source        = ["aws.backup"]
+        "detail-type" = ["Copy Job State Change"]
+        detail        = { state = ["FAILED", "PARTIAL"] }
+      }
+    }
     "restore-job-completed" = {
       function    = "backup-verifier"
       description = "Restores of a restore testing plan that completed: validate them"
@@ -91,6 +101,18 @@ locals {
         detail = {
           status                = ["COMPLETED"]
           restoreTestingPlanArn = [{ exists = true }]
+        }
+      }
+    }
+    "restore-instance-created" = {
+      function    = "backup-verifier"
+      description = "An instance backup-verifier added to a restored cluster is created: validate the restore"
+      pattern = {
+        source        = ["aws.rds"]
+        "detail-type" = ["RDS DB Instance Event"]
+        detail = {
+          EventID = ["RDS-EVENT-0005"]
+          Tags    = { "backup-verifier:restore-job" = [{ exists = true }] }
         }
       }
     }

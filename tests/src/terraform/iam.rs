@@ -62,6 +62,11 @@ const AUTHORISED_BY: &[(&str, &str)] = &[
     ),
 ];
 
+/// Actions a call needs besides its own: RDS authorises the tags given to
+/// CreateDBInstance as `rds:AddTagsToResource` (RDS User Guide, "Tagging
+/// Amazon RDS resources").
+const ALSO_NEEDS: &[(&str, &str)] = &[("rds:CreateDBInstance", "rds:AddTagsToResource")];
+
 /// What Lambda itself does with a function's role and that has no
 /// resource-level permissions: attach to the VPC, write traces.
 const LAMBDA_SERVICE_UNSCOPED: &[&str] = &[
@@ -376,10 +381,17 @@ pub fn code_actions(root: &Path, function: &str, ops: &Operations) -> Result<Vec
                 .map(|(_, single)| (*single).to_owned())
                 .unwrap_or(action);
             let rel = path.strip_prefix(root).unwrap_or(path);
-            calls.push(Call {
-                action,
-                at: format!("{}:{line}", rel.display()),
-            });
+            let at = format!("{}:{line}", rel.display());
+            for (_, needed) in ALSO_NEEDS
+                .iter()
+                .filter(|(call, _)| call.eq_ignore_ascii_case(&action))
+            {
+                calls.push(Call {
+                    action: (*needed).to_owned(),
+                    at: at.clone(),
+                });
+            }
+            calls.push(Call { action, at });
         }
     }
     Ok(calls)
