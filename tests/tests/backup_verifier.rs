@@ -1155,3 +1155,149 @@ async fn a_restored_cluster_gets_an_instance_its_checks_run_on_then_loses_it() {
         (1, 1, 1)
     );
 }
+
+/// A backup rule that copies to other vaults (another region, another
+/// account) is met only when the copies arrive: each destination needs a
+/// completed copy within the RPO plus COPY_GRACE_HOURS, failed copies are
+/// violations, and each destination's newest copy age is reported.
+/// Copies were never looked at before. AWS Backup is mocked.
+#[tokio::test]
+async fn copies_a_backup_rule_asks_for_are_verified_per_destination() {
+    use aws_sdk_backup::operation::get_backup_plan::GetBackupPlanOutput;
+    use aws_sdk_backup::operation::list_copy_jobs::ListCopyJobsOutput;
+    use aws_sdk_backup::types::{
+        BackupPlan, BackupRule, CopyAction, CopyJob, CopyJobState, RecoveryPointCreator,
+    };
+
+    const LEDGER: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/ledger";
+    const INVOICES: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/invoices";
+    const DR: &str = "arn:aws:backup:eu-west-1:210987654321:backup-vault:dr-vault";
+    const WEST: &str = "arn:aws:backup:us-west-2:123456789012:backup-vault:west-vault";
+    let described = mock!(aws_sdk_backup::Client::describe_recovery_point)
+        .match_requests(|r| {
+            r.recovery_point_arn()
+                .is_some_and(|a| a.ends_with("rp-ledger-1") || a.ends_with("rp-invoices-1"))
+        })
+        .then_output(|| {
+            DescribeRecoveryPointOutput::builder()
+                .is_encrypted(true)
+                .encryption_key_arn(KEY)
+                .lifecycle(Lifecycle::builder().delete_after_days(35).build())
+                .created_by(
+                    RecoveryPointCreator::builder()
+                        .backup_plan_id("plan-daily")
+                        .backup_rule_id("rule-daily")
+                        .build(),
+                )
+                .build()
+        });
+    let plan = mock!(aws_sdk_backup::Client::get_backup_plan)
+        .match_requests(|r| r.backup_plan_id() == Some("plan-daily"))
+        .then_output(|| {
+            let copy = |vault: &str| {
+                CopyAction::builder()
+                    .destination_backup_vault_arn(vault)
+                    .build()
+                    .expect("copy action")
+            };
+            GetBackupPlanOutput::builder()
+                .backup_plan(
+                    BackupPlan::builder()
+                        .backup_plan_name("daily")
+                        .rules(
+                            BackupRule::builder()
+                                .rule_name("daily")
+                                .rule_id("rule-daily")
+                                .target_backup_vault_name("prod-vault")
+                                .copy_actions(copy(DR))
+                                .copy_actions(copy(WEST))
+                                .build()
+                                .expect("rule"),
+                        )
+                        .build()
+                        .expect("plan"),
+                )
+                .build()
+        });
+    let job = |id: &str, state: CopyJobState, hours_ago: i64, message: &str| {
+        CopyJob::builder()
+            .copy_job_id(id)
+            .state(state)
+            .creation_date(DateTime::from_secs(now_secs() - hours_ago * 3600 - 600))
+            .completion_date(DateTime::from_secs(now_secs() - hours_ago * 3600))
+            .status_message(message)
+            .build()
+    };
+    let ledger_copies = mock!(aws_sdk_backup::Client::list_copy_jobs)
+        .match_requests(|r| r.by_resource_arn() == Some(LEDGER))
+        .then_output(move || {
+            ListCopyJobsOutput::builder()
+                .copy_jobs(job("c-ledger-1", CopyJobState::Completed, 5, ""))
+                .build()
+        });
+    let invoices_west = mock!(aws_sdk_backup::Client::list_copy_jobs)
+        .match_requests(|r| {
+            r.by_resource_arn() == Some(INVOICES) && r.by_destination_vault_arn() == Some(WEST)
+        })
+        .then_output(move || {
+            ListCopyJobsOutput::builder()
+                .copy_jobs(job(
+                    "c-invoices-2",
+                    CopyJobState::Failed,
+                    3,
+                    "Access denied to the destination vault",
+                ))
+                .build()
+        });
+    let no_copies = mock!(aws_sdk_backup::Client::list_copy_jobs)
+        .then_output(|| ListCopyJobsOutput::builder().build());
+    let mut rules = vec![
+        recovery_point(LEDGER, "rp-ledger-1", RecoveryPointStatus::Completed),
+        recovery_point(INVOICES, "rp-invoices-1", RecoveryPointStatus::Completed),
+        described,
+        plan,
+        ledger_copies,
+        invoices_west,
+        no_copies,
+    ];
+    rules.extend(backup_rules());
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &rules.iter().collect::<Vec<_>>()
+    );
+    let mut s = setup("copies", backup, None).await;
+    s.deps.config.resource_arns = vec![LEDGER.into(), INVOICES.into(), TABLE.into()];
+
+    let report = invoke(json!({"action": "verify"}), &s.invocation, &s.deps)
+        .await
+        .expect("verified");
+    let v = verdicts(&report);
+    let (ledger, ledger_detail) = status_of(&v, "ledger");
+    assert_eq!(ledger, "OK", "{v:#?}");
+    let detail: Value = serde_json::from_str(&ledger_detail).expect("json");
+    let ages: Vec<(String, i64)> = detail["copies"]
+        .as_array()
+        .expect("copies")
+        .iter()
+        .map(|c| {
+            (
+                c["destination"].as_str().unwrap_or_default().to_owned(),
+                c["newest_age_hours"].as_f64().unwrap_or(-1.0).round() as i64,
+            )
+        })
+        .collect();
+    assert_eq!(ages, [(DR.to_owned(), 5), (WEST.to_owned(), 5)]);
+
+    let (invoices, invoices_detail) = status_of(&v, "invoices");
+    assert_eq!(invoices, "VIOLATION", "{v:#?}");
+    for says in [
+        format!("no completed copy to {DR} in the last 36 h"),
+        format!("no completed copy to {WEST} in the last 36 h"),
+        "copy job c-invoices-2 FAILED".to_owned(),
+        "Access denied to the destination vault".to_owned(),
+    ] {
+        assert!(invoices_detail.contains(&says), "{says}: {invoices_detail}");
+    }
+    assert_eq!(status_of(&v, "orders").0, "OK", "no copies asked: {v:#?}");
+}

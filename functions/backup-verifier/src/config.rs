@@ -16,6 +16,8 @@ pub mod vars {
     pub const RESOURCE_ARNS: &str = "RESOURCE_ARNS";
     pub const DEFAULT_RPO_HOURS: &str = "DEFAULT_RPO_HOURS";
     pub const MIN_RETENTION_DAYS: &str = "MIN_RETENTION_DAYS";
+    /// Hours a copy may take beyond the RPO (it starts after its backup).
+    pub const COPY_GRACE_HOURS: &str = "COPY_GRACE_HOURS";
     /// When set, backups that AWS Backup encrypts with its vault's key (the
     /// resource types it fully manages: DynamoDB with advanced backup, EFS,
     /// S3, ...) must use exactly this key. RDS and EBS backups keep their
@@ -61,6 +63,7 @@ pub struct Config {
     pub resource_arns: Vec<String>,
     pub default_rpo_hours: u32,
     pub min_retention_days: u32,
+    pub copy_grace_hours: u32,
     /// The vault key of fully managed resource types.
     pub kms_key: Option<String>,
     /// A key for each resource ARN, whatever its type.
@@ -106,6 +109,9 @@ impl Config {
         }
         if let Some(d) = env.parse::<u32>(vars::MIN_RETENTION_DAYS, "days, a whole number")? {
             c.min_retention_days = d;
+        }
+        if let Some(h) = env.parse::<u32>(vars::COPY_GRACE_HOURS, "hours, a whole number")? {
+            c.copy_grace_hours = h;
         }
         c.kms_key = env.optional(vars::EXPECTED_KMS_KEY_ARN);
         if let Some(text) = env.optional(vars::EXPECTED_KMS_KEYS) {
@@ -174,6 +180,7 @@ impl Config {
             resource_arns: Vec::new(),
             default_rpo_hours: 24,
             min_retention_days: 7,
+            copy_grace_hours: 12,
             kms_key: None,
             kms_keys: BTreeMap::new(),
             validations: BTreeMap::new(),

@@ -12,6 +12,7 @@ use shared::Invocation;
 
 use crate::check::{Backup, Continuous, FailedJob, Source, newest};
 use crate::config::Config;
+use crate::copies::RuleRef;
 
 /// The SDK clients the verifier uses, built once at start-up.
 #[derive(Debug, Clone)]
@@ -338,12 +339,13 @@ fn is_continuous(recovery_point_arn: &str) -> bool {
 }
 
 /// AWS Backup recovery points of `resource`; the newest completed one at
-/// `now` is described for its encryption and retention.
+/// `now` is described for its encryption and retention, and the backup
+/// rule that made it (whose copies are then checked).
 pub async fn recovery_points(
     clients: &Clients,
     resource: &Protected,
     now: Timestamp,
-) -> Result<Vec<Backup>, AwsFailure> {
+) -> Result<(Vec<Backup>, Option<RuleRef>), AwsFailure> {
     let arn = resource.arn.as_str();
     let mut points = Vec::new();
     let mut next: Option<String> = None;
@@ -398,6 +400,7 @@ pub async fn recovery_points(
         })
         .collect();
     let newest = newest(&backups, now).and_then(|n| backups.iter().position(|b| b == n));
+    let mut rule = None;
     if let Some(i) = newest {
         let vault = points
             .iter()
@@ -418,8 +421,14 @@ pub async fn recovery_points(
             .lifecycle
             .and_then(|l| l.delete_after_days)
             .and_then(|d| u32::try_from(d).ok());
+        rule = d.created_by.and_then(|c| {
+            Some(RuleRef {
+                plan_id: c.backup_plan_id?,
+                rule_id: c.backup_rule_id?,
+            })
+        });
     }
-    Ok(backups)
+    Ok((backups, rule))
 }
 
 /// Backup jobs of a resource since `since` that did not succeed.

@@ -26,7 +26,8 @@
 //! UNKNOWN (why): a lookup that fails is never a false OK.
 //!
 //! **IAM:** `backup:ListRecoveryPointsByResource`, `backup:DescribeRecoveryPoint`,
-//! `backup:ListBackupJobs`, `backup:DescribeRestoreJob`,
+//! `backup:ListBackupJobs`, `backup:ListCopyJobs`, `backup:GetBackupPlan`
+//! (the copies a rule asks for, see `copies`), `backup:DescribeRestoreJob`,
 //! `backup:PutRestoreValidationResult`, `rds:DescribeDBInstances`,
 //! `rds:DescribeDBSnapshots`, `rds:DescribeDBClusters`,
 //! `rds:DescribeDBClusterSnapshots`, `rds:CreateDBInstance`,
@@ -40,6 +41,7 @@
 
 pub mod check;
 mod config;
+mod copies;
 mod error;
 pub mod gather;
 pub mod input;
@@ -202,12 +204,12 @@ async fn verify(
         let since =
             Timestamp::from_second(now.as_second() - r.rpo_hours as i64 * 3600).unwrap_or(now);
         let use_backup = config.use_aws_backup;
-        let verdict = match tokio::try_join!(
+        let (verdict, copied) = match tokio::try_join!(
             async {
                 if use_backup {
                     gather::recovery_points(&deps.clients, r, now).await
                 } else {
-                    Ok(Vec::new())
+                    Ok((Vec::new(), None))
                 }
             },
             async {
@@ -225,11 +227,27 @@ async fn verify(
                 }
             },
         ) {
-            Ok((mut backups, snapshots, jobs)) => {
+            Ok(((mut backups, rule), snapshots, jobs)) => {
                 backups.extend(snapshots);
-                judge(&policy, now, &backups, &jobs)
+                let verdict = judge(&policy, now, &backups, &jobs);
+                match rule {
+                    Some(rule) => {
+                        let window = r.rpo_hours + config.copy_grace_hours;
+                        match copies::check(&deps.clients, &r.arn, &rule, window, now).await {
+                            Ok(copied) => (
+                                copies::with_copies(
+                                    verdict,
+                                    Ok(copies::shortfalls(&copied, window)),
+                                ),
+                                copied,
+                            ),
+                            Err(why) => (copies::with_copies(verdict, Err(why.into())), vec![]),
+                        }
+                    }
+                    None => (verdict, vec![]),
+                }
             }
-            Err(why) => Verdict::Unknown { why: why.into() },
+            Err(why) => (Verdict::Unknown { why: why.into() }, vec![]),
         };
         let mut m = Metrics::new(&config.common.metrics_namespace)
             .dimension("Function", FUNCTION)
@@ -256,6 +274,9 @@ async fn verify(
         m.emit();
         let mut detail = serde_json::to_value(&verdict).unwrap_or_default();
         detail["rpo_hours"] = json!(r.rpo_hours);
+        if !copied.is_empty() {
+            detail["copies"] = json!(copied);
+        }
         if let Some(note) = &r.note {
             detail["note"] = json!(note);
         }

@@ -19,6 +19,7 @@ locals {
     rds_cluster_snapshot = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster-snapshot:*"
     ebs_snapshot         = "arn:${local.partition}:ec2:${local.region}::snapshot/*"
     recovery_point       = "arn:${local.partition}:backup:${local.region}:${local.account}:recovery-point:*"
+    backup_plan          = "arn:${local.partition}:backup:${local.region}:${local.account}:backup-plan:*"
   }
 
   runtime_kms_keys = {
@@ -269,10 +270,18 @@ data "aws_iam_policy_document" "backup_verifier" {
     actions = [
       "backup:ListRecoveryPointsByResource",
       "backup:ListBackupJobs",
+      "backup:ListCopyJobs",
       "backup:DescribeRestoreJob",
       "backup:PutRestoreValidationResult",
     ]
     resources = ["*"]
+  }
+
+  # The rule that made a recovery point says which copies it asks for.
+  statement {
+    sid       = "ReadBackupPlans"
+    actions   = ["backup:GetBackupPlan"]
+    resources = [local.arn.backup_plan]
   }
 
   # Recovery points of RDS and EBS carry the snapshot's own ARN; the others

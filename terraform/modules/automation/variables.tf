@@ -183,7 +183,7 @@ variable "backup_kms_key_arn" {
 }
 
 variable "backup_settings" {
-  description = "Optional backup-verifier settings: DEFAULT_RPO_HOURS, MIN_RETENTION_DAYS, RESOURCE_ARNS, BACKUP_SOURCES, RESTORE_VALIDATIONS, VALIDATION_TIMEOUT_SECONDS, VALIDATION_INSTANCE_CLASS, EXPECTED_KMS_KEYS."
+  description = "Optional backup-verifier settings: DEFAULT_RPO_HOURS, MIN_RETENTION_DAYS, RESOURCE_ARNS, BACKUP_SOURCES, RESTORE_VALIDATIONS, VALIDATION_TIMEOUT_SECONDS, VALIDATION_INSTANCE_CLASS, EXPECTED_KMS_KEYS, COPY_GRACE_HOURS."
   type        = map(string)
   default     = {}
 }

@@ -91,6 +91,7 @@ const CODE_UNSCOPED: &[&str] = &[
     "ec2:DescribeSnapshots",
     "backup:ListRecoveryPointsByResource",
     "backup:ListBackupJobs",
+    "backup:ListCopyJobs",
     "backup:DescribeRestoreJob",
     "backup:PutRestoreValidationResult",
     "secretsmanager:GetRandomPassword",
