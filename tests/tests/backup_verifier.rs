@@ -1301,3 +1301,89 @@ async fn copies_a_backup_rule_asks_for_are_verified_per_destination() {
     }
     assert_eq!(status_of(&v, "orders").0, "OK", "no copies asked: {v:#?}");
 }
+
+/// An instance the verifier added to a restored cluster that is still
+/// there hours later is a restore test whose checks never ran (RDS's event
+/// lost, the instance never came up) or whose instance was not deleted:
+/// the daily verification alerts on it instead of staying silent.
+#[tokio::test]
+async fn an_added_instance_that_outlived_its_checks_is_a_restore_test_not_validated() {
+    let rules = backup_rules();
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &rules.iter().collect::<Vec<_>>()
+    );
+    let s = setup("lingering", backup, None).await;
+    let cluster = unique("awsbackup-restore-test");
+    let job = unique("job");
+    s.rds
+        .create_db_cluster()
+        .db_cluster_identifier(&cluster)
+        .engine("aurora-postgresql")
+        .master_username("app")
+        .master_user_password("not-a-real-password-1")
+        .send()
+        .await
+        .expect("cluster");
+    let instance = format!("{cluster}-verify");
+    s.rds
+        .create_db_instance()
+        .db_instance_identifier(&instance)
+        .db_cluster_identifier(&cluster)
+        .db_instance_class("db.t4g.medium")
+        .engine("aurora-postgresql")
+        .tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key("backup-verifier:restore-job")
+                .value(&job)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("instance");
+
+    let fresh = invoke(json!({"action": "verify"}), &s.invocation, &s.deps)
+        .await
+        .expect("verified");
+    assert!(
+        about_job(&fresh, &job).is_none(),
+        "minutes old: its checks may still run"
+    );
+    s.sink.drain(Duration::from_secs(1)).await.expect("drain");
+
+    let later = verify_in_30_hours(&s).await;
+    let why = about_job(&later, &job).expect("not validated");
+    assert!(
+        why.contains(&format!(
+            "instance {instance}, added for its checks, is still there"
+        )),
+        "{why}"
+    );
+    let told = s.sink.drain(Duration::from_secs(2)).await.expect("drain");
+    let summary = told.last().expect("summary");
+    assert_eq!(summary.attribute("severity"), Some("ERROR"));
+    assert!(
+        summary
+            .message
+            .contains(&format!("NOT VALIDATED restore test {job}")),
+        "{}",
+        summary.message
+    );
+    s.rds
+        .delete_db_instance()
+        .db_instance_identifier(&instance)
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .expect("clean up");
+}
+
+/// Why the report failed restore job `job`, if it did.
+fn about_job(report: &Report, job: &str) -> Option<String> {
+    report
+        .failed
+        .iter()
+        .find(|e| e.target == job)
+        .map(|e| e.reason.clone().unwrap_or_default())
+}

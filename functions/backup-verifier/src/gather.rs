@@ -117,6 +117,21 @@ fn kind_of(arn: &str) -> Kind {
     }
 }
 
+/// Every RDS DB instance of the account and region.
+pub async fn db_instances(
+    clients: &Clients,
+) -> Result<Vec<aws_sdk_rds::types::DbInstance>, AwsFailure> {
+    clients
+        .rds
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| failure("rds:DescribeDBInstances", &e))
+}
+
 /// Tagged RDS instances and EBS volumes, and the explicitly listed ARNs.
 pub async fn protected(
     clients: &Clients,
@@ -125,15 +140,7 @@ pub async fn protected(
     region: &str,
 ) -> Result<Vec<Protected>, AwsFailure> {
     let mut found: HashMap<String, Protected> = HashMap::new();
-    let instances: Vec<_> = clients
-        .rds
-        .describe_db_instances()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .map_err(|e| failure("rds:DescribeDBInstances", &e))?;
+    let instances = db_instances(clients).await?;
     // Tagged members of a cluster: the cluster is what has backups.
     let mut members: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for db in instances {

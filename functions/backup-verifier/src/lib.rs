@@ -293,13 +293,36 @@ async fn verify(
             }
         }
     }
+    // Restore tests whose added instance outlived its checks: never validated.
+    let mut unvalidated = 0;
+    match restored::lingering(&deps.clients, now).await {
+        Ok(found) => {
+            for (job, why) in found {
+                unvalidated += 1;
+                report.failed(
+                    Entry::new(&job)
+                        .action("validate restore test")
+                        .reason(why.clone()),
+                );
+                lines.push((format!("NOT VALIDATED restore test {job}"), why));
+            }
+        }
+        Err(why) => {
+            counts.2 += 1;
+            lines.push((
+                "UNKNOWN restore tests".to_owned(),
+                format!("{why}: instances added to restored clusters were not looked for"),
+            ));
+        }
+    }
     info!(
         ok = counts.0,
         violations = counts.1,
         unknown = counts.2,
+        unvalidated,
         "verification done"
     );
-    let severity = if counts.1 > 0 {
+    let severity = if counts.1 > 0 || unvalidated > 0 {
         Severity::Error
     } else if counts.2 > 0 {
         Severity::Warning
@@ -311,11 +334,16 @@ async fn verify(
         FUNCTION,
         &config.common.environment,
         format!(
-            "Backups: {} OK, {} violation{}, {} unknown",
+            "Backups: {} OK, {} violation{}, {} unknown{}",
             counts.0,
             counts.1,
             if counts.1 == 1 { "" } else { "s" },
-            counts.2
+            counts.2,
+            if unvalidated > 0 {
+                format!(", {unvalidated} restore test(s) not validated")
+            } else {
+                String::new()
+            }
         ),
     )
     .summary(format!(

@@ -183,6 +183,54 @@ pub async fn remove_instance(clients: &Clients, id: &str) -> Result<(), AwsFailu
         .map_err(|e| failure("rds:DeleteDBInstance", &e))
 }
 
+/// How long an added instance may live: creating one takes minutes and
+/// the checks seconds, then it is deleted.
+const LINGER_HOURS: i64 = 2;
+
+/// Instances this function added that are still there hours later, or
+/// failed: a restore test whose checks never ran (RDS's event lost, the
+/// instance never came up) or whose instance could not be deleted. The
+/// daily verification says so, as a restore test that was not validated.
+/// `(restore job, what is wrong)`.
+pub async fn lingering(
+    clients: &Clients,
+    now: jiff::Timestamp,
+) -> Result<Vec<(String, String)>, AwsFailure> {
+    Ok(crate::gather::db_instances(clients)
+        .await?
+        .into_iter()
+        .filter_map(|i| {
+            let job = i
+                .tag_list
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .find(|t| t.key.as_deref() == Some(RESTORE_JOB_TAG))?
+                .value
+                .clone()?;
+            let id = i.db_instance_identifier.clone().unwrap_or_default();
+            let status = i.db_instance_status.clone().unwrap_or_default();
+            let hours = i
+                .instance_create_time
+                .map(|t| (now.as_second() - t.secs()) / 3600);
+            let failed = status == "failed" || status.starts_with("incompatible");
+            (failed || hours.is_some_and(|h| h >= LINGER_HOURS)).then(|| {
+                (
+                    job.clone(),
+                    format!(
+                        "instance {id}, added for its checks, is still there ({status}{}): its \
+                         checks did not run or it could not be deleted; when it is available, \
+                         run {{\"action\":\"validate\",\"restore_job_id\":\"{job}\"}}",
+                        hours
+                            .map(|h| format!(", created {h} h ago"))
+                            .unwrap_or_default()
+                    ),
+                )
+            })
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
