@@ -1387,3 +1387,37 @@ fn about_job(report: &Report, job: &str) -> Option<String> {
         .find(|e| e.target == job)
         .map(|e| e.reason.clone().unwrap_or_default())
 }
+
+/// In aws-cn (or aws-us-gov) a tagged EBS volume is named in its own
+/// partition: a hard-coded `arn:aws:` missed its recovery points and jobs
+/// (a false VIOLATION or UNKNOWN). The partition comes from the function's
+/// own ARN.
+#[tokio::test]
+async fn an_ebs_volume_is_named_in_the_function_s_partition() {
+    let rules = backup_rules();
+    let backup = mock_client!(
+        aws_sdk_backup,
+        RuleMode::MatchAny,
+        &rules.iter().collect::<Vec<_>>()
+    );
+    let mut s = setup("partition", backup, None).await;
+    s.invocation =
+        Invocation::unbounded("arn:aws-cn:lambda:us-east-1:123456789012:function:backup-verifier");
+    let volume = ebs_volume(&s).await;
+    let report = invoke(json!({"action": "verify"}), &s.invocation, &s.deps)
+        .await
+        .expect("verified");
+    let named: Vec<&str> = report
+        .seen
+        .iter()
+        .map(|e| e.target.as_str())
+        .filter(|t| t.ends_with(&volume))
+        .collect();
+    assert_eq!(
+        named,
+        [format!(
+            "arn:aws-cn:ec2:us-east-1:123456789012:volume/{volume}"
+        )],
+        "{report:#?}"
+    );
+}
