@@ -756,15 +756,11 @@ async fn fifo_a_poison_message_without_a_parking_queue_says_its_group_waits() {
     assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 2);
 }
 
-/// SQS allows 10 message attributes of any type. A message with 9 String
-/// and 1 Binary attribute cannot take a redrive count: it still moves, whole,
-/// and the report says its count could not be recorded; one with 9 String
-/// attributes gets its count as the tenth.
-#[tokio::test]
-async fn the_redrive_count_never_makes_an_eleventh_attribute() {
+/// Into the DLQ: one message with 9 String and 1 Binary attribute (no room
+/// for a redrive count) and one with 9 String attributes.
+async fn full_and_nearly_full(s: &Setup) {
     use aws_sdk_sqs::primitives::Blob;
     use aws_sdk_sqs::types::MessageAttributeValue;
-    let s = direct("attrs", false).await;
     for (body, binary) in [(TIMEOUT, true), (DECLINED, false)] {
         let mut send = s
             .pair
@@ -794,6 +790,16 @@ async fn the_redrive_count_never_makes_an_eleventh_attribute() {
         }
         send.send().await.expect("into the DLQ");
     }
+}
+
+/// SQS allows 10 message attributes of any type. A message with 9 String
+/// and 1 Binary attribute cannot take a redrive count: a person's redrive
+/// still moves it, whole, and the report says its count could not be
+/// recorded; one with 9 String attributes gets its count as the tenth.
+#[tokio::test]
+async fn the_redrive_count_never_makes_an_eleventh_attribute() {
+    let s = direct("attrs", false).await;
+    full_and_nearly_full(&s).await;
 
     let report = invoke(redrive(&s.pair.dlq_name), &Invocation::default(), &s.deps)
         .await
@@ -1131,5 +1137,43 @@ async fn a_native_redrive_hands_the_queue_to_sqs_once_and_status_follows_it() {
         s.pair.depth(&s.pair.dlq_url).await.expect("depth"),
         2,
         "the mocked task moved nothing: the processor itself received none"
+    );
+}
+
+/// An automatic redrive never moves a message whose count it cannot record:
+/// with nothing to stop it, each scheduled run would send it back to its
+/// source after it failed there again, forever. It stays for a person (or
+/// is parked, with PARKING_QUEUE); the countable one moves.
+#[tokio::test]
+async fn an_automatic_redrive_leaves_a_message_it_cannot_count_for_a_person() {
+    let mut s = direct("attrs-auto", false).await;
+    full_and_nearly_full(&s).await;
+    s.deps.config.auto_redrive = vec![s.pair.dlq_name.clone()];
+    let scheduled =
+        sample_event("dlq-processor", "eventbridge_scheduled-auto-redrive.json").expect("sample");
+
+    let report = invoke(scheduled, &Invocation::default(), &s.deps)
+        .await
+        .expect("auto redrive");
+    assert_eq!(report.done.len(), 1, "{report:#?}");
+    let left: Vec<_> = report
+        .skipped
+        .iter()
+        .filter(|e| {
+            e.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("so an automatic redrive does not move it"))
+        })
+        .collect();
+    assert_eq!(left.len(), 1, "{report:#?}");
+    let back = s.pair.drain(&s.pair.source_url).await.expect("source");
+    assert_eq!(
+        back.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        [DECLINED]
+    );
+    let stays = s.pair.drain(&s.pair.dlq_url).await.expect("dlq");
+    assert_eq!(
+        stays.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        [TIMEOUT]
     );
 }

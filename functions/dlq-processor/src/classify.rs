@@ -217,10 +217,15 @@ pub enum Fate {
     /// An earlier message of its FIFO group stays behind: moving this one
     /// would overtake it.
     Blocked,
+    /// Its redrive count cannot be recorded (it has SQS's 10 attributes), on
+    /// an automatic redrive: parked, or left for a person, never cycled
+    /// between the DLQ and its source with nothing to stop it.
+    Uncounted { parking: bool },
 }
 
 /// Decides a message's fate. `blocked` says whether an earlier message of
-/// its FIFO group stays behind in this run.
+/// its FIFO group stays behind in this run; `automatic`, whether a schedule
+/// (not a person) asked for the redrive.
 pub fn fate(
     m: &Message,
     group: &str,
@@ -228,6 +233,7 @@ pub fn fate(
     max_redrives: u32,
     parking: bool,
     blocked: bool,
+    automatic: bool,
 ) -> Fate {
     if blocked {
         return Fate::Blocked;
@@ -242,6 +248,9 @@ pub fn fate(
         } else {
             Fate::Poison { redrives }
         };
+    }
+    if automatic && !next_attributes(m).1 {
+        return Fate::Uncounted { parking };
     }
     Fate::Move
 }
@@ -386,26 +395,49 @@ mod tests {
     }
 
     #[test]
+    fn only_a_person_redrives_a_message_whose_count_cannot_be_recorded() {
+        let f = Filter::default();
+        let mut m = msg("x");
+        for i in 0..10 {
+            m.attributes.insert(format!("a{i}"), "v".into());
+        }
+        assert_eq!(fate(&m, "g", &f, 3, false, false, false), Fate::Move);
+        assert_eq!(
+            fate(&m, "g", &f, 3, false, false, true),
+            Fate::Uncounted { parking: false }
+        );
+        assert_eq!(
+            fate(&m, "g", &f, 3, true, false, true),
+            Fate::Uncounted { parking: true }
+        );
+        m.attributes.remove("a0");
+        assert_eq!(fate(&m, "g", &f, 3, false, false, true), Fate::Move);
+    }
+
+    #[test]
     fn fate_of_a_message() {
         let f = Filter::default();
         let mut m = msg("x");
-        assert_eq!(fate(&m, "g", &f, 3, false, false), Fate::Move);
-        assert_eq!(fate(&m, "g", &f, 3, false, true), Fate::Blocked);
+        assert_eq!(fate(&m, "g", &f, 3, false, false, false), Fate::Move);
+        assert_eq!(fate(&m, "g", &f, 3, false, true, false), Fate::Blocked);
         m.attributes
             .insert(REDRIVE_COUNT_ATTRIBUTE.into(), "3".into());
         assert_eq!(
-            fate(&m, "g", &f, 3, false, false),
+            fate(&m, "g", &f, 3, false, false, false),
             Fate::Poison { redrives: 3 }
         );
         assert_eq!(
-            fate(&m, "g", &f, 3, true, false),
+            fate(&m, "g", &f, 3, true, false, false),
             Fate::Park { redrives: 3 }
         );
         let only_other = Filter {
             groups: Some(vec!["other".into()]),
             ..Filter::default()
         };
-        assert_eq!(fate(&m, "g", &only_other, 3, true, false), Fate::Filtered);
+        assert_eq!(
+            fate(&m, "g", &only_other, 3, true, false, false),
+            Fate::Filtered
+        );
     }
 
     #[test]

@@ -134,6 +134,7 @@ pub async fn handle(
                     target,
                     stop_at,
                     native,
+                    automatic: false,
                 };
                 redrive(&queue, &opts, deps, &mut report, &mut metrics).await?;
             }
@@ -148,6 +149,7 @@ pub async fn handle(
                         target: None,
                         stop_at,
                         native: false,
+                        automatic: true,
                     };
                     redrive(queue, &opts, deps, &mut report, &mut metrics).await?;
                 }
@@ -306,7 +308,15 @@ struct Redrive {
     stop_at: Option<Instant>,
     /// Hand the move to SQS ([`move_task`]).
     native: bool,
+    /// A schedule asked, not a person (`AUTO_REDRIVE_QUEUES`).
+    automatic: bool,
 }
+
+/// Why an automatic redrive does not move a message whose count it cannot
+/// record.
+const UNCOUNTED: &str = "its redrive count cannot be recorded (it has SQS's maximum of 10 \
+     message attributes), so an automatic redrive does not move it: MAX_REDRIVES could never \
+     stop it cycling between the DLQ and its source";
 
 /// What a redrive did, for its summary and metrics.
 #[derive(Default)]
@@ -452,12 +462,24 @@ async fn redrive(
                 config.max_redrives,
                 parking.is_some(),
                 blocked,
+                opts.automatic,
             );
             let entry = Entry::new(&r.message.id)
                 .detail(json!({"group": group, "message_group": r.message.group_id}));
             match decided {
                 Fate::Move => to_target.push((r, entry)),
                 Fate::Park { .. } => to_parking.push((r, entry)),
+                Fate::Uncounted { parking: true } => {
+                    to_parking.push((r, entry.reason(UNCOUNTED)));
+                }
+                Fate::Uncounted { parking: false } => {
+                    run.tally.poison += 1;
+                    run.hold(&r);
+                    report.skipped(
+                        &r.message.id,
+                        format!("{UNCOUNTED}; left in the DLQ for a person to redrive by hand (or set PARKING_QUEUE)"),
+                    );
+                }
                 Fate::Poison { redrives } => {
                     run.tally.poison += 1;
                     run.hold(&r);
