@@ -121,6 +121,16 @@ pub mod alarm {
         pub region: String,
         pub arn: String,
         pub metrics: Vec<MetricRef>,
+        /// A composite alarm's rule (`configuration.alarmRule`).
+        pub rule: String,
+        /// A composite alarm's actions suppressor (`configuration.actionsSuppressor`).
+        pub suppressor: String,
+        /// Why its actions are held back now (`state.actionsSuppressedBy`:
+        /// `Alarm`, `WaitPeriod`, `ExtensionPeriod`), empty when they run.
+        pub suppressed_by: String,
+        pub suppressed_reason: String,
+        /// Whether the actions of the previous state were held back.
+        pub previously_suppressed: bool,
     }
 
     fn text<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -194,6 +204,7 @@ pub mod alarm {
                 region: region.to_owned(),
                 arn: arn.to_owned(),
                 metrics,
+                ..AlarmChange::default()
             })
         }
 
@@ -276,6 +287,29 @@ pub mod alarm {
                     .map(|s| text(s, "timestamp"))
                     .unwrap_or_default()
                     .to_owned(),
+                rule: d
+                    .pointer("/configuration/alarmRule")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                suppressor: d
+                    .pointer("/configuration/actionsSuppressor")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                suppressed_by: d
+                    .get("state")
+                    .map(|s| text(s, "actionsSuppressedBy"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                suppressed_reason: d
+                    .get("state")
+                    .map(|s| text(s, "actionsSuppressedReason"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                previously_suppressed: d
+                    .get("previousState")
+                    .is_some_and(|s| !text(s, "actionsSuppressedBy").is_empty()),
                 account: account.to_owned(),
                 region: region.to_owned(),
                 arn: arn.to_owned(),

@@ -450,6 +450,14 @@ const ROUTES: &[(&str, &[&str])] = &[
         &["alarm-state-change"],
     ),
     (
+        "scaling-notifier/cloudwatch_alarm-composite-suppressed.json",
+        &["alarm-state-change"],
+    ),
+    (
+        "scaling-notifier/cloudwatch_alarm-composite-still-alarm.json",
+        &["alarm-state-change"],
+    ),
+    (
         "scaling-notifier/application-autoscaling_scaled-to-max.json",
         &["application-autoscaling"],
     ),

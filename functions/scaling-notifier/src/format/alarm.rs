@@ -22,17 +22,38 @@ pub(super) fn state_change(ctx: &Ctx<'_>) -> Option<Formatted> {
 }
 
 /// An alarm change that arrived through SNS or a Lambda alarm action.
+///
+/// A composite alarm whose actions a suppressor holds back
+/// (`actionsSuppressedBy`: a maintenance window in ALARM, or the wait and
+/// extension periods around it) pages no one: its own actions do not run
+/// either. When the suppression ends while it is still in ALARM, CloudWatch
+/// sends ALARM -> ALARM without `actionsSuppressedBy` (AWS's composite
+/// example): that is when it pages. Any other ALARM -> ALARM is the same
+/// state again, not news.
 pub(super) fn formatted(a: &AlarmChange, environment: &str) -> Formatted {
-    let title = if a.previous.is_empty() {
+    let released = a.previously_suppressed && a.suppressed_by.is_empty();
+    let title = if released {
+        format!(
+            "Alarm {}: {} (its actions are no longer suppressed)",
+            a.name, a.state
+        )
+    } else if a.previous.is_empty() {
         format!("Alarm {}: {}", a.name, a.state)
     } else {
         format!("Alarm {}: {} -> {}", a.name, a.previous, a.state)
     };
-    let mut n = Notification::new(severity(&a.state), FUNCTION, environment, title)
+    let severity = if a.suppressed_by.is_empty() {
+        severity(&a.state)
+    } else {
+        Severity::Info
+    };
+    let mut n = Notification::new(severity, FUNCTION, environment, title)
         .summary(&a.reason)
         .field("Alarm", &a.name)
         .field("State", &a.state)
         .field("Previous state", &a.previous)
+        .field("Rule", &a.rule)
+        .field("Actions suppressor", &a.suppressor)
         .field("Metric", a.metric_text())
         .field("Description", &a.description)
         .field("Changed at", &a.changed_at)
@@ -50,7 +71,28 @@ pub(super) fn formatted(a: &AlarmChange, environment: &str) -> Formatted {
             r = a.region
         ));
     }
-    Formatted::known(format!("CloudWatch Alarm State Change/{}", a.state), n)
+    let f = Formatted::known(format!("CloudWatch Alarm State Change/{}", a.state), n);
+    if !a.suppressed_by.is_empty() {
+        let by = match a.suppressed_by.as_str() {
+            "Alarm" if !a.suppressor.is_empty() => {
+                format!("its suppressor {} is in ALARM", a.suppressor)
+            }
+            "WaitPeriod" => "it waits for its suppressor to go into ALARM".to_owned(),
+            "ExtensionPeriod" => "its suppressor left ALARM moments ago".to_owned(),
+            other => format!("{other}: {}", a.suppressed_reason),
+        };
+        f.routine(format!(
+            "{} is {} with its actions suppressed ({by}): no page until they run",
+            a.name, a.state
+        ))
+    } else if !released && a.state == a.previous {
+        f.routine(format!(
+            "{} is still {}: the same state again",
+            a.name, a.state
+        ))
+    } else {
+        f
+    }
 }
 
 /// Percent-encodes what a URL path segment cannot hold.
@@ -129,6 +171,70 @@ mod tests {
             Some("AWS/SQS ApproximateNumberOfMessagesVisible QueueName=orders-dlq")
         );
         assert_eq!(field(&n, "Region"), Some("eu-west-1"));
+    }
+
+    fn lambda_action(file: &str) -> Formatted {
+        let raw = std::fs::read_to_string(format!(
+            "{}/../../events/scaling-notifier/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("sample");
+        let payload: serde_json::Value = serde_json::from_str(&raw).expect("json");
+        format_alarm(
+            &AlarmChange::from_lambda_action(&payload).expect("an alarm"),
+            "prod",
+        )
+    }
+
+    /// AWS's composite example: actions held back by the suppressor (a
+    /// maintenance window in ALARM) page no one; it paged as ERROR before.
+    #[test]
+    fn a_composite_alarm_whose_actions_are_suppressed_pages_no_one() {
+        let f = format(
+            &sample("cloudwatch_alarm-composite-suppressed.json"),
+            "prod",
+            &Redactor::default(),
+        );
+        let why = f.routine.clone().expect("not sent");
+        assert!(
+            why.contains("its suppressor checkout-maintenance-window is in ALARM"),
+            "{why}"
+        );
+        assert_eq!(f.notification.severity, Severity::Info);
+        assert_eq!(
+            field(&f.notification, "Rule"),
+            Some("ALARM(checkout-5xx-high) OR ALARM(checkout-p99-latency)")
+        );
+    }
+
+    /// ALARM -> ALARM once the wait period is over (AWS's Lambda-action
+    /// composite example): the actions run now, so this is the page.
+    #[test]
+    fn a_composite_alarm_pages_when_its_suppression_ends() {
+        let f = lambda_action("cloudwatch_alarm-composite-lambda-action.json");
+        assert!(f.routine.is_none(), "{:?}", f.routine);
+        assert_eq!(f.notification.severity, Severity::Error);
+        assert_eq!(
+            f.notification.title,
+            "Alarm checkout-degraded: ALARM (its actions are no longer suppressed)"
+        );
+        assert_eq!(
+            field(&f.notification, "Actions suppressor"),
+            Some("checkout-maintenance-window")
+        );
+    }
+
+    /// Another child alarm joins while the composite is already in ALARM:
+    /// the same state again, sent a second time before.
+    #[test]
+    fn alarm_to_alarm_without_suppression_is_not_sent_again() {
+        let f = format(
+            &sample("cloudwatch_alarm-composite-still-alarm.json"),
+            "prod",
+            &Redactor::default(),
+        );
+        let why = f.routine.expect("not sent");
+        assert!(why.contains("is still ALARM"), "{why}");
     }
 
     #[test]
