@@ -138,6 +138,13 @@ const DOCUMENTED: &[(&str, &[&str], &str)] = &[
         REFRESH,
         REFRESH_EVENTS,
     ),
+    // Listed in EventBridge's event reference; the Auto Scaling guide gives
+    // no example, so the sample carries what every refresh event does.
+    (
+        "EC2 Auto Scaling Instance Refresh Started Baking",
+        REFRESH,
+        "https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-autoscaling.html",
+    ),
     (
         "EC2 Auto Scaling Instance Refresh Succeeded",
         REFRESH,

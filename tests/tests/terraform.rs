@@ -494,6 +494,10 @@ const ROUTES: &[(&str, &[&str])] = &[
         &["autoscaling"],
     ),
     (
+        "scaling-notifier/autoscaling_refresh-started-baking.json",
+        &["autoscaling"],
+    ),
+    (
         "scaling-notifier/autoscaling_refresh-rollback-succeeded.json",
         &["autoscaling"],
     ),

@@ -32,6 +32,7 @@ locals {
           "EC2 Auto Scaling Instance Refresh Failed",
           "EC2 Auto Scaling Instance Refresh Cancelled",
           "EC2 Auto Scaling Instance Refresh Checkpoint Reached",
+          "EC2 Auto Scaling Instance Refresh Started Baking",
           "EC2 Auto Scaling Instance Refresh Rollback Started",
           "EC2 Auto Scaling Instance Refresh Rollback Succeeded",
           "EC2 Auto Scaling Instance Refresh Rollback Failed",

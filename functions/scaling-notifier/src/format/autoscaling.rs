@@ -184,7 +184,11 @@ fn refresh(ctx: &Ctx<'_>, detail_type: &str, phase: &str) -> Option<Formatted> {
         "Failed" => (Severity::Error, "failed"),
         "Cancelled" => (Severity::Warning, "was cancelled"),
         "Checkpoint Reached" => (Severity::Info, "reached a checkpoint"),
-        "Rollback Started" | "Rollback Succeeded" => (Severity::Warning, "is rolling back"),
+        // Its bake time: the replaced instances are watched before it goes on.
+        "Started Baking" => (Severity::Info, "started baking"),
+        "Rollback Started" => (Severity::Warning, "is rolling back"),
+        // Back on the old configuration: the refresh did not happen.
+        "Rollback Succeeded" => (Severity::Warning, "was rolled back"),
         "Rollback Failed" => (Severity::Error, "rollback failed"),
         _ => return None,
     };
@@ -403,6 +407,21 @@ mod tests {
                 "autoscaling_refresh-rollback-started.json",
                 Severity::Warning,
                 "is rolling back",
+            ),
+            (
+                "autoscaling_refresh-rollback-succeeded.json",
+                Severity::Warning,
+                "was rolled back",
+            ),
+            (
+                "autoscaling_refresh-rollback-failed.json",
+                Severity::Error,
+                "rollback failed",
+            ),
+            (
+                "autoscaling_refresh-started-baking.json",
+                Severity::Info,
+                "started baking",
             ),
         ] {
             let n = format(&sample(file), "p", &Redactor::default()).notification;
