@@ -12,6 +12,9 @@ use shared::{Notification, Severity};
 
 /// Slack allows at most ten fields in a section block.
 const MAX_FIELDS: usize = 10;
+/// Field sections shown at most (a message may hold 50 blocks): the rest
+/// is counted in a line of its own, never dropped unsaid.
+const MAX_FIELD_SECTIONS: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SlackError {
@@ -133,19 +136,28 @@ pub fn message(n: &Notification) -> Value {
     if !n.summary.is_empty() {
         blocks.push(json!({
             "type": "section",
-            "text": {"type": "mrkdwn", "text": clip(&escape(&n.summary), 3000)}
+            "text": {"type": "mrkdwn", "text": escaped_within(&n.summary, 3000)}
         }));
     }
-    if !n.fields.is_empty() {
-        let fields: Vec<Value> = n
-            .fields
+    // Ten fields per section, in as many sections as they need: the ones
+    // added last (time, account, region) are not the ones lost.
+    let shown = n.fields.len().min(MAX_FIELDS * MAX_FIELD_SECTIONS);
+    for chunk in n.fields[..shown].chunks(MAX_FIELDS) {
+        let fields: Vec<Value> = chunk
             .iter()
-            .take(MAX_FIELDS)
             .map(|f| {
-                json!({"type": "mrkdwn", "text": clip(&format!("*{}*\n{}", escape(&f.name), escape(&f.value)), 2000)})
+                let name = format!("*{}*\n", escaped_within(&f.name, 200));
+                let room = 2000 - name.chars().count();
+                json!({"type": "mrkdwn", "text": format!("{name}{}", escaped_within(&f.value, room))})
             })
             .collect();
         blocks.push(json!({"type": "section", "fields": fields}));
+    }
+    if shown < n.fields.len() {
+        blocks.push(json!({
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": format!("{} more fields are in the SNS message", n.fields.len() - shown)}]
+        }));
     }
     blocks.push(json!({
         "type": "context",
@@ -165,6 +177,28 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// `text` escaped for mrkdwn and cut to `max` characters, never inside an
+/// entity (`&amp;` is whole or absent), with `…` where it was cut.
+fn escaped_within(text: &str, max: usize) -> String {
+    let escaped = escape(text);
+    if escaped.chars().count() <= max {
+        return escaped;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let unit = escape(&c.to_string());
+        let len = unit.chars().count();
+        if used + len > max.saturating_sub(1) {
+            break;
+        }
+        out.push_str(&unit);
+        used += len;
+    }
+    out.push('…');
+    out
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -210,18 +244,45 @@ mod tests {
     }
 
     #[test]
-    fn at_most_ten_fields_and_clipped_header() {
+    fn fields_beyond_ten_go_on_in_another_section_and_the_header_is_clipped() {
         let mut n = Notification::new(Severity::Info, "s", "e", "t".repeat(400));
-        for i in 0..15 {
+        for i in 0..12 {
             n = n.field(format!("f{i}"), "v");
         }
+        n = n.field("Region", "eu-west-1");
         let m = message(&n);
         assert_eq!(m["blocks"][1]["fields"].as_array().map(Vec::len), Some(10));
+        assert_eq!(m["blocks"][2]["fields"].as_array().map(Vec::len), Some(3));
+        assert_eq!(m["blocks"][2]["fields"][2]["text"], "*Region*\neu-west-1");
         assert!(
             m["blocks"][0]["text"]["text"]
                 .as_str()
                 .is_some_and(|t| t.chars().count() <= 150)
         );
+    }
+
+    #[test]
+    fn past_forty_fields_the_rest_are_counted() {
+        let mut n = Notification::new(Severity::Info, "s", "e", "t");
+        for i in 0..45 {
+            n = n.field(format!("f{i}"), "v");
+        }
+        let m = message(&n);
+        let text = m.to_string();
+        assert!(
+            text.contains("5 more fields are in the SNS message"),
+            "{text}"
+        );
+        assert!(m["blocks"].as_array().is_some_and(|b| b.len() <= 50));
+    }
+
+    #[test]
+    fn a_cut_never_splits_an_entity() {
+        let cut = escaped_within(&"&".repeat(10), 12);
+        assert_eq!(cut, "&amp;&amp;…");
+        let cut = escaped_within("ab<cd", 4);
+        assert_eq!(cut, "ab…");
+        assert_eq!(escaped_within("a<b", 10), "a&lt;b");
     }
 
     #[test]
