@@ -15,7 +15,7 @@ use serde::Serialize;
 use shared::aws::{AwsFailure, failure};
 
 use crate::check::Verdict;
-use crate::gather::Clients;
+use crate::gather::{Clients, ts};
 
 /// The backup plan rule that made a recovery point.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +33,6 @@ pub struct Copied {
     /// Copy jobs of the window that failed: `id STATE at time: message`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<String>,
-}
-
-fn ts(dt: Option<&aws_sdk_backup::primitives::DateTime>) -> Option<Timestamp> {
-    dt.and_then(|d| Timestamp::from_second(d.secs()).ok())
 }
 
 /// The vaults `rule` copies to.

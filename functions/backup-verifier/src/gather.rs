@@ -77,8 +77,26 @@ impl Protected {
     }
 }
 
-fn ts(dt: Option<&aws_sdk_backup::primitives::DateTime>) -> Option<Timestamp> {
+/// An SDK time (every AWS SDK crate's `DateTime` is the same type).
+pub(crate) fn ts(dt: Option<&aws_sdk_backup::primitives::DateTime>) -> Option<Timestamp> {
     dt.and_then(|d| Timestamp::from_second(d.secs()).ok())
+}
+
+/// The value of an RDS resource's tag `key` (empty when it has none), if
+/// the resource carries that tag.
+pub(crate) fn rds_tag<'a>(
+    tags: Option<&'a [aws_sdk_rds::types::Tag]>,
+    key: &str,
+) -> Option<&'a str> {
+    tags.unwrap_or_default()
+        .iter()
+        .find(|t| t.key.as_deref() == Some(key))
+        .map(|t| t.value.as_deref().unwrap_or_default())
+}
+
+/// The KMS key an RDS instance or cluster is encrypted with, if it is.
+fn own_key(encrypted: Option<bool>, key: &Option<String>) -> Option<String> {
+    encrypted.unwrap_or(false).then(|| key.clone()).flatten()
 }
 
 /// The RPO a tag value asks for; empty means the default.
@@ -145,43 +163,21 @@ pub async fn protected(
     let mut members: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for db in instances {
         if let Some(cluster) = db.db_cluster_identifier.clone() {
-            if let Some(tag) = db
-                .tag_list
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .find(|t| t.key.as_deref() == Some(config.tag_key.as_str()))
-            {
+            if let Some(value) = rds_tag(db.tag_list.as_deref(), &config.tag_key) {
                 members.entry(cluster).or_default().push((
                     db.db_instance_identifier.clone().unwrap_or_default(),
-                    tag.value.clone().unwrap_or_default(),
+                    value.to_owned(),
                 ));
             }
             continue;
         }
-        let Some(tag) = db
-            .tag_list
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .find(|t| t.key.as_deref() == Some(config.tag_key.as_str()))
-        else {
+        let Some(value) = rds_tag(db.tag_list.as_deref(), &config.tag_key) else {
             continue;
         };
-        let (rpo_hours, note) = rpo_from_tag(
-            tag.value.as_deref().unwrap_or_default(),
-            config.default_rpo_hours,
-        );
+        let (rpo_hours, note) = rpo_from_tag(value, config.default_rpo_hours);
         let arn = db.db_instance_arn.clone().unwrap_or_default();
-        let latest_restorable = db
-            .latest_restorable_time
-            .as_ref()
-            .and_then(|t| Timestamp::from_second(t.secs()).ok());
-        let own_key = db
-            .storage_encrypted
-            .unwrap_or(false)
-            .then(|| db.kms_key_id.clone())
-            .flatten();
+        let latest_restorable = ts(db.latest_restorable_time.as_ref());
+        let own_key = own_key(db.storage_encrypted, &db.kms_key_id);
         found.insert(
             arn.clone(),
             Protected {
@@ -210,13 +206,7 @@ pub async fn protected(
         .map_err(|e| failure("rds:DescribeDBClusters", &e))?;
     for c in clusters {
         let id = c.db_cluster_identifier.clone().unwrap_or_default();
-        let own = c
-            .tag_list
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .find(|t| t.key.as_deref() == Some(config.tag_key.as_str()))
-            .map(|t| t.value.clone().unwrap_or_default());
+        let own = rds_tag(c.tag_list.as_deref(), &config.tag_key).map(str::to_owned);
         let tagged_members = members.remove(&id).unwrap_or_default();
         // The cluster's own tag, else the first tagged member's.
         let Some(value) = own
@@ -257,15 +247,8 @@ pub async fn protected(
                 },
                 rpo_hours,
                 note,
-                own_key: c
-                    .storage_encrypted
-                    .unwrap_or(false)
-                    .then(|| c.kms_key_id.clone())
-                    .flatten(),
-                latest_restorable: c
-                    .latest_restorable_time
-                    .as_ref()
-                    .and_then(|t| Timestamp::from_second(t.secs()).ok()),
+                own_key: own_key(c.storage_encrypted, &c.kms_key_id),
+                latest_restorable: ts(c.latest_restorable_time.as_ref()),
             },
         );
     }
@@ -495,7 +478,7 @@ fn rds_snapshot(
     Some(Backup {
         source,
         id,
-        created: Timestamp::from_second(created?.secs()).ok()?,
+        created: ts(created)?,
         completed: status == Some("available"),
         encrypted,
         kms_key,
@@ -579,7 +562,7 @@ pub async fn snapshots(clients: &Clients, kind: &Kind) -> Result<Vec<Backup>, Aw
                     Some(Backup {
                         source: Source::EbsSnapshot,
                         id: s.snapshot_id.clone()?,
-                        created: Timestamp::from_second(s.start_time.as_ref()?.secs()).ok()?,
+                        created: ts(s.start_time.as_ref())?,
                         completed: s.state == Some(aws_sdk_ec2::types::SnapshotState::Completed),
                         encrypted: s.encrypted.unwrap_or(false),
                         kms_key: s.kms_key_id.clone(),

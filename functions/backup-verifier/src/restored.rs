@@ -13,7 +13,7 @@
 use aws_sdk_rds::types::{Filter, Tag};
 use shared::aws::{AwsFailure, failure};
 
-use crate::gather::Clients;
+use crate::gather::{Clients, rds_tag};
 
 /// The tag naming the restore job an added instance validates.
 pub const RESTORE_JOB_TAG: &str = "backup-verifier:restore-job";
@@ -104,13 +104,7 @@ pub async fn locate(clients: &Clients, created_arn: &str) -> Result<Located, Aws
     }
     let added = instances
         .iter()
-        .find(|i| {
-            i.tag_list
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .any(|t| t.key.as_deref() == Some(RESTORE_JOB_TAG))
-        })
+        .find(|i| rds_tag(i.tag_list.as_deref(), RESTORE_JOB_TAG).is_some())
         .and_then(|i| i.db_instance_identifier.clone());
     if !instances
         .iter()
@@ -200,14 +194,7 @@ pub async fn lingering(
         .await?
         .into_iter()
         .filter_map(|i| {
-            let job = i
-                .tag_list
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .find(|t| t.key.as_deref() == Some(RESTORE_JOB_TAG))?
-                .value
-                .clone()?;
+            let job = rds_tag(i.tag_list.as_deref(), RESTORE_JOB_TAG)?.to_owned();
             let id = i.db_instance_identifier.clone().unwrap_or_default();
             let status = i.db_instance_status.clone().unwrap_or_default();
             let hours = i
