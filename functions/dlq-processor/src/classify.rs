@@ -249,18 +249,24 @@ pub fn fate(
             Fate::Poison { redrives }
         };
     }
-    if automatic && !next_attributes(m).1 {
+    if automatic && !count_recordable(m) {
         return Fate::Uncounted { parking };
     }
     Fate::Move
+}
+
+/// Whether a move can record the message's redrive count: it has one
+/// already, or SQS's ten-attribute limit leaves room for it.
+pub fn count_recordable(m: &Message) -> bool {
+    m.attributes.contains_key(REDRIVE_COUNT_ATTRIBUTE)
+        || m.attributes.len() + m.binary_attributes < MAX_ATTRIBUTES
 }
 
 /// The attributes a moved message carries: the original ones with the
 /// redrive count raised by one, when SQS's ten-attribute limit allows it.
 pub fn next_attributes(m: &Message) -> (BTreeMap<String, String>, bool) {
     let mut attrs = m.attributes.clone();
-    let has = attrs.contains_key(REDRIVE_COUNT_ATTRIBUTE);
-    if has || attrs.len() + m.binary_attributes < MAX_ATTRIBUTES {
+    if count_recordable(m) {
         attrs.insert(
             REDRIVE_COUNT_ATTRIBUTE.to_owned(),
             (m.redrive_count() + 1).to_string(),

@@ -52,7 +52,7 @@ use shared::report::{Entry, dry_run};
 use shared::{Invocation, Notification, Publisher, Report, Severity};
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::classify::{Fate, Filter, fate, next_attributes, redacted_sample};
+use crate::classify::{Fate, Filter, count_recordable, fate, redacted_sample};
 use crate::input::{Command, Trigger, queue_of};
 use crate::sqs::{Queue, Received};
 
@@ -729,7 +729,7 @@ impl Run<'_> {
                             self.tally.moved += 1;
                         }
                         let mut entry = entry.action(format!("{verb} {}", dest.name));
-                        if !next_attributes(&r.message).1 {
+                        if !count_recordable(&r.message) {
                             entry = entry.reason(format!(
                                 "its redrive count could not be recorded: it already has {} \
                                  message attributes, SQS's maximum, so MAX_REDRIVES cannot stop \
