@@ -125,6 +125,28 @@ pub async fn check(
     Ok(all)
 }
 
+/// `verdict` with the copies `rule` asks for (none without a rule), and
+/// what each destination holds.
+pub async fn judged(
+    clients: &Clients,
+    resource_arn: &str,
+    rule: Option<RuleRef>,
+    window_hours: u32,
+    now: Timestamp,
+    verdict: Verdict,
+) -> (Verdict, Vec<Copied>) {
+    let Some(rule) = rule else {
+        return (verdict, vec![]);
+    };
+    match check(clients, resource_arn, &rule, window_hours, now).await {
+        Ok(copied) => (
+            with_copies(verdict, Ok(shortfalls(&copied, window_hours))),
+            copied,
+        ),
+        Err(why) => (with_copies(verdict, Err(why.into())), vec![]),
+    }
+}
+
 /// Why the copies fall short, given how old the newest may be.
 pub fn shortfalls(copies: &[Copied], window_hours: u32) -> Vec<String> {
     let mut reasons = Vec::new();

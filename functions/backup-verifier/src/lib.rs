@@ -230,22 +230,8 @@ async fn verify(
             Ok(((mut backups, rule), snapshots, jobs)) => {
                 backups.extend(snapshots);
                 let verdict = judge(&policy, now, &backups, &jobs);
-                match rule {
-                    Some(rule) => {
-                        let window = r.rpo_hours + config.copy_grace_hours;
-                        match copies::check(&deps.clients, &r.arn, &rule, window, now).await {
-                            Ok(copied) => (
-                                copies::with_copies(
-                                    verdict,
-                                    Ok(copies::shortfalls(&copied, window)),
-                                ),
-                                copied,
-                            ),
-                            Err(why) => (copies::with_copies(verdict, Err(why.into())), vec![]),
-                        }
-                    }
-                    None => (verdict, vec![]),
-                }
+                let window = r.rpo_hours + config.copy_grace_hours;
+                copies::judged(&deps.clients, &r.arn, rule, window, now, verdict).await
             }
             Err(why) => (Verdict::Unknown { why: why.into() }, vec![]),
         };
