@@ -2,17 +2,17 @@
 //! SNS, delivered to subscribed SQS queues that filter on their attributes,
 //! and optionally to a Slack webhook.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use harness::emulator::Emulator;
 use harness::fixtures::TopicWithQueue;
 use harness::proxy::{Fault, FaultProxy};
-use harness::webhook::WebhookServer;
+use harness::webhook::{Answer, WebhookServer};
 use harness::{repo_root, sample_event};
 use scaling_notifier::{Config, Deps, Error, SlackSink, invoke};
 use serde_json::{Value, json};
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
-use shared::{PublishError, Publisher, Severity};
+use shared::{Invocation, PublishError, Publisher, Severity};
 
 const ERRORS_ONLY: &str = r#"{"severity":["ERROR","CRITICAL"]}"#;
 
@@ -74,9 +74,13 @@ fn launch_unsuccessful() -> Value {
 async fn launch_failure_arrives_as_an_error_notification_with_routing_attributes() {
     let (sdk, sink) = direct("notifier").await;
 
-    let response = invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
-        .await
-        .expect("handled");
+    let response = invoke(
+        launch_unsuccessful(),
+        &Invocation::default(),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect("handled");
     assert_eq!(response.report.done.len(), 1, "{response:?}");
 
     let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
@@ -133,7 +137,7 @@ async fn every_sample_lands_where_its_severity_says() {
     for path in &files {
         let payload: Value =
             serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
-        let response = invoke(payload, &deps)
+        let response = invoke(payload, &Invocation::default(), &deps)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
@@ -215,9 +219,13 @@ async fn unknown_event_arrives_as_a_warning() {
         "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "us-east-1",
         "resources": [], "detail": {"x": 1}
     });
-    invoke(unknown, &deps(&sdk, &sink.topic_arn, false))
-        .await
-        .expect("sent");
+    invoke(
+        unknown,
+        &Invocation::default(),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect("sent");
     let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].attribute("severity"), Some("WARNING"));
@@ -232,6 +240,7 @@ async fn sqs_batch_is_published_in_one_batch_call() {
     let (proxy, sdk, sink) = behind_proxy("batch").await;
     let response = invoke(
         sample("sqs_eventbridge-batch.json"),
+        &Invocation::default(),
         &deps(&sdk, &sink.topic_arn, false),
     )
     .await
@@ -249,6 +258,7 @@ async fn failed_sqs_batch_names_every_record_for_redelivery() {
     proxy.fail_next("PublishBatch", 3, Fault::ServerError);
     let response = invoke(
         sample("sqs_eventbridge-batch.json"),
+        &Invocation::default(),
         &deps(&sdk, &sink.topic_arn, false),
     )
     .await
@@ -286,25 +296,35 @@ async fn routing_skips_muted_and_low_severity_events_with_reasons() {
     deps.config.min_severity = Severity::Warning;
     deps.config.muted = vec!["ECS Service Action/SERVICE_TASK_START_IMPAIRED".into()];
 
-    let low = invoke(sample("autoscaling_launch-successful.json"), &deps)
-        .await
-        .expect("handled");
+    let low = invoke(
+        sample("autoscaling_launch-successful.json"),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("handled");
     assert!(
         low.report.skipped[0]
             .reason
             .as_deref()
             .is_some_and(|r| r.contains("below MIN_SEVERITY WARNING"))
     );
-    let muted = invoke(sample("ecs_service-task-start-impaired.json"), &deps)
-        .await
-        .expect("handled");
+    let muted = invoke(
+        sample("ecs_service-task-start-impaired.json"),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("handled");
     assert!(
         muted.report.skipped[0]
             .reason
             .as_deref()
             .is_some_and(|r| r.contains("muted"))
     );
-    invoke(launch_unsuccessful(), &deps).await.expect("handled");
+    invoke(launch_unsuccessful(), &Invocation::default(), &deps)
+        .await
+        .expect("handled");
 
     let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
     assert_eq!(delivered.len(), 1);
@@ -315,9 +335,13 @@ async fn routing_skips_muted_and_low_severity_events_with_reasons() {
 async fn dry_run_returns_the_notification_and_publishes_nothing() {
     let (sdk, sink) = direct("dry").await;
 
-    let response = invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, true))
-        .await
-        .expect("handled");
+    let response = invoke(
+        launch_unsuccessful(),
+        &Invocation::default(),
+        &deps(&sdk, &sink.topic_arn, true),
+    )
+    .await
+    .expect("handled");
     let report = response.report;
     assert!(report.dry_run);
     assert!(report.done.is_empty());
@@ -339,26 +363,12 @@ async fn dry_run_returns_the_notification_and_publishes_nothing() {
 async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() {
     let (sdk, sink) = direct("slack").await;
     let webhook = WebhookServer::start(200).await.expect("webhook");
-
     // The URL comes from Secrets Manager, as in production.
-    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-    let secret_arn = secrets
-        .create_secret()
-        .name(harness::names::unique("slack-webhook"))
-        .secret_string(json!({"url": webhook.url()}).to_string())
-        .send()
-        .await
-        .expect("secret")
-        .arn
-        .expect("arn");
-    let mut deps = deps(&sdk, &sink.topic_arn, false);
-    deps.slack = Some(
-        SlackSink::from_secret(&secrets, &secret_arn)
-            .await
-            .expect("sink"),
-    );
+    let deps = with_slack(&sdk, &sink.topic_arn, &webhook).await;
 
-    let ok = invoke(launch_unsuccessful(), &deps).await.expect("handled");
+    let ok = invoke(launch_unsuccessful(), &Invocation::default(), &deps)
+        .await
+        .expect("handled");
     assert!(ok.report.failed.is_empty(), "{:?}", ok.report.failed);
     let posted = webhook.received();
     assert_eq!(posted.len(), 1);
@@ -373,7 +383,7 @@ async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() 
     );
 
     webhook.set_status(500);
-    let failed = invoke(launch_unsuccessful(), &deps)
+    let failed = invoke(launch_unsuccessful(), &Invocation::default(), &deps)
         .await
         .expect("the invocation still succeeds");
     assert_eq!(failed.report.failed.len(), 1);
@@ -391,14 +401,145 @@ async fn slack_gets_block_kit_and_a_failing_slack_never_costs_the_sns_message() 
     );
 }
 
+/// Deps posting to `webhook` too, its URL read from Secrets Manager.
+async fn with_slack(sdk: &aws_config::SdkConfig, topic_arn: &str, webhook: &WebhookServer) -> Deps {
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    let secret_arn = secrets
+        .create_secret()
+        .name(harness::names::unique("slack-webhook"))
+        .secret_string(json!({"url": webhook.url()}).to_string())
+        .send()
+        .await
+        .expect("secret")
+        .arn
+        .expect("arn");
+    let mut deps = deps(sdk, topic_arn, false);
+    deps.slack = Some(
+        SlackSink::from_secret(&secrets, &secret_arn)
+            .await
+            .expect("sink"),
+    );
+    deps
+}
+
+/// What the report says of the Slack posts: (action, reason) per entry.
+fn slack_outcomes(response: &scaling_notifier::Response) -> Vec<(String, Option<String>)> {
+    let report = &response.report;
+    report
+        .done
+        .iter()
+        .chain(&report.failed)
+        .filter(|e| e.action.as_deref().is_some_and(|a| a.contains("slack")))
+        .map(|e| (e.action.clone().unwrap_or_default(), e.reason.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rate_limited_slack_post_is_retried_after_its_retry_after() {
+    let (sdk, sink) = direct("slack429").await;
+    let webhook = WebhookServer::start(200).await.expect("webhook");
+    let deps = with_slack(&sdk, &sink.topic_arn, &webhook).await;
+
+    webhook.answer_next(&[Answer {
+        status: 429,
+        retry_after: Some(1),
+    }]);
+    let response = invoke(launch_unsuccessful(), &Invocation::default(), &deps)
+        .await
+        .expect("handled");
+    assert!(
+        response.report.failed.is_empty(),
+        "{:?}",
+        response.report.failed
+    );
+    assert_eq!(
+        slack_outcomes(&response),
+        [("posted to slack".to_owned(), None)]
+    );
+    assert_eq!(webhook.received().len(), 2, "posted again after the 429");
+
+    // A wait longer than a notification is held back for is not waited.
+    webhook.answer_next(&[Answer {
+        status: 429,
+        retry_after: Some(60),
+    }]);
+    let response = invoke(launch_unsuccessful(), &Invocation::default(), &deps)
+        .await
+        .expect("the invocation still succeeds");
+    let outcomes = slack_outcomes(&response);
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    let reason = outcomes[0].1.clone().unwrap_or_default();
+    assert!(reason.contains("asked to wait 60 s"), "{reason}");
+    assert_eq!(webhook.received().len(), 3, "not posted a third time");
+    assert_eq!(
+        arrived(&sink, 2).await,
+        2,
+        "both SNS notifications went out"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_slack_costs_its_own_posts_not_the_batch() {
+    let (sdk, sink) = direct("slackslow").await;
+    let webhook = WebhookServer::start(200).await.expect("webhook");
+    webhook.set_delay(Duration::from_secs(30));
+    let deps = with_slack(&sdk, &sink.topic_arn, &webhook).await;
+    let mut batch = sample("sqs_eventbridge-batch.json");
+    let mut third = batch["Records"][0].clone();
+    third["messageId"] = json!("0b9c5f1e-3b1a-4c8e-9d0f-5e8a7c6b4d3f");
+    if let Some(records) = batch["Records"].as_array_mut() {
+        records.push(third);
+    }
+
+    // Seven seconds left: before, three posts of five seconds each ran the
+    // function past its deadline, and Lambda sent the whole batch again.
+    let started = Instant::now();
+    let invocation = Invocation {
+        deadline: Some(started + Duration::from_secs(7)),
+        function_arn: String::new(),
+    };
+    let response = invoke(batch, &invocation, &deps).await.expect("handled");
+    assert!(
+        started.elapsed() < Duration::from_secs(7),
+        "answered after the deadline: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        response.sqs.batch_item_failures.is_empty(),
+        "Slack never costs a record"
+    );
+    assert_eq!(
+        arrived(&sink, 2).await,
+        3,
+        "every SNS notification went out"
+    );
+    let reasons: Vec<String> = slack_outcomes(&response)
+        .into_iter()
+        .map(|(_, reason)| reason.unwrap_or_default())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "could not reach slack: timed out",
+            "not posted: the invocation was about to reach its time limit",
+            "not posted: the invocation was about to reach its time limit",
+        ],
+        "one failure per record"
+    );
+}
+
 #[tokio::test]
 async fn throttled_publish_is_retried_and_delivered_once() {
     let (proxy, sdk, sink) = behind_proxy("throttle").await;
     proxy.fail_next("Publish", 2, Fault::Throttle);
 
-    invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
-        .await
-        .expect("third attempt publishes");
+    invoke(
+        launch_unsuccessful(),
+        &Invocation::default(),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect("third attempt publishes");
     assert_eq!(proxy.calls("Publish"), 3);
     assert_eq!(arrived(&sink, 2).await, 1);
 }
@@ -408,9 +549,13 @@ async fn publish_that_keeps_failing_fails_the_invocation_so_eventbridge_retries(
     let (proxy, sdk, sink) = behind_proxy("down").await;
     proxy.fail_next("Publish", 3, Fault::ServerError);
 
-    let err = invoke(launch_unsuccessful(), &deps(&sdk, &sink.topic_arn, false))
-        .await
-        .expect_err("publish failed");
+    let err = invoke(
+        launch_unsuccessful(),
+        &Invocation::default(),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect_err("publish failed");
     assert!(
         matches!(&err, Error::Publish(e) if e.is_retryable()),
         "{err}"
@@ -427,9 +572,13 @@ async fn publish_that_keeps_failing_fails_the_invocation_so_eventbridge_retries(
 async fn missing_topic_is_a_clear_permanent_error() {
     let sdk = Emulator::shared().sdk_config().await;
     let missing = "arn:aws:sns:us-east-1:123456789012:does-not-exist";
-    let err = invoke(launch_unsuccessful(), &deps(&sdk, missing, false))
-        .await
-        .expect_err("no such topic");
+    let err = invoke(
+        launch_unsuccessful(),
+        &Invocation::default(),
+        &deps(&sdk, missing, false),
+    )
+    .await
+    .expect_err("no such topic");
     assert!(
         matches!(&err, Error::Publish(PublishError::TopicNotFound { .. })),
         "{err:?}"
@@ -442,6 +591,7 @@ async fn a_payload_that_is_no_event_is_refused_and_nothing_is_sent() {
     let (sdk, sink) = direct("bad").await;
     let err = invoke(
         json!({"hello": "world"}),
+        &Invocation::default(),
         &deps(&sdk, &sink.topic_arn, false),
     )
     .await

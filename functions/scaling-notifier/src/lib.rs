@@ -6,7 +6,9 @@
 //! (alarm actions, or events published to a topic), or an SQS queue
 //! buffering EventBridge events (with `ReportBatchItemFailures`). Events
 //! without a formatter of their own are still sent, as a WARNING naming their
-//! source and detail-type: nothing is dropped.
+//! source and detail-type: nothing is dropped. Slack posts (optional) stop
+//! short of the Lambda deadline and a failed one is reported per
+//! notification: Slack never costs an SNS notification or a batch.
 //!
 //! **Environment:**
 //! - `NOTIFY_TOPIC_ARN` (required): the SNS topic notifications go to.
@@ -41,13 +43,15 @@ pub use error::Error;
 pub use format::{Formatted, format};
 pub use slack::SlackSink;
 
+use std::time::{Duration, Instant};
+
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use serde::Serialize;
 use serde_json::Value;
 use shared::metrics::Metrics;
 use shared::report::Entry;
-use shared::{Notification, PublishError, Publisher, Report};
+use shared::{Invocation, Notification, PublishError, Publisher, Report};
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::input::{Incoming, Item};
@@ -98,15 +102,28 @@ struct Outgoing {
     notification: Notification,
 }
 
+/// Slack posts stop this long before the Lambda deadline, so the function
+/// still answers (and an SQS batch is not redelivered to SNS whole).
+const SLACK_MARGIN: Duration = Duration::from_secs(2);
+
 /// One invocation: a payload read into the items it carries, then handled.
-pub async fn invoke(payload: Value, deps: &Deps) -> Result<Response, Error> {
-    handle(input::parse(payload)?, deps).await
+pub async fn invoke(
+    payload: Value,
+    invocation: &Invocation,
+    deps: &Deps,
+) -> Result<Response, Error> {
+    handle(input::parse(payload)?, invocation, deps).await
 }
 
 /// Formats every item, routes it (routine, muted, below the minimum
 /// severity: skipped with the reason) and publishes the rest.
-pub async fn handle(items: Vec<Incoming>, deps: &Deps) -> Result<Response, Error> {
+pub async fn handle(
+    items: Vec<Incoming>,
+    invocation: &Invocation,
+    deps: &Deps,
+) -> Result<Response, Error> {
     let span = info_span!("invocation", items = items.len());
+    let slack_stop = invocation.stop_at(SLACK_MARGIN, Instant::now());
     async move {
         let config = &deps.config;
         let mut report = Report::new(FUNCTION, config.common.dry_run);
@@ -150,7 +167,7 @@ pub async fn handle(items: Vec<Incoming>, deps: &Deps) -> Result<Response, Error
                             .detail(out.notification.subject()),
                     );
                     if let Some(slack) = &deps.slack {
-                        post_to_slack(slack, &out, &mut report, &mut metrics).await;
+                        post_to_slack(slack, &out, slack_stop, &mut report, &mut metrics).await;
                     }
                 }
                 Err(e) => {
@@ -235,10 +252,11 @@ fn route(
 async fn post_to_slack(
     slack: &SlackSink,
     out: &Outgoing,
+    stop: Option<Instant>,
     report: &mut Report,
     metrics: &mut Metrics,
 ) {
-    match slack.post(&out.notification).await {
+    match slack.post(&out.notification, stop).await {
         Ok(()) => {
             report.did(Entry::new(&out.label).action("posted to slack"));
             metrics.count("SlackPosts", 1);

@@ -1,7 +1,7 @@
 use lambda_runtime::{LambdaEvent, service_fn};
 use scaling_notifier::{Config, Deps, SlackSink, invoke};
 use shared::aws::{AwsSettings, sdk_config};
-use shared::{Env, Publisher};
+use shared::{Env, Invocation, Publisher};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -25,9 +25,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let deps = &deps;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
+            let invocation =
+                Invocation::starting(event.context.deadline, &event.context.invoked_function_arn);
             // Boxed: the handler's futures nest deeply enough that, unboxed,
             // this block's type overflows rustc's query depth on a clean build.
-            Box::pin(invoke(event.payload, deps)).await
+            Box::pin(invoke(event.payload, &invocation, deps)).await
         },
     ))
     .await

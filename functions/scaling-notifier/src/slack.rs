@@ -3,8 +3,14 @@
 //! The webhook URL is a secret (anyone holding it can post): it is read from
 //! Secrets Manager at start-up, never logged, and never part of an error.
 //! A failing sink never costs the SNS notification: it is reported, not raised.
+//!
+//! Posting is bounded by the invocation's time: each post waits at most
+//! [`POST_TIMEOUT`] and never past the handler's stop instant, and a 429 is
+//! retried after its `Retry-After` only when that fits. A slow Slack thus
+//! costs its own posts, never a Lambda timeout that would send the whole
+//! batch to SNS again.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use shared::logging::Redacted;
@@ -15,6 +21,17 @@ const MAX_FIELDS: usize = 10;
 /// Field sections shown at most (a message may hold 50 blocks): the rest
 /// is counted in a line of its own, never dropped unsaid.
 const MAX_FIELD_SECTIONS: usize = 4;
+/// The longest one post may take.
+pub const POST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Less time than this left before the stop instant: the post is not tried.
+const MIN_POST_TIME: Duration = Duration::from_secs(1);
+/// Posts tried per notification while Slack answers 429.
+const MAX_ATTEMPTS: u32 = 3;
+/// The longest `Retry-After` waited for; Slack's posting limit is about one
+/// message a second, so a longer one means the channel is flooded.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// The wait after a 429 that names none (Slack's documented pace).
+const DEFAULT_RETRY_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SlackError {
@@ -27,6 +44,18 @@ pub enum SlackError {
     },
     #[error("slack answered HTTP {status}")]
     Status { status: u16 },
+    #[error(
+        "slack is rate-limiting posts (HTTP 429) and asked to wait {wait_secs} s, \
+         more than {reason}"
+    )]
+    RateLimited {
+        wait_secs: u64,
+        reason: &'static str,
+    },
+    #[error("slack still answered HTTP 429 (rate-limited) after {tries} tries")]
+    StillRateLimited { tries: u32 },
+    #[error("not posted: the invocation was about to reach its time limit")]
+    OutOfTime,
     #[error("could not reach slack: {0}")]
     Transport(String),
 }
@@ -81,7 +110,7 @@ impl SlackSink {
             return Err("expected an https:// URL");
         }
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
+            .timeout(POST_TIMEOUT)
             .build()
             .map_err(|_| "the HTTP client could not be built")?;
         Ok(Self {
@@ -90,25 +119,66 @@ impl SlackSink {
         })
     }
 
-    /// Posts one notification.
-    pub async fn post(&self, notification: &Notification) -> Result<(), SlackError> {
-        let response = self
-            .client
-            .post(self.url.expose())
-            .json(&message(notification))
-            .send()
-            .await
-            // reqwest's error text can include the URL: keep only its kind.
-            .map_err(|e| SlackError::Transport(transport_kind(&e).to_owned()))?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(SlackError::Status {
-                status: status.as_u16(),
-            })
+    /// Posts one notification, giving up at `stop` (the handler's stop
+    /// instant; `None` is unbounded, as in tests and demos).
+    pub async fn post(
+        &self,
+        notification: &Notification,
+        stop: Option<Instant>,
+    ) -> Result<(), SlackError> {
+        let body = message(notification);
+        let mut attempt = 1;
+        loop {
+            let left = stop.map(|s| s.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l < MIN_POST_TIME) {
+                return Err(SlackError::OutOfTime);
+            }
+            let response = self
+                .client
+                .post(self.url.expose())
+                .timeout(left.map_or(POST_TIMEOUT, |l| l.min(POST_TIMEOUT)))
+                .json(&body)
+                .send()
+                .await
+                // reqwest's error text can include the URL: keep only its kind.
+                .map_err(|e| SlackError::Transport(transport_kind(&e).to_owned()))?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(());
+            }
+            if status != reqwest::StatusCode::TOO_MANY_REQUESTS {
+                return Err(SlackError::Status {
+                    status: status.as_u16(),
+                });
+            }
+            if attempt >= MAX_ATTEMPTS {
+                return Err(SlackError::StillRateLimited { tries: attempt });
+            }
+            let wait = retry_after(response.headers());
+            let refused = |reason| SlackError::RateLimited {
+                wait_secs: wait.as_secs(),
+                reason,
+            };
+            if wait > MAX_RETRY_WAIT {
+                return Err(refused("a notification is held back for"));
+            }
+            if left.is_some_and(|l| wait + MIN_POST_TIME > l) {
+                return Err(refused("the invocation has left"));
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
     }
+}
+
+/// A 429's `Retry-After` in seconds (the form Slack sends); an absent or
+/// unreadable one waits Slack's documented second.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Duration {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_RETRY_WAIT, Duration::from_secs)
 }
 
 fn transport_kind(e: &reqwest::Error) -> &'static str {
@@ -290,6 +360,19 @@ mod tests {
         assert!(SlackSink::new("https://hooks.slack.com/services/T/B/X".into()).is_ok());
         assert!(SlackSink::new("http://127.0.0.1:8080/hook".into()).is_ok());
         assert!(SlackSink::new("http://hooks.slack.com/services/T/B/X".into()).is_err());
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_or_defaults_to_one() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after(&headers), Duration::from_secs(1));
+        headers.insert(reqwest::header::RETRY_AFTER, "30".parse().expect("header"));
+        assert_eq!(retry_after(&headers), Duration::from_secs(30));
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2026 07:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&headers), Duration::from_secs(1));
     }
 
     #[test]
