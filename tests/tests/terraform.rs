@@ -524,7 +524,10 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("scaling-notifier/ecs_deployment-completed.json", &["ecs"]),
     ("scaling-notifier/ecs_deployment-failed.json", &["ecs"]),
     ("scaling-notifier/ecs_deployment-in-progress.json", &["ecs"]),
-    ("scaling-notifier/ecs_deployment-rolled-back.json", &["ecs"]),
+    (
+        "scaling-notifier/ecs_deployment-rollback-in-progress.json",
+        &["ecs"],
+    ),
     (
         "scaling-notifier/ecs_service-placement-failure.json",
         &["ecs"],

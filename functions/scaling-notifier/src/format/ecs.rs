@@ -96,9 +96,6 @@ fn service_words(event_name: &str) -> String {
         "SERVICE_DISCOVERY_OPERATION_THROTTLED" => "Cloud Map API throttled the scheduler".into(),
         "SERVICE_TASK_PLACEMENT_FAILURE" => "tasks cannot be placed".into(),
         "SERVICE_TASK_CONFIGURATION_FAILURE" => "tasks cannot start: configuration error".into(),
-        "SERVICE_DEPLOYMENT_IN_PROGRESS" => "deployment in progress".into(),
-        "SERVICE_DEPLOYMENT_COMPLETED" => "deployment completed".into(),
-        "SERVICE_DEPLOYMENT_FAILED" => "deployment failed".into(),
         other => humanize(other),
     }
 }
@@ -129,13 +126,19 @@ pub(super) fn service_action(ctx: &Ctx<'_>) -> Option<Formatted> {
     } else {
         service.clone()
     };
-    let severity = severity_of(&d.event_type);
-    let words = service_words(&d.event_name);
+    let (severity, words) = if d.event_name.starts_with("SERVICE_DEPLOYMENT_") {
+        deployment_words(&d.event_name, &d.event_type, &d.reason)
+    } else {
+        (severity_of(&d.event_type), service_words(&d.event_name))
+    };
     let summary = match placement_reason(&d.reason) {
         Some(meaning) => format!(
             "The scheduler cannot place tasks: {meaning} ({}).",
             d.reason
         ),
+        None if d.event_name.starts_with("SERVICE_DEPLOYMENT_") => {
+            deployment_summary(&d.event_name, &d.deployment_id, &d.reason)
+        }
         None if !d.reason.is_empty() => d.reason.clone(),
         None => format!("ECS reported {} for the service.", d.event_name),
     };
@@ -163,43 +166,79 @@ pub(super) fn service_action(ctx: &Ctx<'_>) -> Option<Formatted> {
     ))
 }
 
+/// The deployment a rollback returns to, from the reason ECS gives a
+/// rollback deployment as it starts (documented: "ECS deployment circuit
+/// breaker: rolling back to deploymentId ecs-svc/123."). ECS says nothing of
+/// a rollback when it completes or in the failed deployment's own event: a
+/// completed rollback reads as a plain completion.
+fn rolling_back_to(reason: &str) -> Option<&str> {
+    let (_, rest) = reason.split_once("rolling back to deployment")?;
+    let rest = rest.strip_prefix("Id").unwrap_or(rest);
+    let target = rest
+        .split_whitespace()
+        .next()?
+        .trim_end_matches(['.', ',', ';']);
+    Some(target).filter(|t| !t.is_empty())
+}
+
+/// Severity and words for a deployment event, read from its name and reason
+/// the way ECS documents them (the same names come as `ECS Deployment State
+/// Change` and as `ECS Service Action`).
+fn deployment_words(event_name: &str, event_type: &str, reason: &str) -> (Severity, String) {
+    match event_name {
+        "SERVICE_DEPLOYMENT_FAILED" => (Severity::Error, "deployment failed".into()),
+        "SERVICE_DEPLOYMENT_IN_PROGRESS" => match rolling_back_to(reason) {
+            Some(target) => (Severity::Warning, format!("rolling back to {target}")),
+            None => (Severity::Info, "deployment in progress".into()),
+        },
+        "SERVICE_DEPLOYMENT_COMPLETED" => (Severity::Info, "deployment completed".into()),
+        _ => (severity_of(event_type), "deployment state changed".into()),
+    }
+}
+
+/// What a person should know beyond ECS's own reason.
+fn deployment_summary(event_name: &str, deployment_id: &str, reason: &str) -> String {
+    let said = if reason.is_empty() {
+        format!("Deployment {deployment_id}: {}.", humanize(event_name))
+    } else {
+        reason.to_owned()
+    };
+    match (event_name, rolling_back_to(reason)) {
+        ("SERVICE_DEPLOYMENT_FAILED", _) => format!(
+            "{said} The deployment stopped launching tasks; if the service's \
+             circuit breaker has rollback on, ECS now rolls back to its last \
+             completed deployment (a separate event says so)."
+        ),
+        ("SERVICE_DEPLOYMENT_IN_PROGRESS", Some(target)) => format!(
+            "{said} A deployment failed and ECS is returning the service to \
+             deployment {target}; its completion is reported as a plain \
+             \"deployment completed\"."
+        ),
+        _ => said,
+    }
+}
+
 pub(super) fn deployment(ctx: &Ctx<'_>) -> Option<Formatted> {
     let d: ServiceEvent = ctx.detail()?;
     if d.event_name.is_empty() {
         return None;
     }
     let (cluster, service) = service_of(ctx, &d.cluster_arn);
-    let reason = d.reason.to_ascii_lowercase();
-    let rolling_back = reason.contains("rolling back") || reason.contains("rollback");
-    let (severity, words) = match d.event_name.as_str() {
-        "SERVICE_DEPLOYMENT_FAILED" if rolling_back => {
-            (Severity::Error, "deployment failed, rolling back")
-        }
-        "SERVICE_DEPLOYMENT_FAILED" => (Severity::Error, "deployment failed"),
-        "SERVICE_DEPLOYMENT_COMPLETED" if rolling_back => {
-            (Severity::Warning, "deployment rolled back")
-        }
-        "SERVICE_DEPLOYMENT_COMPLETED" => (Severity::Info, "deployment completed"),
-        "SERVICE_DEPLOYMENT_IN_PROGRESS" if rolling_back => {
-            (Severity::Warning, "rollback in progress")
-        }
-        "SERVICE_DEPLOYMENT_IN_PROGRESS" => (Severity::Info, "deployment in progress"),
-        _ => (severity_of(&d.event_type), "deployment state changed"),
-    };
+    let (severity, words) = deployment_words(&d.event_name, &d.event_type, &d.reason);
     let n = ctx
         .notification(severity, format!("ECS {service}: {words}"))
-        .summary(if d.reason.is_empty() {
-            format!(
-                "Deployment {}: {}.",
-                d.deployment_id,
-                humanize(&d.event_name)
-            )
-        } else {
-            d.reason.clone()
-        })
+        .summary(deployment_summary(
+            &d.event_name,
+            &d.deployment_id,
+            &d.reason,
+        ))
         .field("Service", &service)
         .field("Cluster", &cluster)
         .field("Deployment", &d.deployment_id)
+        .field(
+            "Rolling back to",
+            rolling_back_to(&d.reason).unwrap_or_default(),
+        )
         .field("Event", &d.event_name)
         .field("Updated", &d.updated_at)
         .resource(format!("ecs/{cluster}/{service}"));
@@ -408,36 +447,94 @@ mod tests {
 
     #[test]
     fn deployments_read_by_outcome() {
-        for (file, severity, title) in [
+        // Samples after the four examples in ECS's "service deployment state
+        // change events" page.
+        for (file, severity, title, deployment) in [
             (
                 "ecs_deployment-in-progress.json",
                 Severity::Info,
                 "ECS checkout: deployment in progress",
+                "ecs-svc/4857269112753419630",
             ),
             (
                 "ecs_deployment-completed.json",
                 Severity::Info,
                 "ECS checkout: deployment completed",
+                "ecs-svc/4857269112753419630",
             ),
             (
                 "ecs_deployment-failed.json",
                 Severity::Error,
-                "ECS checkout: deployment failed, rolling back",
+                "ECS checkout: deployment failed",
+                "ecs-svc/4857269112753419630",
             ),
             (
-                "ecs_deployment-rolled-back.json",
+                "ecs_deployment-rollback-in-progress.json",
                 Severity::Warning,
-                "ECS checkout: deployment rolled back",
+                "ECS checkout: rolling back to ecs-svc/1946831023157289632",
+                "ecs-svc/7310025948271633904",
             ),
         ] {
             let n = format(&sample(file), "p", &Redactor::default()).notification;
             assert_eq!((n.severity, n.title.as_str()), (severity, title), "{file}");
-            assert_eq!(
-                field(&n, "Deployment"),
-                Some("ecs-svc/4857269112753419630"),
-                "{file}"
-            );
+            assert_eq!(field(&n, "Deployment"), Some(deployment), "{file}");
         }
+        let rollback = format(
+            &sample("ecs_deployment-rollback-in-progress.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
+        assert_eq!(
+            field(&rollback, "Rolling back to"),
+            Some("ecs-svc/1946831023157289632")
+        );
+        // The failed deployment's own event does not say it rolls back.
+        let failed = format(
+            &sample("ecs_deployment-failed.json"),
+            "p",
+            &Redactor::default(),
+        )
+        .notification;
+        assert!(
+            failed
+                .summary
+                .starts_with("ECS deployment circuit breaker: task failed to start.")
+        );
+    }
+
+    #[test]
+    fn a_rollback_is_read_from_the_reason_ecs_documents() {
+        assert_eq!(
+            rolling_back_to(
+                "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/123."
+            ),
+            Some("ecs-svc/123")
+        );
+        assert_eq!(
+            rolling_back_to(
+                "(service web) (deployment ecs-svc/9) rolling back to deployment ecs-svc/8"
+            ),
+            Some("ecs-svc/8")
+        );
+        assert_eq!(
+            rolling_back_to("ECS deployment ecs-svc/123 completed."),
+            None
+        );
+        assert_eq!(
+            rolling_back_to("ECS deployment circuit breaker: task failed to start."),
+            None
+        );
+        // The same event names as ECS Service Action read alike.
+        let (severity, words) = deployment_words(
+            "SERVICE_DEPLOYMENT_IN_PROGRESS",
+            "INFO",
+            "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.",
+        );
+        assert_eq!(
+            (severity, words.as_str()),
+            (Severity::Warning, "rolling back to ecs-svc/1")
+        );
     }
 
     #[test]
