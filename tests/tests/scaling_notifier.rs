@@ -9,7 +9,7 @@ use harness::fixtures::TopicWithQueue;
 use harness::proxy::{Fault, FaultProxy};
 use harness::webhook::{Answer, WebhookServer};
 use harness::{repo_root, sample_event};
-use scaling_notifier::{Config, Deps, Error, SlackSink, invoke};
+use scaling_notifier::{Config, Deps, Error, SlackSink, TaskDefinitions, invoke};
 use serde_json::{Value, json};
 use shared::config::{Common, DEFAULT_METRICS_NAMESPACE};
 use shared::{Invocation, PublishError, Publisher, Severity};
@@ -30,6 +30,7 @@ fn deps(sdk: &aws_config::SdkConfig, topic_arn: &str, dry_run: bool) -> Deps {
         config: config(topic_arn, dry_run),
         publisher: Publisher::new(aws_sdk_sns::Client::new(sdk), topic_arn),
         slack: None,
+        task_definitions: TaskDefinitions::new(aws_sdk_ecs::Client::new(sdk)),
     }
 }
 
@@ -109,6 +110,77 @@ async fn launch_failure_arrives_as_an_error_notification_with_routing_attributes
             n.message
         );
     }
+}
+
+#[tokio::test]
+async fn a_stopped_task_names_the_container_its_task_definition_calls_essential() {
+    let (proxy, sdk, sink) = behind_proxy("essential").await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let container = |name: &str, essential: Option<bool>| {
+        aws_sdk_ecs::types::ContainerDefinition::builder()
+            .name(name)
+            .image("public.ecr.aws/docker/library/busybox:stable")
+            .memory(256)
+            .set_essential(essential)
+            .build()
+    };
+    // `app` leaves `essential` out, which means essential.
+    let registered = ecs
+        .register_task_definition()
+        .family(harness::names::unique("checkout-mesh"))
+        .container_definitions(container("envoy", Some(false)))
+        .container_definitions(container("app", None))
+        .send()
+        .await
+        .expect("task definition");
+    let arn = registered
+        .task_definition
+        .and_then(|t| t.task_definition_arn)
+        .expect("arn");
+    let mut event = sample("ecs_task-stopped-sidecar-killed.json");
+    event["detail"]["taskDefinitionArn"] = json!(arn);
+    let deps = deps(&sdk, &sink.topic_arn, false);
+
+    // Twice: a revision never changes, so it is read once.
+    for _ in 0..2 {
+        invoke(event.clone(), &Invocation::default(), &deps)
+            .await
+            .expect("handled");
+    }
+    assert_eq!(proxy.calls("DescribeTaskDefinition"), 1);
+    let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(delivered.len(), 2);
+    for n in &delivered {
+        assert_eq!(
+            n.subject.as_deref(),
+            Some("[ERROR] ECS checkout: essential container app exited with code 1"),
+            "{}",
+            n.message
+        );
+        assert!(
+            n.message
+                .contains("envoy exit 137, not essential; app exit 1, essential"),
+            "{}",
+            n.message
+        );
+    }
+
+    // A task definition that cannot be read: no container is blamed.
+    event["detail"]["taskDefinitionArn"] =
+        json!("arn:aws:ecs:us-east-1:123456789012:task-definition/gone:1");
+    invoke(event, &Invocation::default(), &deps)
+        .await
+        .expect("still told");
+    let delivered = sink.drain(Duration::from_secs(2)).await.expect("drain");
+    assert_eq!(
+        delivered[0].subject.as_deref(),
+        Some("[ERROR] ECS checkout: essential container exited")
+    );
+    assert!(
+        delivered[0].message.contains("could not be read"),
+        "{}",
+        delivered[0].message
+    );
 }
 
 /// Every sample under events/scaling-notifier, invoked as AWS would deliver

@@ -547,6 +547,10 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("scaling-notifier/ecs_task-stopped-oom.json", &["ecs"]),
     ("scaling-notifier/ecs_task-stopped-scale-in.json", &["ecs"]),
+    (
+        "scaling-notifier/ecs_task-stopped-sidecar-killed.json",
+        &["ecs"],
+    ),
     // scaling-scheduler's own events: failed actions alert one by one, the
     // rest are in the run's summary.
     ("scaling-notifier/scheduler_scale-down-done.json", &[]),

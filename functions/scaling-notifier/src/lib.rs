@@ -24,7 +24,8 @@
 //!
 //! **IAM:** `sns:Publish` on the topic (and `kms:GenerateDataKey`, `kms:Decrypt`
 //! on its key when encrypted); `secretsmanager:GetSecretValue` on the Slack
-//! secret when set.
+//! secret when set; `ecs:DescribeTaskDefinition` (no resource-level
+//! permissions) to say which container of a stopped task is essential.
 //!
 //! **Try it:** `cargo lambda invoke scaling-notifier --data-file
 //! events/scaling-notifier/autoscaling_launch-unsuccessful.json`
@@ -34,13 +35,15 @@
 
 mod config;
 mod error;
+pub mod essentials;
 pub mod format;
 pub mod input;
 pub mod slack;
 
 pub use config::{Config, vars};
 pub use error::Error;
-pub use format::{Formatted, format};
+pub use essentials::TaskDefinitions;
+pub use format::{Formatted, Lookups, format};
 pub use slack::SlackSink;
 
 use std::time::{Duration, Instant};
@@ -68,6 +71,8 @@ pub struct Deps {
     pub config: Config,
     pub publisher: Publisher,
     pub slack: Option<SlackSink>,
+    /// Which containers of a stopped task are essential (its task definition).
+    pub task_definitions: TaskDefinitions,
 }
 
 /// The invocation's result: the report, and for SQS batches the records to
@@ -130,7 +135,8 @@ pub async fn handle(
         let mut metrics = Metrics::new(&config.common.metrics_namespace).dimension("Function", FUNCTION);
         let mut outgoing = Vec::new();
         for incoming in items {
-            if let Some(out) = route(incoming, config, &mut report, &mut metrics) {
+            let lookups = look_up(&incoming, &deps.task_definitions).await;
+            if let Some(out) = route(incoming, &lookups, config, &mut report, &mut metrics) {
                 outgoing.push(out);
             }
         }
@@ -197,16 +203,35 @@ pub async fn handle(
     .await
 }
 
+/// What an item needs looked up to be told right: a stopped task's
+/// essential containers. A failed lookup is told in the notification.
+async fn look_up(incoming: &Incoming, task_definitions: &TaskDefinitions) -> Lookups {
+    let Item::Event(event) = &incoming.item else {
+        return Lookups::default();
+    };
+    let Some(arn) = format::task_definition_to_read(event) else {
+        return Lookups::default();
+    };
+    let essential = task_definitions.essential(&arn).await;
+    if let Err(why) = &essential {
+        warn!(item = %incoming.label, task_definition = %arn, error = %why, "essential containers not known");
+    }
+    Lookups {
+        essential: Some(essential),
+    }
+}
+
 /// Formats one item and decides whether it is sent.
 fn route(
     incoming: Incoming,
+    lookups: &Lookups,
     config: &Config,
     report: &mut Report,
     metrics: &mut Metrics,
 ) -> Option<Outgoing> {
     let environment = &config.common.environment;
     let formatted = match &incoming.item {
-        Item::Event(event) => format::format(event, environment, &config.redact),
+        Item::Event(event) => format::format_with(event, environment, &config.redact, lookups),
         Item::Alarm(alarm) => format::format_alarm(alarm, environment),
         Item::Text {
             subject,

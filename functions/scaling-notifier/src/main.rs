@@ -1,5 +1,5 @@
 use lambda_runtime::{LambdaEvent, service_fn};
-use scaling_notifier::{Config, Deps, SlackSink, invoke};
+use scaling_notifier::{Config, Deps, SlackSink, TaskDefinitions, invoke};
 use shared::aws::{AwsSettings, sdk_config};
 use shared::{Env, Invocation, Publisher};
 
@@ -21,6 +21,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config,
         publisher,
         slack,
+        task_definitions: TaskDefinitions::new(aws_sdk_ecs::Client::new(&sdk)),
     };
     let deps = &deps;
     lambda_runtime::run(service_fn(

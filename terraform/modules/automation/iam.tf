@@ -365,6 +365,14 @@ data "aws_iam_policy_document" "scaling_notifier" {
     resources = [var.notify_topic_arn]
   }
 
+  # Which container of a stopped task is essential is only in its task
+  # definition; DescribeTaskDefinition has no resource-level permissions.
+  statement {
+    sid       = "ReadTaskDefinitions"
+    actions   = ["ecs:DescribeTaskDefinition"]
+    resources = ["*"]
+  }
+
   dynamic "statement" {
     for_each = var.slack_webhook_secret_arn == null ? [] : [1]
     content {

@@ -85,6 +85,7 @@ const LAMBDA_SERVICE_UNSCOPED: &[&str] = &[
 const CODE_UNSCOPED: &[&str] = &[
     "ecs:ListClusters",
     "ecs:ListServices",
+    "ecs:DescribeTaskDefinition",
     "application-autoscaling:DescribeScalableTargets",
     "autoscaling:DescribeAutoScalingGroups",
     "ec2:DescribeVolumes",

@@ -267,19 +267,11 @@ pub(super) fn task_state(ctx: &Ctx<'_>) -> Option<Formatted> {
         service.clone()
     };
 
-    let oom = d
-        .containers
-        .iter()
-        .find(|c| c.reason.contains("OutOfMemory"));
-    let essential = d
-        .containers
-        .iter()
-        .find(|c| c.exit_code.is_some_and(|code| code != 0))
-        .or_else(|| d.containers.iter().find(|c| c.exit_code.is_some()));
     let stopped = d.stopped_reason.to_ascii_lowercase();
+    let essential = Essential::of(&d.containers, ctx);
     let verdict: Option<(Severity, String)> = if d.last_status != "STOPPED" {
         None
-    } else if let Some(c) = oom {
+    } else if let Some(c) = essential.out_of_memory(&d.containers) {
         Some((
             Severity::Error,
             format!("container {} ran out of memory", c.name),
@@ -289,23 +281,7 @@ pub(super) fn task_state(ctx: &Ctx<'_>) -> Option<Formatted> {
     } else if d.stop_code == "TaskFailedToStart" {
         Some((Severity::Error, "task failed to start".into()))
     } else if d.stop_code == "EssentialContainerExited" {
-        Some(match essential {
-            Some(c) if c.exit_code != Some(0) => (
-                Severity::Error,
-                format!(
-                    "essential container {} exited with code {}",
-                    c.name,
-                    c.exit_code
-                        .map(|e| e.to_string())
-                        .unwrap_or_else(|| "?".into())
-                ),
-            ),
-            Some(c) => (
-                Severity::Warning,
-                format!("essential container {} exited", c.name),
-            ),
-            None => (Severity::Warning, "essential container exited".into()),
-        })
+        Some(essential.exited(&d.containers))
     } else if matches!(
         d.stop_code.as_str(),
         "SpotInterruption" | "TerminationNotice"
@@ -328,10 +304,28 @@ pub(super) fn task_state(ctx: &Ctx<'_>) -> Option<Formatted> {
             if !c.reason.is_empty() {
                 s.push_str(&format!(" ({})", c.reason));
             }
+            match essential.is(c) {
+                Some(true) if d.containers.len() > 1 => s.push_str(", essential"),
+                Some(false) => s.push_str(", not essential"),
+                _ => {}
+            }
             s
         })
         .collect::<Vec<_>>()
         .join("; ");
+    let mut summary = if d.stopped_reason.is_empty() {
+        format!("Task {task_id} is {}.", d.last_status.to_ascii_lowercase())
+    } else {
+        d.stopped_reason.clone()
+    };
+    if d.stop_code == "EssentialContainerExited"
+        && let Some(unknown) = essential.unknown_because()
+    {
+        summary.push_str(&format!(
+            " Which container is essential is not in ECS's event and {unknown}; \
+             the containers' exits, in the event's order: {containers}."
+        ));
+    }
     let title_words = verdict
         .as_ref()
         .map(|(_, w)| w.clone())
@@ -339,11 +333,7 @@ pub(super) fn task_state(ctx: &Ctx<'_>) -> Option<Formatted> {
     let severity = verdict.as_ref().map(|(s, _)| *s).unwrap_or(Severity::Info);
     let n = ctx
         .notification(severity, format!("ECS {who}: {title_words}"))
-        .summary(if d.stopped_reason.is_empty() {
-            format!("Task {task_id} is {}.", d.last_status.to_ascii_lowercase())
-        } else {
-            d.stopped_reason.clone()
-        })
+        .summary(summary)
         .field("Service", &service)
         .field(
             "Group",
@@ -384,6 +374,100 @@ pub(super) fn task_state(ctx: &Ctx<'_>) -> Option<Formatted> {
     })
 }
 
+/// What is known of which containers are essential: a task of one
+/// container has it essential (a task needs one); otherwise only the task
+/// definition, looked up by the handler, says.
+struct Essential<'a> {
+    names: Option<&'a [String]>,
+    single: bool,
+    unknown: String,
+}
+
+impl<'a> Essential<'a> {
+    fn of(containers: &[Container], ctx: &'a Ctx<'_>) -> Self {
+        let (names, unknown) = match &ctx.lookups.essential {
+            Some(Ok(names)) => (Some(names.as_slice()), String::new()),
+            Some(Err(why)) => (
+                None,
+                format!("the task definition could not be read ({why})"),
+            ),
+            None => (None, "the task definition was not read".to_owned()),
+        };
+        Self {
+            names,
+            single: containers.len() == 1,
+            unknown,
+        }
+    }
+
+    /// Whether `c` is essential, when known.
+    fn is(&self, c: &Container) -> Option<bool> {
+        if self.single {
+            return Some(true);
+        }
+        self.names.map(|names| names.contains(&c.name))
+    }
+
+    /// Why essential containers are not known, if they are not.
+    fn unknown_because(&self) -> Option<&str> {
+        (!self.single && self.names.is_none()).then_some(self.unknown.as_str())
+    }
+
+    /// The container that ran out of memory, an essential one first.
+    fn out_of_memory<'c>(&self, containers: &'c [Container]) -> Option<&'c Container> {
+        let oom = |c: &&Container| c.reason.contains("OutOfMemory");
+        containers
+            .iter()
+            .filter(oom)
+            .find(|c| self.is(c) == Some(true))
+            .or_else(|| containers.iter().find(oom))
+    }
+
+    /// The verdict for `EssentialContainerExited`: the essential container
+    /// that exited (non-zero first), named only when known to be essential.
+    /// A sidecar ECS stopped after the essential one failed is not blamed.
+    fn exited(&self, containers: &[Container]) -> (Severity, String) {
+        let essential: Vec<&Container> = containers
+            .iter()
+            .filter(|c| c.exit_code.is_some() && self.is(c) == Some(true))
+            .collect();
+        let failed = essential.iter().find(|c| c.exit_code != Some(0));
+        match (failed, essential.first()) {
+            (Some(c), _) => (
+                Severity::Error,
+                format!(
+                    "essential container {} exited with code {}",
+                    c.name,
+                    c.exit_code.unwrap_or_default()
+                ),
+            ),
+            (None, Some(c)) => (
+                Severity::Warning,
+                format!("essential container {} exited", c.name),
+            ),
+            (None, None)
+                if containers
+                    .iter()
+                    .any(|c| c.exit_code.is_some_and(|e| e != 0)) =>
+            {
+                (Severity::Error, "essential container exited".into())
+            }
+            (None, None) => (Severity::Warning, "essential container exited".into()),
+        }
+    }
+}
+
+/// The task definition to read for a task event's detail: see
+/// [`super::task_definition_to_read`].
+pub(super) fn task_definition_to_read(detail: &serde_json::Value) -> Option<String> {
+    let d: Task = serde_json::from_value(detail.clone()).ok()?;
+    (d.last_status == "STOPPED"
+        && d.stop_code == "EssentialContainerExited"
+        && d.containers.len() > 1
+        && !d.task_definition_arn.is_empty())
+    .then_some(d.task_definition_arn)
+}
+
 fn with_console(
     ctx: &Ctx<'_>,
     n: shared::Notification,
@@ -403,8 +487,8 @@ fn with_console(
 
 #[cfg(test)]
 mod tests {
-    use super::super::format;
     use super::super::tests::{field, sample};
+    use super::super::{Lookups, format, format_with};
     use super::*;
     use shared::Redactor;
 
@@ -572,6 +656,56 @@ mod tests {
         .notification;
         assert_eq!(health.severity, Severity::Warning);
         assert_eq!(health.title, "ECS checkout: task failed its health checks");
+    }
+
+    #[test]
+    fn a_sidecar_stopped_after_the_essential_container_is_not_blamed() {
+        let event = sample("ecs_task-stopped-sidecar-killed.json");
+        assert_eq!(
+            super::super::task_definition_to_read(&event).as_deref(),
+            Some("arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout-mesh:7")
+        );
+        // The task definition says app is essential, envoy is not.
+        let known = Lookups {
+            essential: Some(Ok(vec!["app".to_owned()])),
+        };
+        let n = format_with(&event, "p", &Redactor::default(), &known).notification;
+        assert_eq!(n.severity, Severity::Error);
+        assert_eq!(
+            n.title,
+            "ECS checkout: essential container app exited with code 1"
+        );
+        assert_eq!(
+            field(&n, "Containers"),
+            Some("envoy exit 137, not essential; app exit 1, essential")
+        );
+
+        // Unknown: no container is named, every exit is shown in order.
+        let unread = Lookups {
+            essential: Some(Err(
+                "ecs:DescribeTaskDefinition failed: AccessDeniedException".into(),
+            )),
+        };
+        let n = format_with(&event, "p", &Redactor::default(), &unread).notification;
+        assert_eq!(n.severity, Severity::Error);
+        assert_eq!(n.title, "ECS checkout: essential container exited");
+        assert!(n.summary.contains("AccessDeniedException"), "{}", n.summary);
+        assert!(
+            n.summary
+                .contains("in the event's order: envoy exit 137; app exit 1"),
+            "{}",
+            n.summary
+        );
+        let n = format(&event, "p", &Redactor::default()).notification;
+        assert!(
+            n.summary.contains("the task definition was not read"),
+            "{}",
+            n.summary
+        );
+
+        // One container: essential by definition, nothing to look up.
+        let single = sample("ecs_task-stopped-essential-exit.json");
+        assert_eq!(super::super::task_definition_to_read(&single), None);
     }
 
     #[test]

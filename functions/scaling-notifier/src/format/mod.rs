@@ -1,4 +1,6 @@
-//! Pure formatting: one event in, one notification out. No AWS calls here.
+//! Pure formatting: one event in, one notification out. No AWS calls here:
+//! what the handler looked up for an event (a stopped task's essential
+//! containers) comes in as [`Lookups`].
 //!
 //! Each known event type has its own formatter choosing severity, subject
 //! and fields. Anything else, or a known type whose detail is not shaped as
@@ -48,9 +50,41 @@ impl Formatted {
     }
 }
 
+/// What the handler looked up for an event, beyond what the event says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookups {
+    /// A stopped task's essential containers, or why they are not known;
+    /// `None` when not looked up.
+    pub essential: Option<Result<Vec<String>, String>>,
+}
+
+/// The task definition whose essential containers an event needs to be
+/// told right: a task stopped because an essential container exited, with
+/// more than one container (ECS's event does not say which is essential).
+pub fn task_definition_to_read(event: &Event) -> Option<String> {
+    if (event.source.as_str(), event.detail_type.as_str()) != ("aws.ecs", "ECS Task State Change") {
+        return None;
+    }
+    ecs::task_definition_to_read(&event.detail)
+}
+
 /// Formats one EventBridge event. Never fails.
 pub fn format(event: &Event, environment: &str, redact: &Redactor) -> Formatted {
-    let ctx = Ctx { event, environment };
+    format_with(event, environment, redact, &Lookups::default())
+}
+
+/// [`format`], with what was looked up for the event.
+pub fn format_with(
+    event: &Event,
+    environment: &str,
+    redact: &Redactor,
+    lookups: &Lookups,
+) -> Formatted {
+    let ctx = Ctx {
+        event,
+        environment,
+        lookups,
+    };
     let known = match (event.source.as_str(), event.detail_type.as_str()) {
         ("aws.autoscaling", dt) => autoscaling::format(&ctx, dt),
         ("aws.ecs", "ECS Service Action") => ecs::service_action(&ctx),
@@ -106,6 +140,7 @@ pub fn format_sns_text(
 struct Ctx<'a> {
     event: &'a Event,
     environment: &'a str,
+    lookups: &'a Lookups,
 }
 
 impl Ctx<'_> {
