@@ -1,6 +1,8 @@
 //! Event shapes more than one function reads: the events the suite's own
-//! functions emit to EventBridge, and CloudWatch alarm state changes in each
-//! of the three shapes AWS delivers them.
+//! functions emit to EventBridge, CloudWatch alarm state changes in each
+//! of the three shapes AWS delivers them, and AWS Backup's job events.
+
+pub mod backup;
 
 /// What scaling-scheduler says about each action it takes.
 pub mod scheduler {

@@ -241,12 +241,21 @@ async fn every_sample_lands_where_its_severity_says() {
     assert_eq!(
         skipped,
         [
+            "backup_copy-job-created.json",
+            "backup_copy-job-running.json",
+            "backup_job-created.json",
+            "backup_job-pending.json",
+            "backup_job-running.json",
+            "backup_restore-job-created.json",
+            "backup_restore-job-pending.json",
+            "backup_restore-job-running.json",
             "cloudwatch_alarm-composite-still-alarm.json",
             "cloudwatch_alarm-composite-suppressed.json",
             "ecs_task-stopped-scale-in.json"
         ],
-        "only routine events are skipped: a scale-in task stop, a composite alarm \
-         whose actions are suppressed, the same ALARM again"
+        "only routine events are skipped: AWS Backup jobs that have not ended, \
+         a scale-in task stop, a composite alarm whose actions are suppressed, \
+         the same ALARM again"
     );
     assert!(
         published >= files.len() - skipped.len(),

@@ -441,6 +441,41 @@ const ROUTES: &[(&str, &[&str])] = &[
         "dlq-processor/eventbridge_alarm-not-sqs.json",
         &["alarm-state-change"],
     ),
+    // AWS Backup's job events, formatted for whoever routes them to the
+    // notifier; the stack sends failures to backup-verifier, which alerts.
+    (
+        "scaling-notifier/backup_job-failed.json",
+        &["backup-job-failed"],
+    ),
+    (
+        "scaling-notifier/backup_job-aborted.json",
+        &["backup-job-failed"],
+    ),
+    (
+        "scaling-notifier/backup_job-expired.json",
+        &["backup-job-failed"],
+    ),
+    ("scaling-notifier/backup_job-completed.json", &[]),
+    (
+        "scaling-notifier/backup_job-completed-with-issues.json",
+        &[],
+    ),
+    ("scaling-notifier/backup_job-running.json", &[]),
+    ("scaling-notifier/backup_job-pending.json", &[]),
+    ("scaling-notifier/backup_job-created.json", &[]),
+    (
+        "scaling-notifier/backup_copy-job-failed.json",
+        &["copy-job-failed"],
+    ),
+    ("scaling-notifier/backup_copy-job-running.json", &[]),
+    ("scaling-notifier/backup_copy-job-completed.json", &[]),
+    ("scaling-notifier/backup_copy-job-created.json", &[]),
+    ("scaling-notifier/backup_restore-job-failed.json", &[]),
+    ("scaling-notifier/backup_restore-job-running.json", &[]),
+    // Not of a restore testing plan: nothing for backup-verifier to validate.
+    ("scaling-notifier/backup_restore-job-completed.json", &[]),
+    ("scaling-notifier/backup_restore-job-pending.json", &[]),
+    ("scaling-notifier/backup_restore-job-created.json", &[]),
     (
         "scaling-notifier/cloudwatch_alarm-state-alarm.json",
         &["alarm-state-change"],

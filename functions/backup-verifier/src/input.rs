@@ -44,40 +44,8 @@ pub enum Command {
     },
 }
 
-/// The detail of a `Backup Job State Change` event (the fields read).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BackupJob {
-    pub backup_job_id: String,
-    pub state: String,
-    pub resource_arn: String,
-    pub resource_type: String,
-    pub status_message: String,
-    pub backup_vault_name: String,
-    pub creation_date: String,
-}
-
-/// The detail of a `Copy Job State Change` event (the fields read).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CopyJob {
-    pub copy_job_id: String,
-    pub state: String,
-    pub resource_arn: String,
-    pub resource_type: String,
-    pub status_message: String,
-    pub source_backup_vault_arn: String,
-    pub destination_backup_vault_arn: String,
-    pub creation_date: String,
-}
-
-/// The detail of a `Restore Job State Change` event (the fields read).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct RestoreJob {
-    pub restore_job_id: String,
-    pub status: String,
-}
+/// The details of AWS Backup's job events, read as the notifier reads them.
+pub use shared::events::backup::{BackupJob, CopyJob, RestoreJob};
 
 /// The detail of an `RDS DB Instance Event` (the fields read). RDS puts the
 /// instance's tags in it.

@@ -134,13 +134,13 @@ async fn dispatch(trigger: Trigger, invocation: &Invocation, deps: &Deps) -> Res
         Trigger::CopyJob(event) => job_alert(deps, &event).await,
         Trigger::RestoreJob(event) => {
             let job = &event.detail;
-            if job.status != "COMPLETED" {
+            if job.status() != "COMPLETED" {
                 let mut report = Report::new(FUNCTION, configured);
                 report.skipped(
                     &job.restore_job_id,
                     format!(
                         "restore job is {}: only COMPLETED restores are validated",
-                        job.status
+                        job.status()
                     ),
                 );
                 return Ok(report);
@@ -370,7 +370,7 @@ impl<'a> From<&'a BackupJob> for EndedJob<'a> {
             state: &j.state,
             resource: &j.resource_arn,
             resource_type: &j.resource_type,
-            message: &j.status_message,
+            message: shared::events::backup::message(&j.status_message),
             fields: vec![
                 ("Vault", &j.backup_vault_name),
                 ("Started", &j.creation_date),
@@ -389,7 +389,7 @@ impl<'a> From<&'a CopyJob> for EndedJob<'a> {
             state: &j.state,
             resource: &j.resource_arn,
             resource_type: &j.resource_type,
-            message: &j.status_message,
+            message: shared::events::backup::message(&j.status_message),
             fields: vec![
                 ("From vault", &j.source_backup_vault_arn),
                 ("To vault", &j.destination_backup_vault_arn),

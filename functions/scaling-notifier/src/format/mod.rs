@@ -9,6 +9,7 @@
 mod alarm;
 mod appscaling;
 mod autoscaling;
+mod backup;
 mod ecs;
 mod scheduler;
 
@@ -95,6 +96,9 @@ pub fn format_with(
             "Application Auto Scaling Scaling Activity State Change",
         ) => appscaling::format(&ctx),
         ("aws.cloudwatch", "CloudWatch Alarm State Change") => alarm::state_change(&ctx),
+        ("aws.backup", "Backup Job State Change") => backup::backup_job(&ctx),
+        ("aws.backup", "Copy Job State Change") => backup::copy_job(&ctx),
+        ("aws.backup", "Restore Job State Change") => backup::restore_job(&ctx),
         (shared::events::scheduler::SOURCE, shared::events::scheduler::ACTION_DETAIL_TYPE) => {
             scheduler::format(&ctx)
         }
