@@ -303,6 +303,32 @@ const DOCUMENTED: &[(&str, &[&str], &str)] = &[
         ],
         "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html",
     ),
+    // The detail is one finding as GetFindings returns it.
+    (
+        "GuardDuty Finding",
+        &[
+            "schemaVersion",
+            "accountId",
+            "region",
+            "id",
+            "arn",
+            "type",
+            "resource",
+            "service",
+            "severity",
+            "createdAt",
+            "updatedAt",
+            "title",
+            "description",
+        ],
+        "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html",
+    ),
+    // One ASFF finding in `findings`.
+    (
+        "Security Hub Findings - Imported",
+        &["findings"],
+        "https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-event-formats.html",
+    ),
     (
         "RDS DB Instance Event",
         &[

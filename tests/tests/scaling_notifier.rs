@@ -251,11 +251,12 @@ async fn every_sample_lands_where_its_severity_says() {
             "backup_restore-job-running.json",
             "cloudwatch_alarm-composite-still-alarm.json",
             "cloudwatch_alarm-composite-suppressed.json",
-            "ecs_task-stopped-scale-in.json"
+            "ecs_task-stopped-scale-in.json",
+            "guardduty_finding-sample-archived.json"
         ],
         "only routine events are skipped: AWS Backup jobs that have not ended, \
          a scale-in task stop, a composite alarm whose actions are suppressed, \
-         the same ALARM again"
+         the same ALARM again, an archived GuardDuty finding"
     );
     assert!(
         published >= files.len() - skipped.len(),
@@ -276,7 +277,9 @@ async fn every_sample_lands_where_its_severity_says() {
         all.iter().filter_map(|d| d.attribute("severity")).collect();
     assert_eq!(
         severities,
-        ["ERROR", "INFO", "WARNING"].into_iter().collect()
+        ["CRITICAL", "ERROR", "INFO", "WARNING"]
+            .into_iter()
+            .collect()
     );
 
     let only_errors = errors_only
@@ -288,7 +291,7 @@ async fn every_sample_lands_where_its_severity_says() {
     assert!(
         only_errors
             .iter()
-            .all(|d| d.attribute("severity") == Some("ERROR"))
+            .all(|d| matches!(d.attribute("severity"), Some("ERROR" | "CRITICAL")))
     );
 }
 

@@ -476,6 +476,26 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("scaling-notifier/backup_restore-job-completed.json", &[]),
     ("scaling-notifier/backup_restore-job-pending.json", &[]),
     ("scaling-notifier/backup_restore-job-created.json", &[]),
+    // Security findings: formatted for whoever routes them to the notifier.
+    ("scaling-notifier/guardduty_finding-high.json", &[]),
+    ("scaling-notifier/guardduty_finding-medium.json", &[]),
+    ("scaling-notifier/guardduty_finding-low.json", &[]),
+    (
+        "scaling-notifier/guardduty_finding-sample-archived.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/securityhub_findings-imported-failed.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/securityhub_findings-imported-passed.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/securityhub_findings-imported-guardduty.json",
+        &[],
+    ),
     (
         "scaling-notifier/cloudwatch_alarm-state-alarm.json",
         &["alarm-state-change"],

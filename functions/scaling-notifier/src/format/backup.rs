@@ -240,17 +240,8 @@ fn size(bytes: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::format;
-    use super::super::tests::{field, sample};
+    use super::super::tests::{field, read};
     use super::*;
-    use shared::Redactor;
-
-    /// The sample's notification, with whether it is routine.
-    fn read(file: &str) -> (shared::Notification, bool) {
-        let f = format(&sample(file), "p", &Redactor::default());
-        assert!(f.recognised, "{file} fell to the generic formatter");
-        (f.notification, f.routine.is_some())
-    }
 
     const JOBS: &str =
         "https://eu-west-1.console.aws.amazon.com/backup/home?region=eu-west-1#/jobs";

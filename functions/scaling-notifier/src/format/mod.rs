@@ -11,6 +11,7 @@ mod appscaling;
 mod autoscaling;
 mod backup;
 mod ecs;
+mod findings;
 mod scheduler;
 
 use shared::Redactor;
@@ -85,6 +86,7 @@ pub fn format_with(
         event,
         environment,
         lookups,
+        redact,
     };
     let known = match (event.source.as_str(), event.detail_type.as_str()) {
         ("aws.autoscaling", dt) => autoscaling::format(&ctx, dt),
@@ -99,6 +101,8 @@ pub fn format_with(
         ("aws.backup", "Backup Job State Change") => backup::backup_job(&ctx),
         ("aws.backup", "Copy Job State Change") => backup::copy_job(&ctx),
         ("aws.backup", "Restore Job State Change") => backup::restore_job(&ctx),
+        ("aws.guardduty", "GuardDuty Finding") => findings::guardduty(&ctx),
+        ("aws.securityhub", "Security Hub Findings - Imported") => findings::security_hub(&ctx),
         (shared::events::scheduler::SOURCE, shared::events::scheduler::ACTION_DETAIL_TYPE) => {
             scheduler::format(&ctx)
         }
@@ -145,6 +149,9 @@ struct Ctx<'a> {
     event: &'a Event,
     environment: &'a str,
     lookups: &'a Lookups,
+    /// For free text a finding carries (descriptions written by any
+    /// product that reports to Security Hub).
+    redact: &'a Redactor,
 }
 
 impl Ctx<'_> {
@@ -257,6 +264,14 @@ pub(crate) mod tests {
         );
         let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// A sample's notification, with whether it is routine; it must be
+    /// one a formatter of its own recognised.
+    pub(crate) fn read(file: &str) -> (Notification, bool) {
+        let f = format(&sample(file), "p", &Redactor::default());
+        assert!(f.recognised, "{file} fell to the generic formatter");
+        (f.notification, f.routine.is_some())
     }
 
     pub(crate) fn field<'a>(n: &'a Notification, name: &str) -> Option<&'a str> {
