@@ -303,6 +303,26 @@ const DOCUMENTED: &[(&str, &[&str], &str)] = &[
         ],
         "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html",
     ),
+    (
+        "AWS Health Event",
+        &[
+            "eventArn",
+            "service",
+            "eventTypeCode",
+            "eventTypeCategory",
+            "eventScopeCode",
+            "communicationId",
+            "startTime",
+            "statusCode",
+            "eventRegion",
+            "eventDescription",
+            "page",
+            "totalPages",
+            "backupEvent",
+            "affectedAccount",
+        ],
+        "https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html",
+    ),
     // The detail is one finding as GetFindings returns it.
     (
         "GuardDuty Finding",

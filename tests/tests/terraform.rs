@@ -476,6 +476,32 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("scaling-notifier/backup_restore-job-completed.json", &[]),
     ("scaling-notifier/backup_restore-job-pending.json", &[]),
     ("scaling-notifier/backup_restore-job-created.json", &[]),
+    // AWS Health: formatted for whoever routes it to the notifier.
+    (
+        "scaling-notifier/health_ec2-operational-issue-public.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/health_elasticloadbalancing-api-issue.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/health_elasticloadbalancing-api-issue-closed.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/health_ec2-instance-store-drive-performance-degraded-backup.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/health_ec2-instance-retirement-scheduled.json",
+        &[],
+    ),
+    (
+        "scaling-notifier/health_lambda-planned-lifecycle-event.json",
+        &[],
+    ),
+    ("scaling-notifier/health_risk-credentials-exposed.json", &[]),
     // Security findings: formatted for whoever routes them to the notifier.
     ("scaling-notifier/guardduty_finding-high.json", &[]),
     ("scaling-notifier/guardduty_finding-medium.json", &[]),

@@ -12,6 +12,7 @@ mod autoscaling;
 mod backup;
 mod ecs;
 mod findings;
+mod health;
 mod scheduler;
 
 use shared::Redactor;
@@ -102,6 +103,8 @@ pub fn format_with(
         ("aws.backup", "Copy Job State Change") => backup::copy_job(&ctx),
         ("aws.backup", "Restore Job State Change") => backup::restore_job(&ctx),
         ("aws.guardduty", "GuardDuty Finding") => findings::guardduty(&ctx),
+        ("aws.health", "AWS Health Event") => health::format(&ctx, "AWS Health Event"),
+        ("aws.health", "AWS Health Abuse Event") => health::format(&ctx, "AWS Health Abuse Event"),
         ("aws.securityhub", "Security Hub Findings - Imported") => findings::security_hub(&ctx),
         (shared::events::scheduler::SOURCE, shared::events::scheduler::ACTION_DETAIL_TYPE) => {
             scheduler::format(&ctx)
