@@ -363,7 +363,7 @@ async fn test(sm: &Sm<'_>, token: &str, deps: &Deps, report: &mut Report) -> Res
     let engine = pending.engine().map_err(|p| sm.bad(p))?;
     if engine == Engine::Token {
         if pending.token().is_none() {
-            return Err(sm.bad("the pending token is empty".into()));
+            return Err(sm.bad("the pending token is empty"));
         }
         report.did(Entry::new(token).action("checked the pending token"));
         return Ok(());

@@ -28,11 +28,10 @@ pub async fn master_for<'a>(
         .map_err(|e| sm.fail("GetSecretValue (master secret)", &e))?
         .secret_string
         .unwrap_or_default();
-    let master =
-        SecretValue::parse(&master_text).map_err(|p| sm.bad(format!("master secret: {p}")))?;
+    let master = SecretValue::parse(&master_text).map_err(|p| sm.bad(p.of_master()))?;
     secret::master_server_matches(pending, &master, engine).map_err(|problem| Error::Rotation {
         step: sm.step,
-        problem,
+        problem: problem.to_string(),
     })?;
     Ok(Some((master_arn, master)))
 }
@@ -44,12 +43,8 @@ pub async fn master_login(
     master_arn: &str,
     master: &SecretValue,
 ) -> Result<dbconn::Conn, Error> {
-    let master_user = master
-        .username()
-        .map_err(|p| sm.bad(format!("master secret: {p}")))?;
-    let master_password = master
-        .password()
-        .map_err(|p| sm.bad(format!("master secret: {p}")))?;
+    let master_user = master.username().map_err(|p| sm.bad(p.of_master()))?;
+    let master_password = master.password().map_err(|p| sm.bad(p.of_master()))?;
     dbconn::connect(target, master_user, master_password)
         .await
         .map_err(|p| Error::Database {

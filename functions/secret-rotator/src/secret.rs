@@ -9,6 +9,53 @@ use std::fmt;
 use serde_json::{Map, Value};
 pub use shared::db::Tls;
 
+/// Why a secret's value cannot be used. The words name the key and what
+/// was expected, never a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("it is JSON but not an object")]
+    NotAnObject,
+    #[error("it is not JSON (the value itself is not shown)")]
+    NotJson,
+    #[error("the key {0:?} is missing or empty")]
+    Missing(&'static str),
+    #[error("engine {0:?} is not supported: expected postgres, mysql, mariadb or token")]
+    UnsupportedEngine(String),
+    #[error("the key \"engine\" is missing")]
+    NoEngine,
+    #[error("the port is not a valid TCP port")]
+    BadPort,
+    #[error("the port is not a number")]
+    PortNotANumber,
+    #[error("tls {0:?} is not understood: expected verify-full or disable")]
+    UnknownTls(String),
+    #[error("tls must be \"verify-full\" or \"disable\"")]
+    TlsNotText,
+    /// A problem of the master secret's value.
+    #[error("master secret: {0}")]
+    InMaster(Box<Problem>),
+    #[error(
+        "the secret names the server {host}:{port} but its master secret names \
+         {master_host}:{master_port}: the master's login is used only on the master's own \
+         server, so nothing was sent; correct the host in the secret or in the master secret"
+    )]
+    OtherServer {
+        host: String,
+        port: u16,
+        master_host: String,
+        master_port: u16,
+    },
+    #[error("the alternate user name {name:?} is longer than {limit} characters")]
+    NameTooLong { name: String, limit: usize },
+}
+
+impl Problem {
+    /// The same problem, said of the master secret.
+    pub fn of_master(self) -> Self {
+        Problem::InMaster(Box::new(self))
+    }
+}
+
 /// What kind of secret this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -32,11 +79,11 @@ impl fmt::Debug for SecretValue {
 }
 
 impl SecretValue {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(fields)) => Ok(Self { fields }),
-            Ok(_) => Err("it is JSON but not an object".into()),
-            Err(_) => Err("it is not JSON (the value itself is not shown)".into()),
+            Ok(_) => Err(Problem::NotAnObject),
+            Err(_) => Err(Problem::NotJson),
         }
     }
 
@@ -47,37 +94,34 @@ impl SecretValue {
             .filter(|s| !s.is_empty())
     }
 
-    fn required(&self, key: &str) -> Result<&str, String> {
-        self.text(key)
-            .ok_or_else(|| format!("the key {key:?} is missing or empty"))
+    fn required(&self, key: &'static str) -> Result<&str, Problem> {
+        self.text(key).ok_or(Problem::Missing(key))
     }
 
-    pub fn engine(&self) -> Result<Engine, String> {
+    pub fn engine(&self) -> Result<Engine, Problem> {
         match self.text("engine").map(str::to_ascii_lowercase).as_deref() {
             Some("postgres" | "postgresql" | "aurora-postgresql") => Ok(Engine::Postgres),
             Some("mysql" | "mariadb" | "aurora-mysql" | "aurora") => Ok(Engine::MySql),
             Some("token") => Ok(Engine::Token),
             None if self.fields.contains_key("token") => Ok(Engine::Token),
-            Some(other) => Err(format!(
-                "engine {other:?} is not supported: expected postgres, mysql, mariadb or token"
-            )),
-            None => Err("the key \"engine\" is missing".into()),
+            Some(other) => Err(Problem::UnsupportedEngine(other.to_owned())),
+            None => Err(Problem::NoEngine),
         }
     }
 
-    pub fn username(&self) -> Result<&str, String> {
+    pub fn username(&self) -> Result<&str, Problem> {
         self.required("username")
     }
 
-    pub fn password(&self) -> Result<&str, String> {
+    pub fn password(&self) -> Result<&str, Problem> {
         self.required("password")
     }
 
-    pub fn host(&self) -> Result<&str, String> {
+    pub fn host(&self) -> Result<&str, Problem> {
         self.required("host")
     }
 
-    pub fn port(&self, engine: Engine) -> Result<u16, String> {
+    pub fn port(&self, engine: Engine) -> Result<u16, Problem> {
         match self.fields.get("port") {
             None | Some(Value::Null) => Ok(if engine == Engine::Postgres {
                 5432
@@ -87,11 +131,9 @@ impl SecretValue {
             Some(Value::Number(n)) => n
                 .as_u64()
                 .and_then(|p| u16::try_from(p).ok())
-                .ok_or_else(|| "the port is not a valid TCP port".into()),
-            Some(Value::String(s)) => s
-                .parse()
-                .map_err(|_| "the port is not a valid TCP port".into()),
-            Some(_) => Err("the port is not a number".into()),
+                .ok_or(Problem::BadPort),
+            Some(Value::String(s)) => s.parse().map_err(|_| Problem::BadPort),
+            Some(_) => Err(Problem::PortNotANumber),
         }
     }
 
@@ -103,18 +145,16 @@ impl SecretValue {
         self.text("masterarn")
     }
 
-    pub fn tls(&self) -> Result<Tls, String> {
+    pub fn tls(&self) -> Result<Tls, Problem> {
         match self.fields.get("tls") {
             None | Some(Value::Null) | Some(Value::Bool(true)) => Ok(Tls::VerifyFull),
             Some(Value::Bool(false)) => Ok(Tls::Disabled),
             Some(Value::String(s)) => match s.as_str() {
                 "verify-full" | "required" | "true" => Ok(Tls::VerifyFull),
                 "disable" | "disabled" | "false" => Ok(Tls::Disabled),
-                other => Err(format!(
-                    "tls {other:?} is not understood: expected verify-full or disable"
-                )),
+                other => Err(Problem::UnknownTls(other.to_owned())),
             },
-            Some(_) => Err("tls must be \"verify-full\" or \"disable\"".into()),
+            Some(_) => Err(Problem::TlsNotText),
         }
     }
 
@@ -152,25 +192,24 @@ pub fn master_server_matches(
     user: &SecretValue,
     master: &SecretValue,
     engine: Engine,
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     let host = user.host()?;
     let port = user.port(engine)?;
-    let master_host = master.host().map_err(|p| format!("master secret: {p}"))?;
-    let master_port = master
-        .port(engine)
-        .map_err(|p| format!("master secret: {p}"))?;
+    let master_host = master.host().map_err(Problem::of_master)?;
+    let master_port = master.port(engine).map_err(Problem::of_master)?;
     if host.eq_ignore_ascii_case(master_host) && port == master_port {
         return Ok(());
     }
-    Err(format!(
-        "the secret names the server {host}:{port} but its master secret names \
-         {master_host}:{master_port}: the master's login is used only on the master's own \
-         server, so nothing was sent; correct the host in the secret or in the master secret"
-    ))
+    Err(Problem::OtherServer {
+        host: host.to_owned(),
+        port,
+        master_host: master_host.to_owned(),
+        master_port,
+    })
 }
 
 /// The other user of an alternating pair: `app` <-> `app_clone`.
-pub fn other_user(username: &str, engine: Engine) -> Result<String, String> {
+pub fn other_user(username: &str, engine: Engine) -> Result<String, Problem> {
     let other = match username.strip_suffix("_clone") {
         Some(original) => original.to_owned(),
         None => format!("{username}_clone"),
@@ -178,9 +217,7 @@ pub fn other_user(username: &str, engine: Engine) -> Result<String, String> {
     // MySQL user names hold at most 32 characters; PostgreSQL role names 63 bytes.
     let limit = if engine == Engine::MySql { 32 } else { 63 };
     if other.len() > limit {
-        return Err(format!(
-            "the alternate user name {other:?} is longer than {limit} characters"
-        ));
+        return Err(Problem::NameTooLong { name: other, limit });
     }
     Ok(other)
 }
@@ -212,6 +249,25 @@ mod tests {
     }
 
     #[test]
+    fn problems_name_the_key_and_whose_secret_it_is() {
+        let no_host = SecretValue::parse(r#"{"engine":"postgres"}"#).expect("json");
+        assert_eq!(
+            no_host.host().map_err(|p| p.to_string()),
+            Err("the key \"host\" is missing or empty".to_owned())
+        );
+        assert_eq!(
+            no_host.host().map_err(|p| p.of_master().to_string()),
+            Err("master secret: the key \"host\" is missing or empty".to_owned())
+        );
+        let odd = SecretValue::parse(r#"{"engine":"oracle","port":"x"}"#).expect("json");
+        assert_eq!(
+            odd.engine(),
+            Err(Problem::UnsupportedEngine("oracle".into()))
+        );
+        assert_eq!(odd.port(Engine::Postgres), Err(Problem::BadPort));
+    }
+
+    #[test]
     fn debug_output_never_shows_values() {
         let s = SecretValue::parse(PG).expect("json");
         let shown = format!("{s:?}");
@@ -220,7 +276,7 @@ mod tests {
             "{shown}"
         );
         let err = SecretValue::parse("not json s3cr3t").expect_err("bad");
-        assert!(!err.contains("s3cr3t"));
+        assert!(!err.to_string().contains("s3cr3t"));
     }
 
     #[test]
@@ -267,7 +323,7 @@ mod tests {
             let other = SecretValue::parse(other).expect("json");
             let err =
                 master_server_matches(&other, &master, Engine::Postgres).expect_err("refused");
-            assert!(err.contains("nothing was sent"), "{err}");
+            assert!(err.to_string().contains("nothing was sent"), "{err}");
         }
         let no_host = SecretValue::parse(r#"{"port":5432}"#).expect("json");
         assert!(master_server_matches(&same, &no_host, Engine::Postgres).is_err());

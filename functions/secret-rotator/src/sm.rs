@@ -118,10 +118,7 @@ impl<'a> Sm<'a> {
     }
 
     pub fn parse(&self, text: &str) -> Result<SecretValue, Error> {
-        SecretValue::parse(text).map_err(|problem| Error::BadSecret {
-            step: self.step,
-            problem,
-        })
+        SecretValue::parse(text).map_err(|problem| self.bad(problem))
     }
 
     /// Moves a staging label onto and/or off a version.
@@ -138,10 +135,10 @@ impl<'a> Sm<'a> {
         Ok(())
     }
 
-    pub fn bad(&self, problem: String) -> Error {
+    pub fn bad(&self, problem: impl std::fmt::Display) -> Error {
         Error::BadSecret {
             step: self.step,
-            problem,
+            problem: problem.to_string(),
         }
     }
 }
