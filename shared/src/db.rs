@@ -46,7 +46,7 @@ pub enum Conn {
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub async fn connect(server: &Server<'_>, user: &str, password: &str) -> Result<Conn, String> {
+pub async fn connect(server: &Server<'_>, user: &str, password: &str) -> Result<Conn, DbError> {
     match tokio::time::timeout(CONNECT_TIMEOUT, attempt(server, user, password)).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(describe(&e, &[password])),
@@ -62,7 +62,7 @@ pub async fn connect_first(
     server: &Server<'_>,
     user: &str,
     passwords: &[&str],
-) -> Result<(Conn, usize), String> {
+) -> Result<(Conn, usize), DbError> {
     let mut refused = None;
     for (i, password) in passwords.iter().enumerate() {
         match tokio::time::timeout(CONNECT_TIMEOUT, attempt(server, user, password)).await {
@@ -74,12 +74,12 @@ pub async fn connect_first(
             Err(_) => return Err(no_answer(server)),
         }
     }
-    Err(format!(
+    Err(DbError::said(format!(
         "the server refused the login with each of the {} password{} tried ({})",
         passwords.len(),
         if passwords.len() == 1 { "" } else { "s" },
-        refused.unwrap_or_default()
-    ))
+        refused.map(|r| r.to_string()).unwrap_or_default()
+    )))
 }
 
 /// The server said the credentials are wrong (PostgreSQL 28P01/28000,
@@ -90,11 +90,11 @@ fn login_refused(e: &sqlx::Error) -> bool {
         .is_some_and(|c| matches!(c.as_ref(), "28P01" | "28000" | "1045"))
 }
 
-fn no_answer(server: &Server<'_>) -> String {
-    format!(
+fn no_answer(server: &Server<'_>) -> DbError {
+    DbError::said(format!(
         "no answer from {}:{} within {CONNECT_TIMEOUT:?}",
         server.host, server.port
-    )
+    ))
 }
 
 async fn attempt(server: &Server<'_>, user: &str, password: &str) -> Result<Conn, sqlx::Error> {
@@ -136,9 +136,45 @@ async fn attempt(server: &Server<'_>, user: &str, password: &str) -> Result<Conn
     }
 }
 
+/// A database failure in words, with every secret that could appear in it
+/// masked. It is made from the driver's error only through [`describe`],
+/// which masks, or from a sentence of our own ([`DbError::said`]), so the
+/// driver's raw text (which can quote a statement, and a password in it)
+/// never reaches a report, a log or a notification unmasked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text}")]
+pub struct DbError {
+    text: String,
+}
+
+impl DbError {
+    /// A failure said in our own words (never holding a secret).
+    pub fn said(text: impl std::fmt::Display) -> Self {
+        Self {
+            text: text.to_string(),
+        }
+    }
+
+    /// The same failure with `secrets` masked too.
+    pub fn masked(self, secrets: &[&str]) -> Self {
+        Self {
+            text: scrub(&self.text, secrets),
+        }
+    }
+
+    /// The same failure, said of `what` (`what: failure`).
+    pub fn context(self, what: impl std::fmt::Display) -> Self {
+        Self {
+            text: format!("{what}: {}", self.text),
+        }
+    }
+}
+
 /// An error in words, with any secret that could appear in it masked.
-pub fn describe(e: &sqlx::Error, secrets: &[&str]) -> String {
-    scrub(&e.to_string(), secrets)
+pub fn describe(e: &sqlx::Error, secrets: &[&str]) -> DbError {
+    DbError {
+        text: scrub(&e.to_string(), secrets),
+    }
 }
 
 /// Masks every occurrence of `secrets` in `text`.
@@ -152,7 +188,7 @@ pub fn scrub(text: &str, secrets: &[&str]) -> String {
 }
 
 impl Conn {
-    pub async fn ping(&mut self) -> Result<(), String> {
+    pub async fn ping(&mut self) -> Result<(), DbError> {
         let result = match self {
             Conn::Pg(c) => c.ping().await,
             Conn::My(c) => c.ping().await,
@@ -190,7 +226,7 @@ impl Conn {
     /// after `limit`: what runs in it can change nothing and cannot hold the
     /// server. `mariadb` picks MariaDB's `max_statement_time` over MySQL's
     /// `MAX_EXECUTION_TIME`.
-    pub async fn begin_read_only(&mut self, limit: Duration, mariadb: bool) -> Result<(), String> {
+    pub async fn begin_read_only(&mut self, limit: Duration, mariadb: bool) -> Result<(), DbError> {
         let ms = limit.as_millis().max(1);
         let statements = match self {
             Conn::Pg(_) => vec![
@@ -233,7 +269,7 @@ impl Conn {
 
     /// Runs a read-only query: how many rows it returned, and the first
     /// column of the first row as text (strings, integers, floats, booleans).
-    pub async fn query_first(&mut self, sql: &str) -> Result<(u64, Option<String>), String> {
+    pub async fn query_first(&mut self, sql: &str) -> Result<(u64, Option<String>), DbError> {
         match self {
             Conn::Pg(c) => {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
@@ -275,6 +311,26 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_db_error_stays_masked_through_context_and_further_masking() {
+        let e = DbError::said("login for app with hunter2pw refused")
+            .masked(&["hunter2pw"])
+            .context("logging in as app");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "logging in as app: login for app with {} refused",
+                crate::logging::REDACTED
+            )
+        );
+        let driver = sqlx::Error::Protocol("statement SET PASSWORD = 'pw-s3cr3t' failed".into());
+        assert!(
+            !describe(&driver, &["pw-s3cr3t"])
+                .to_string()
+                .contains("pw-s3cr3t")
+        );
+    }
 
     #[test]
     fn scrub_masks_every_secret_but_not_short_noise() {

@@ -254,7 +254,7 @@ async fn run_checks(
     for check in &validation.checks {
         let result = match conn.begin_read_only(limit, mariadb).await {
             Ok(()) => conn.query_first(&check.sql).await,
-            Err(why) => Err(format!("cannot open a read-only transaction: {why}")),
+            Err(why) => Err(why.context("cannot open a read-only transaction")),
         };
         conn.rollback().await;
         match result {
@@ -263,11 +263,7 @@ async fn run_checks(
                     failures.push(why);
                 }
             }
-            Err(why) => failures.push(format!(
-                "{}: {}",
-                check.label(),
-                db::scrub(&why, &[password])
-            )),
+            Err(why) => failures.push(format!("{}: {}", check.label(), why.masked(&[password]))),
         }
     }
     conn.close().await;

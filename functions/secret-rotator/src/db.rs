@@ -15,12 +15,12 @@
 
 use crate::grants::{self, Grants};
 use crate::password_sql::{MyServer, identified_by, own_password_sql, scram_verifier};
-use shared::db::{Conn, describe, scrub};
+use shared::db::{Conn, DbError, describe};
 use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
 
 /// The connected user changes its own password.
-pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), String> {
+pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), DbError> {
     let result = match conn {
         // A login role may act as another by default (`ALTER ROLE … SET
         // role`, as the alternating strategy's clone does): current_user is
@@ -46,13 +46,14 @@ pub async fn set_own_password(conn: &mut Conn, password: &str) -> Result<(), Str
         }
         Conn::My(c) => {
             async {
-                let statement = own_password_sql(my_server(c).await?, password)?;
+                let statement =
+                    own_password_sql(my_server(c).await?, password).map_err(DbError::said)?;
                 my_exec(c, statement, &[password]).await
             }
             .await
         }
     };
-    result.map_err(|e| scrub(&e, &[password]))
+    result.map_err(|e| e.masked(&[password]))
 }
 
 /// As the master user: make sure `user` exists (created like `original`
@@ -62,15 +63,15 @@ pub async fn set_user_password(
     original: &str,
     user: &str,
     password: &str,
-) -> Result<(), String> {
+) -> Result<(), DbError> {
     let result = match conn {
         Conn::Pg(c) => pg_set_user_password(c, original, user, password).await,
         Conn::My(c) => my_set_user_password(c, original, user, password).await,
     };
-    result.map_err(|e| scrub(&e, &[password]))
+    result.map_err(|e| e.masked(&[password]))
 }
 
-async fn my_server(c: &mut MySqlConnection) -> Result<MyServer, String> {
+async fn my_server(c: &mut MySqlConnection) -> Result<MyServer, DbError> {
     let version: String = sqlx::query_scalar("SELECT VERSION()")
         .fetch_one(&mut *c)
         .await
@@ -96,7 +97,7 @@ async fn pg_exec(
     builder: &str,
     args: &[&str],
     masked: &[&str],
-) -> Result<(), String> {
+) -> Result<(), DbError> {
     let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(builder.to_owned()));
     for a in args {
         query = query.bind(a.to_string());
@@ -117,7 +118,7 @@ async fn pg_set_user_password(
     original: &str,
     user: &str,
     password: &str,
-) -> Result<(), String> {
+) -> Result<(), DbError> {
     let verifier = scram_verifier(password);
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1)")
@@ -155,13 +156,13 @@ async fn pg_set_user_password(
 }
 
 /// `user@host` as an account name, each part quoted by the server.
-async fn my_account(c: &mut MySqlConnection, user: &str, host: &str) -> Result<String, String> {
+async fn my_account(c: &mut MySqlConnection, user: &str, host: &str) -> Result<String, DbError> {
     let user = my_quote(c, user).await?;
     Ok(format!("{user}@{}", my_quote(c, host).await?))
 }
 
 /// A name or host quoted by the server (never a password: see the module).
-async fn my_quote(c: &mut MySqlConnection, value: &str) -> Result<String, String> {
+async fn my_quote(c: &mut MySqlConnection, value: &str) -> Result<String, DbError> {
     sqlx::query_scalar::<_, String>("SELECT QUOTE(?)")
         .bind(value)
         .fetch_one(&mut *c)
@@ -173,7 +174,7 @@ async fn my_exec(
     c: &mut MySqlConnection,
     statement: String,
     secrets: &[&str],
-) -> Result<(), String> {
+) -> Result<(), DbError> {
     sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
         .execute(&mut *c)
         .await
@@ -186,12 +187,14 @@ async fn my_set_user_password(
     original: &str,
     user: &str,
     password: &str,
-) -> Result<(), String> {
+) -> Result<(), DbError> {
     let server = my_server(c).await?;
-    let identified = identified_by(server, password)?;
+    let identified = identified_by(server, password).map_err(DbError::said)?;
     let hosts = my_hosts(c, original).await?;
     if hosts.is_empty() {
-        return Err(format!("user {original:?} does not exist on the server"));
+        return Err(DbError::said(format!(
+            "user {original:?} does not exist on the server"
+        )));
     }
     for host in hosts {
         let account = my_account(c, user, &host).await?;
@@ -226,7 +229,7 @@ async fn my_clone_plan(
     original: &str,
     user: &str,
     host: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, DbError> {
     let source = my_account(c, original, host).await?;
     let account = my_account(c, user, host).await?;
     let mut wanted = Grants::parse(&my_show_grants(c, &source).await?);
@@ -247,7 +250,7 @@ pub async fn clone_gaps(
     conn: &mut Conn,
     original: &str,
     user: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, DbError> {
     match conn {
         Conn::Pg(c) => pg_clone_gaps(c, original, user).await,
         Conn::My(c) => {
@@ -274,7 +277,7 @@ async fn pg_clone_gaps(
     c: &mut PgConnection,
     original: &str,
     user: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, DbError> {
     let (member, acting): (bool, bool) = sqlx::query_as(
         "SELECT pg_catalog.pg_has_role($1, $2, 'MEMBER'), \
          EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s \
@@ -305,7 +308,7 @@ async fn my_default_roles(
     c: &mut MySqlConnection,
     user: &str,
     host: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, DbError> {
     sqlx::query_scalar(
         "SELECT CAST(CONCAT(QUOTE(DEFAULT_ROLE_USER), '@', QUOTE(DEFAULT_ROLE_HOST)) AS CHAR) \
          FROM mysql.default_roles WHERE USER = ? AND HOST = ?",
@@ -318,7 +321,7 @@ async fn my_default_roles(
 }
 
 /// The hosts `user` has an account on.
-async fn my_hosts(c: &mut MySqlConnection, user: &str) -> Result<Vec<String>, String> {
+async fn my_hosts(c: &mut MySqlConnection, user: &str) -> Result<Vec<String>, DbError> {
     sqlx::query_scalar("SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ?")
         .bind(user)
         .fetch_all(&mut *c)
@@ -326,7 +329,7 @@ async fn my_hosts(c: &mut MySqlConnection, user: &str) -> Result<Vec<String>, St
         .map_err(|e| describe(&e, &[]))
 }
 
-async fn my_exists(c: &mut MySqlConnection, user: &str, host: &str) -> Result<bool, String> {
+async fn my_exists(c: &mut MySqlConnection, user: &str, host: &str) -> Result<bool, DbError> {
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?")
             .bind(user)
@@ -337,7 +340,7 @@ async fn my_exists(c: &mut MySqlConnection, user: &str, host: &str) -> Result<bo
     Ok(count > 0)
 }
 
-async fn my_show_grants(c: &mut MySqlConnection, account: &str) -> Result<Vec<String>, String> {
+async fn my_show_grants(c: &mut MySqlConnection, account: &str) -> Result<Vec<String>, DbError> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW GRANTS FOR {account}")))
         .fetch_all(&mut *c)
         .await
@@ -345,7 +348,7 @@ async fn my_show_grants(c: &mut MySqlConnection, account: &str) -> Result<Vec<St
 }
 
 /// How `user@host` must connect: `mysql.user`'s `ssl_type`.
-async fn my_ssl_type(c: &mut MySqlConnection, user: &str, host: &str) -> Result<String, String> {
+async fn my_ssl_type(c: &mut MySqlConnection, user: &str, host: &str) -> Result<String, DbError> {
     sqlx::query_scalar("SELECT CAST(ssl_type AS CHAR) FROM mysql.user WHERE User = ? AND Host = ?")
         .bind(user)
         .bind(host)
@@ -363,17 +366,17 @@ async fn my_tls_plan(
     user: &str,
     host: &str,
     account: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, DbError> {
     let wanted = my_ssl_type(c, original, host).await?;
     if wanted == my_ssl_type(c, user, host).await? {
         return Ok(None);
     }
     match grants::require_clause(&wanted) {
         Some(clause) => Ok(Some(format!("ALTER USER {account} {clause}"))),
-        None => Err(format!(
+        None => Err(DbError::said(format!(
             "{original}@{host} requires a particular certificate issuer, subject or cipher \
              (REQUIRE ISSUER/SUBJECT/CIPHER), which is not copied: give {user}@{host} the same \
              requirement, then rotate again"
-        )),
+        ))),
     }
 }

@@ -247,8 +247,11 @@ fn server<'a>(secret: &'a SecretValue, sm: &Sm<'_>, deps: &'a Deps) -> Result<Se
     })
 }
 
-fn db_error(step: &'static str, problem: String) -> Error {
-    Error::Database { step, problem }
+fn db_error(step: &'static str, problem: impl std::fmt::Display) -> Error {
+    Error::Database {
+        step,
+        problem: problem.to_string(),
+    }
 }
 
 /// setSecret: the database gets the pending password.
@@ -334,10 +337,7 @@ async fn set(
                     .map_err(|p| {
                         db_error(
                             sm.step,
-                            format!(
-                                "{user} changing its own password: {}",
-                                dbconn::scrub(&p, &[old])
-                            ),
+                            format!("{user} changing its own password: {}", p.masked(&[old])),
                         )
                     })?;
                 conn.close().await;
@@ -348,7 +348,7 @@ async fn set(
                 );
                 return Ok(());
             }
-            Err(p) => last = dbconn::scrub(&p, &[old, password]),
+            Err(p) => last = p.masked(&[old, password]).to_string(),
         }
     }
     Err(db_error(

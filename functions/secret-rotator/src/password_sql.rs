@@ -24,17 +24,22 @@ pub fn native_hash(password: &str) -> String {
     format!("*{hex}")
 }
 
+/// A password that cannot be sent as a MySQL literal (the password itself
+/// is never in the words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the pending password holds a quote, a backslash or a control character, which cannot \
+     be sent safely: start a new rotation so a new one is generated"
+)]
+pub struct UnsafePassword;
+
 /// A password as a MySQL string literal, for the statements MySQL rewrites
 /// in its logs. Generated passwords never hold a quote or a backslash
 /// (`sm::random` excludes them); one that does is refused rather than
 /// escaped, because what a backslash means depends on the session's sql_mode.
-fn my_literal(password: &str) -> Result<String, String> {
+fn my_literal(password: &str) -> Result<String, UnsafePassword> {
     if password.contains(['\'', '\\']) || password.chars().any(char::is_control) {
-        return Err(
-            "the pending password holds a quote, a backslash or a control character, \
-                    which cannot be sent safely: start a new rotation so a new one is generated"
-                .into(),
-        );
+        return Err(UnsafePassword);
     }
     Ok(format!("'{password}'"))
 }
@@ -42,7 +47,7 @@ fn my_literal(password: &str) -> Result<String, String> {
 /// The statement by which the connected user sets its own password.
 /// MariaDB wants CREATE USER for ALTER USER, even on oneself, but lets anyone
 /// SET PASSWORD; MySQL lets anyone ALTER USER USER().
-pub fn own_password_sql(server: MyServer, password: &str) -> Result<String, String> {
+pub fn own_password_sql(server: MyServer, password: &str) -> Result<String, UnsafePassword> {
     Ok(match server {
         MyServer::MariaDb => format!("SET PASSWORD = '{}'", native_hash(password)),
         MyServer::MySql => format!("ALTER USER USER() IDENTIFIED BY {}", my_literal(password)?),
@@ -50,7 +55,7 @@ pub fn own_password_sql(server: MyServer, password: &str) -> Result<String, Stri
 }
 
 /// The clause by which CREATE USER and ALTER USER give an account `password`.
-pub fn identified_by(server: MyServer, password: &str) -> Result<String, String> {
+pub fn identified_by(server: MyServer, password: &str) -> Result<String, UnsafePassword> {
     Ok(match server {
         MyServer::MariaDb => format!("IDENTIFIED BY PASSWORD '{}'", native_hash(password)),
         MyServer::MySql => format!("IDENTIFIED BY {}", my_literal(password)?),
@@ -92,7 +97,10 @@ mod tests {
         );
         for bad in ["it's", "back\\slash", "line\nbreak"] {
             let err = identified_by(MyServer::MySql, bad).expect_err(bad);
-            assert!(!err.contains(bad), "the refusal never shows the password");
+            assert!(
+                !err.to_string().contains(bad),
+                "the refusal never shows the password"
+            );
         }
     }
 
