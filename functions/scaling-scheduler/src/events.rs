@@ -74,10 +74,26 @@ fn state(s: &str) -> EventCapacity {
     }
 }
 
+/// Events EventBridge did not take: each refused entry (or failed call)
+/// with the reason it gave.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{} problem{} sending {sent} events to bus {bus}: {}",
+    problems.len(),
+    if problems.len() == 1 { "" } else { "s" },
+    problems.join("; ")
+)]
+pub struct NotSent {
+    pub bus: String,
+    /// How many events the call was to send.
+    pub sent: usize,
+    pub problems: Vec<String>,
+}
+
 /// Sends the events to `bus`, ten to a call and the calls side by side.
 /// Every entry EventBridge refuses is named in the error, with the reason
 /// it gave.
-pub async fn emit(client: &Client, bus: &str, events: &[ActionEvent]) -> Result<(), String> {
+pub async fn emit(client: &Client, bus: &str, events: &[ActionEvent]) -> Result<(), NotSent> {
     let calls: Vec<_> = events
         .chunks(BATCH)
         .map(|chunk| {
@@ -100,13 +116,11 @@ pub async fn emit(client: &Client, bus: &str, events: &[ActionEvent]) -> Result<
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "{} problem{} sending {} events to bus {bus}: {}",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
-            events.len(),
-            problems.join("; ")
-        ))
+        Err(NotSent {
+            bus: bus.to_owned(),
+            sent: events.len(),
+            problems,
+        })
     }
 }
 
@@ -160,6 +174,24 @@ mod tests {
             ineligible: None,
             limits: Limits::default(),
         }
+    }
+
+    #[test]
+    fn events_not_sent_are_counted_and_named() {
+        let one = NotSent {
+            bus: "ops".into(),
+            sent: 12,
+            problems: vec!["ecs/a: ThrottlingException: slow down".into()],
+        };
+        assert_eq!(
+            one.to_string(),
+            "1 problem sending 12 events to bus ops: ecs/a: ThrottlingException: slow down"
+        );
+        let two = NotSent {
+            problems: vec!["a".into(), "b".into()],
+            ..one
+        };
+        assert!(two.to_string().starts_with("2 problems sending 12 events"));
     }
 
     #[test]

@@ -371,7 +371,7 @@ async fn reconcile(
         && let Err(why) = events::emit(&deps.clients.events, &config.event_bus, &emitted).await
     {
         warn!(error = %why, "events not sent");
-        report.failed(Entry::new("Scheduled Scaling Action events").reason(why));
+        report.failed(Entry::new("Scheduled Scaling Action events").reason(why.to_string()));
     }
     metrics.count("ActionsTaken", report.done.len());
     metrics.count("ActionsFailed", report.failed.len());
