@@ -76,6 +76,20 @@ impl Env {
             .map(str::to_owned)
     }
 
+    /// A comma-separated list (`a, b,c`): each item trimmed, empty items
+    /// dropped; empty when the variable is unset or empty.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.optional(name)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The variable's value, or an error naming it and what was expected.
     pub fn required(&self, name: &str, expected: &'static str) -> Result<String, ConfigError> {
         self.optional(name).ok_or_else(|| ConfigError::Missing {
@@ -177,6 +191,14 @@ impl Common {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_is_trimmed_and_drops_empty_items() {
+        let env = Env::from_pairs([("L", " a, b ,,c, "), ("E", "  ")]);
+        assert_eq!(env.list("L"), ["a", "b", "c"]);
+        assert!(env.list("E").is_empty());
+        assert!(env.list("UNSET").is_empty());
+    }
 
     const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:ops";
 

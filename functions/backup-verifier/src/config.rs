@@ -85,16 +85,7 @@ impl Config {
         if let Some(key) = env.optional(vars::TAG_KEY) {
             c.tag_key = key;
         }
-        c.resource_arns = env
-            .optional(vars::RESOURCE_ARNS)
-            .map(|l| {
-                l.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        c.resource_arns = env.list(vars::RESOURCE_ARNS);
         for arn in &c.resource_arns {
             if !arn.starts_with("arn:") {
                 return Err(ConfigError::Invalid {
@@ -153,11 +144,12 @@ impl Config {
         if let Some(ca) = env.optional(vars::CA_BUNDLE) {
             c.ca_bundle = PathBuf::from(ca);
         }
-        if let Some(list) = env.optional(vars::SOURCES) {
+        let sources = env.list(vars::SOURCES);
+        if !sources.is_empty() {
             c.use_aws_backup = false;
             c.use_snapshots = false;
-            for source in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                match source {
+            for source in &sources {
+                match source.as_str() {
                     "aws-backup" => c.use_aws_backup = true,
                     "snapshots" => c.use_snapshots = true,
                     other => {

@@ -89,16 +89,7 @@ impl Config {
                 "a whole number from 1 to 100000",
             )?;
         }
-        config.auto_redrive = env
-            .optional(vars::AUTO_REDRIVE_QUEUES)
-            .map(|l| {
-                l.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        config.auto_redrive = env.list(vars::AUTO_REDRIVE_QUEUES);
         if let Some(ms) = env.parse::<u64>(vars::DEADLINE_MARGIN_MS, "milliseconds")? {
             config.deadline_margin_ms = ms;
         }

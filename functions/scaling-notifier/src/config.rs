@@ -38,16 +38,7 @@ impl Config {
             min_severity: env
                 .parse(vars::MIN_SEVERITY, "INFO, WARNING, ERROR or CRITICAL")?
                 .unwrap_or(Severity::Info),
-            muted: env
-                .optional(vars::MUTED_EVENTS)
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            muted: env.list(vars::MUTED_EVENTS),
             slack_secret_arn,
             redact: Redactor::from_env(env)?,
         })
