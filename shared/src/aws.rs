@@ -245,15 +245,28 @@ where
     }
 }
 
+/// The `errorType` Lambda reports for a failed invocation: the function's
+/// own kind of failure and, when an AWS call's failure caused it, that
+/// failure's class (`PublishFailed.Throttled`). The class is what the
+/// on-failure destination and the logs need to tell a failure worth
+/// retrying (`Throttled`, `ServiceUnavailable`) from one that is not.
+pub fn error_type(kind: &str, class: Option<FailureClass>) -> String {
+    match class {
+        Some(class) => format!("{kind}.{}", class.as_str()),
+        None => kind.to_owned(),
+    }
+}
+
 /// Implements `From<$error> for lambda_runtime::Diagnostic` for an error
-/// type with a `kind()` method, so Lambda reports a stable `errorType`.
+/// type with `kind()` and `class()` methods, so Lambda reports a stable
+/// `errorType` that carries the failure's class ([`error_type`]).
 #[macro_export]
 macro_rules! lambda_diagnostic {
     ($error:ty) => {
         impl From<$error> for lambda_runtime::Diagnostic {
             fn from(err: $error) -> Self {
                 lambda_runtime::Diagnostic {
-                    error_type: err.kind().to_owned(),
+                    error_type: $crate::aws::error_type(err.kind(), err.class()),
                     error_message: err.to_string(),
                 }
             }
@@ -275,6 +288,15 @@ mod tests {
         let config = sdk_config(&settings).await;
         assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:5000"));
         assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-central-1"));
+    }
+
+    #[test]
+    fn the_error_type_carries_the_class_when_aws_caused_the_failure() {
+        assert_eq!(
+            error_type("PublishFailed", Some(FailureClass::Throttled)),
+            "PublishFailed.Throttled"
+        );
+        assert_eq!(error_type("InvalidInput", None), "InvalidInput");
     }
 
     #[test]

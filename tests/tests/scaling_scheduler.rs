@@ -631,7 +631,11 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     let err = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
         .await
         .expect_err("blind");
-    assert!(matches!(err, Error::NothingEvaluated(_)), "{err}");
+    assert!(matches!(err, Error::NothingEvaluated { .. }), "{err}");
+    assert_eq!(
+        shared::aws::error_type(err.kind(), err.class()),
+        "NothingEvaluated.AccessDenied"
+    );
 }
 
 /// RDS unreadable: its explicit targets are unseen, not "not found" one

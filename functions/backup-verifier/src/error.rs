@@ -1,5 +1,5 @@
 use shared::PublishError;
-use shared::aws::AwsFailure;
+use shared::aws::{AwsFailure, FailureClass};
 use shared::input::InputError;
 
 /// Why an invocation failed as a whole. One resource that cannot be checked
@@ -30,6 +30,17 @@ impl Error {
             Error::RecordValidation(_) => "RecordValidationFailed",
             Error::RestoreJobUnreadable(_) => "RestoreJobUnreadable",
             Error::RestoredUnreadable(_) => "RestoredUnreadable",
+        }
+    }
+
+    /// The class of the AWS failure behind it, if one is.
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            Error::InvalidInput(_) => None,
+            Error::Publish(e) => Some(e.class()),
+            Error::RecordValidation(f)
+            | Error::RestoreJobUnreadable(f)
+            | Error::RestoredUnreadable(f) => Some(f.class),
         }
     }
 }

@@ -1,4 +1,5 @@
 use shared::PublishError;
+use shared::aws::FailureClass;
 
 /// Why an invocation failed as a whole. Problems with one queue or one
 /// message are in the report instead, and nothing is moved for them.
@@ -16,6 +17,14 @@ impl Error {
         match self {
             Error::InvalidInput(_) => "InvalidInput",
             Error::Publish(_) => "PublishFailed",
+        }
+    }
+
+    /// The class of the AWS failure behind it, if one is.
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            Error::InvalidInput(_) => None,
+            Error::Publish(e) => Some(e.class()),
         }
     }
 }

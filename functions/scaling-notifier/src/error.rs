@@ -1,4 +1,5 @@
 use shared::PublishError;
+use shared::aws::FailureClass;
 
 use crate::input::InputError;
 
@@ -17,12 +18,16 @@ impl Error {
     /// A stable name for the kind of failure, shown as Lambda's `errorType`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Publish(PublishError::TopicNotFound { .. }) => "TopicNotFound",
-            Error::Publish(PublishError::Denied { .. }) => "PublishDenied",
-            Error::Publish(PublishError::Throttled { .. }) => "PublishThrottled",
-            Error::Publish(PublishError::Rejected { .. }) => "PublishRejected",
-            Error::Publish(PublishError::Unavailable { .. }) => "PublishUnavailable",
+            Error::Publish(_) => "PublishFailed",
             Error::InvalidInput(_) => "InvalidInput",
+        }
+    }
+
+    /// The class of the AWS failure behind it, if one is.
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            Error::Publish(e) => Some(e.class()),
+            Error::InvalidInput(_) => None,
         }
     }
 }

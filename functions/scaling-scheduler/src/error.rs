@@ -1,4 +1,5 @@
 use shared::PublishError;
+use shared::aws::FailureClass;
 
 /// Why an invocation failed as a whole. One target failing is not here: it
 /// is reported, and the other targets are still done.
@@ -8,8 +9,12 @@ pub enum Error {
     InvalidCommand(String),
     #[error("invalid input: {0}")]
     InvalidInput(#[from] shared::input::InputError),
-    #[error("no target could be evaluated: {0}")]
-    NothingEvaluated(String),
+    #[error("no target could be evaluated: {failures}")]
+    NothingEvaluated {
+        failures: String,
+        /// A class worth retrying when any discovery met one.
+        class: FailureClass,
+    },
     /// The run acted, and its summary could not be published. The summary
     /// rides in the error, so it is in the function's log (and the failures
     /// queue) rather than lost: a retry finds nothing left to do.
@@ -28,8 +33,17 @@ impl Error {
         match self {
             Error::InvalidCommand(_) => "InvalidCommand",
             Error::InvalidInput(_) => "InvalidInput",
-            Error::NothingEvaluated(_) => "NothingEvaluated",
+            Error::NothingEvaluated { .. } => "NothingEvaluated",
             Error::SummaryNotPublished { .. } => "PublishFailed",
+        }
+    }
+
+    /// The class of the AWS failure behind it, if one is.
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            Error::InvalidCommand(_) | Error::InvalidInput(_) => None,
+            Error::NothingEvaluated { class, .. } => Some(*class),
+            Error::SummaryNotPublished { source, .. } => Some(source.class()),
         }
     }
 }

@@ -235,13 +235,23 @@ async fn reconcile(
                     Entry::new(&what)
                         .reason(format!("{why}; its targets are left as they are this run")),
                 );
-                discovery_failures.push(format!("{name}: {why}"));
+                discovery_failures.push((format!("{name}: {why}"), why.class));
                 unread_kinds.extend_from_slice(kinds);
             }
         }
     }
     if discovery_failures.len() == 3 {
-        return Err(Error::NothingEvaluated(discovery_failures.join("; ")));
+        // One retryable failure is enough for the platform's retry to help.
+        let class = discovery_failures
+            .iter()
+            .map(|(_, class)| *class)
+            .find(|class| class.is_retryable())
+            .unwrap_or(discovery_failures[0].1);
+        let failures: Vec<String> = discovery_failures.into_iter().map(|(f, _)| f).collect();
+        return Err(Error::NothingEvaluated {
+            failures: failures.join("; "),
+            class,
+        });
     }
     for explicit in &config.explicit {
         let unread = unread_kinds.contains(&explicit.kind)

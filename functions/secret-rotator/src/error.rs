@@ -1,5 +1,5 @@
 use shared::PublishError;
-use shared::aws::AwsFailure;
+use shared::aws::{AwsFailure, FailureClass};
 
 /// Why a rotation step failed. Messages name the step and the cause, never
 /// a secret value. Every variant fails the invocation, so Secrets Manager
@@ -32,6 +32,19 @@ impl Error {
             Error::Database { .. } => "DatabaseFailed",
             Error::InvalidInput(_) => "InvalidInput",
             Error::Publish(_) => "PublishFailed",
+        }
+    }
+
+    /// The class of the AWS failure behind it, if one is (a database's
+    /// failures are not AWS's: their kind says enough).
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            Error::SecretsManager { problem, .. } => Some(problem.class),
+            Error::Publish(e) => Some(e.class()),
+            Error::Rotation { .. }
+            | Error::BadSecret { .. }
+            | Error::Database { .. }
+            | Error::InvalidInput(_) => None,
         }
     }
 }
