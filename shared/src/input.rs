@@ -9,6 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
+use crate::config::Common;
+use crate::notification::{Notification, PublishError, Publisher, Severity};
+use crate::report::{Entry, Report};
+
 /// Why a payload could not be read as anything the function takes. Nothing
 /// is done for it: the invocation is refused with this sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,6 +105,53 @@ pub fn typed<T: DeserializeOwned>(what: &str, payload: Value) -> Result<T, Input
 pub fn keys(map: &Map<String, Value>) -> String {
     let keys: Vec<&str> = map.keys().map(String::as_str).take(8).collect();
     format!("an object with keys [{}]", keys.join(", "))
+}
+
+/// The one bad-input policy (README "Bad input"): a payload no trigger of
+/// the function has is refused. Nothing is done; the report names what is
+/// wrong under `failed`; a person hears once, by a WARNING notification
+/// (planned, not sent, in a dry-run deployment); and the invocation
+/// succeeds, because an asynchronous source (EventBridge, SNS, Scheduler)
+/// would otherwise deliver the same unreadable payload twice more, for
+/// nothing. Only failing to tell the person fails the invocation: that is
+/// AWS's failure, and a retry can help.
+pub async fn refuse(
+    function: &str,
+    common: &Common,
+    publisher: &Publisher,
+    why: &impl std::fmt::Display,
+) -> Result<Report, PublishError> {
+    tracing::warn!(reason = %why, "input refused: nothing done");
+    let mut report = Report::new(function, common.dry_run);
+    report.failed(
+        Entry::new("input")
+            .action("refuse")
+            .reason(format!("{why}; nothing was done")),
+    );
+    let notification = refusal(function, &common.environment, why);
+    publisher
+        .publish_or_plan(
+            &mut report,
+            Entry::new("input").action("notify"),
+            &notification,
+        )
+        .await?;
+    Ok(report)
+}
+
+/// The WARNING a refusal sends.
+pub fn refusal(function: &str, environment: &str, why: &impl std::fmt::Display) -> Notification {
+    Notification::new(
+        Severity::Warning,
+        function,
+        environment,
+        format!("{function} refused a payload it cannot read"),
+    )
+    .summary(
+        "Nothing was done for it, and it will not be retried. Fix what sends it \
+         (a rule's input, a schedule's payload, a manual invoke).",
+    )
+    .field("Why", why.to_string())
 }
 
 #[cfg(test)]

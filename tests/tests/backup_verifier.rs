@@ -844,10 +844,22 @@ async fn bad_input_names_what_is_wrong() {
             "not RFC 3339",
         ),
     ] {
-        let err = invoke(payload, &s.invocation, &s.deps)
-            .await
-            .expect_err(says);
-        assert!(err.to_string().contains(says), "{err} should say {says}");
+        // Refused without retry: nothing checked, the reason reported, and
+        // a person told once.
+        let report = invoke(payload, &s.invocation, &s.deps).await.expect(says);
+        assert!(
+            report.seen.is_empty() && report.done.is_empty(),
+            "{report:#?}"
+        );
+        let reason = report.failed[0].reason.clone().unwrap_or_default();
+        assert!(reason.contains(says), "{reason} should say {says}");
+        let told = s.sink.drain(Duration::from_secs(1)).await.expect("drain");
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert_eq!(
+            told[0].subject.as_deref(),
+            Some("[WARNING] backup-verifier refused a payload it cannot read")
+        );
+        assert!(told[0].message.contains(says), "{}", told[0].message);
     }
 }
 
@@ -906,7 +918,11 @@ async fn a_restore_test_that_cannot_be_validated_reaches_a_person() {
     )
     .await
     .expect_err("retried by Lambda");
-    assert_eq!(err.kind(), "RestoreJobUnreadable", "{err}");
+    assert_eq!(
+        shared::aws::error_type(err.kind(), err.class()),
+        "RestoreJobUnreadable.Throttled",
+        "{err}"
+    );
 
     let (mut unconfigured, _, _) = restore_setup("no-checks", json!([]), 10).await;
     unconfigured.deps.config.validations = Default::default();

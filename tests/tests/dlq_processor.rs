@@ -14,7 +14,7 @@ use aws_sdk_sqs::operation::start_message_move_task::{
 use aws_sdk_sqs::types::ListMessageMoveTasksResultEntry;
 use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, mock};
 
-use dlq_processor::{Config, Deps, Error, invoke};
+use dlq_processor::{Config, Deps, invoke};
 use harness::emulator::Emulator;
 use harness::fixtures::TopicWithQueue;
 use harness::proxy::{Fault, FaultProxy};
@@ -521,10 +521,6 @@ async fn bad_input_is_reported_and_moves_nothing() {
         assert!(reason.contains(says), "{reason} should say {says}");
         assert!(report.done.is_empty());
     }
-    let err = invoke(json!({"queue": "x"}), &Invocation::default(), &s.deps)
-        .await
-        .expect_err("no shape");
-    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
     assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 1);
     assert_eq!(s.pair.depth(&s.pair.source_url).await.expect("depth"), 0);
     assert!(
@@ -534,6 +530,62 @@ async fn bad_input_is_reported_and_moves_nothing() {
             .expect("drain")
             .is_empty()
     );
+}
+
+/// The bad-input policy: a payload of no known shape moves nothing, a
+/// person hears once (WARNING), and the invocation succeeds, so no
+/// asynchronous source delivers it again.
+#[tokio::test]
+async fn a_payload_of_no_known_shape_is_refused_once_without_retry() {
+    let s = direct("refused", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT], None)
+        .await
+        .expect("into the DLQ");
+    let report = invoke(json!({"queue": "x"}), &Invocation::default(), &s.deps)
+        .await
+        .expect("refused, not raised");
+    let reason = report.failed[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("keys [queue]"), "{reason}");
+    assert!(report.done.is_empty(), "{report:#?}");
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 1);
+    assert_eq!(s.pair.depth(&s.pair.source_url).await.expect("depth"), 0);
+    let told = s.sink.drain(Duration::from_secs(1)).await.expect("drain");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some("[WARNING] dlq-processor refused a payload it cannot read")
+    );
+    assert!(
+        told[0].message.contains("keys [queue]"),
+        "{}",
+        told[0].message
+    );
+}
+
+/// A failure of AWS fails the invocation, so the platform retries it, and
+/// its errorType says the class.
+#[tokio::test]
+async fn a_throttled_publish_fails_the_invocation_with_its_class() {
+    let (proxy, s) = proxied("throttled", false).await;
+    s.pair
+        .fail_into_dlq(&[TIMEOUT], None)
+        .await
+        .expect("into the DLQ");
+    proxy.fail_next("Publish", 10, Fault::Throttle);
+    let err = invoke(
+        alarm_for("eventbridge_alarm-dlq.json", &s.pair.dlq_name),
+        &Invocation::default(),
+        &s.deps,
+    )
+    .await
+    .expect_err("throttled");
+    assert_eq!(
+        shared::aws::error_type(err.kind(), err.class()),
+        "PublishFailed.Throttled",
+        "{err}"
+    );
+    assert_eq!(s.pair.depth(&s.pair.dlq_url).await.expect("depth"), 1);
 }
 
 #[tokio::test]

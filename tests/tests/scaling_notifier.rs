@@ -671,21 +671,45 @@ async fn missing_topic_is_a_clear_permanent_error() {
 }
 
 #[tokio::test]
-async fn a_payload_that_is_no_event_is_refused_and_nothing_is_sent() {
+async fn a_payload_that_is_no_event_is_refused_once_without_retry() {
     let (sdk, sink) = direct("bad").await;
-    let err = invoke(
+    let response = invoke(
         json!({"hello": "world"}),
         &Invocation::default(),
         &deps(&sdk, &sink.topic_arn, false),
     )
     .await
-    .expect_err("not an event");
-    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
-    assert!(err.to_string().contains("keys [hello]"), "{err}");
+    .expect("refused, not raised");
+    let reason = response.report.failed[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("keys [hello]"), "{reason}");
+    assert!(response.report.done.is_empty());
+    let told = sink.drain(Duration::from_secs(1)).await.expect("drain");
+    assert_eq!(told.len(), 1, "only the refusal: {told:?}");
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some("[WARNING] scaling-notifier refused a payload it cannot read")
+    );
     assert!(
-        sink.drain(Duration::from_secs(1))
-            .await
-            .expect("drain")
-            .is_empty()
+        told[0].message.contains("keys [hello]"),
+        "{}",
+        told[0].message
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_publish_fails_the_invocation_with_its_class() {
+    let (proxy, sdk, sink) = behind_proxy("throttled").await;
+    proxy.fail_next("Publish", 10, Fault::Throttle);
+    let err = invoke(
+        launch_unsuccessful(),
+        &Invocation::default(),
+        &deps(&sdk, &sink.topic_arn, false),
+    )
+    .await
+    .expect_err("throttled");
+    assert_eq!(
+        shared::aws::error_type(err.kind(), err.class()),
+        "PublishFailed.Throttled",
+        "{err}"
     );
 }

@@ -454,17 +454,71 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
         "the saved count, not the fallback"
     );
 
-    let err = invoke(
+    sink.drain(Duration::from_secs(1)).await.expect("drain");
+    let refused = invoke(
         json!({"action": "apply", "schedule": "nope", "state": "stopped"}),
         &Invocation::default(),
         &deps,
     )
     .await
-    .expect_err("unknown schedule");
-    assert!(matches!(err, Error::InvalidCommand(_)), "{err}");
+    .expect("refused, not raised");
+    let reason = refused.failed[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("unknown schedule \"nope\""), "{reason}");
     assert!(
-        err.to_string().contains(&schedule),
-        "lists the configured ones: {err}"
+        reason.contains(&schedule),
+        "lists the configured ones: {reason}"
+    );
+    assert!(refused.done.is_empty(), "{refused:#?}");
+    assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
+    let told = sink.drain(Duration::from_secs(1)).await.expect("drain");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some("[WARNING] scaling-scheduler refused a payload it cannot read")
+    );
+}
+
+/// The bad-input policy: a payload of no known shape acts on nothing, a
+/// person hears once, and the invocation succeeds, so EventBridge or
+/// Scheduler does not deliver it again.
+#[tokio::test]
+async fn a_payload_of_no_known_shape_is_refused_once_without_retry() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "refused").await;
+    let key = tag_key(&schedule);
+    let service = fleet
+        .ecs_service(2, None, &[(key.as_str(), &schedule)])
+        .await
+        .expect("service");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    let report = invoke(
+        json!({"action": "reconcile", "time": "tonight"}),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("refused, not raised");
+    let reason = report.failed[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("not RFC 3339"), "{reason}");
+    assert!(
+        report.seen.is_empty() && report.done.is_empty(),
+        "{report:#?}"
+    );
+    assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
+    let told = sink.drain(Duration::from_secs(1)).await.expect("drain");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some("[WARNING] scaling-scheduler refused a payload it cannot read")
+    );
+    assert!(
+        told[0].message.contains("not RFC 3339"),
+        "{}",
+        told[0].message
     );
 }
 
@@ -635,6 +689,23 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     assert_eq!(
         shared::aws::error_type(err.kind(), err.class()),
         "NothingEvaluated.AccessDenied"
+    );
+
+    // Throttled past the SDK's own retries: the invocation fails with the
+    // class, so the platform retries it.
+    for operation in [
+        "ListClusters",
+        "DescribeAutoScalingGroups",
+        "DescribeDBInstances",
+    ] {
+        proxy.fail_next(operation, 10, Fault::Throttle);
+    }
+    let err = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect_err("throttled");
+    assert_eq!(
+        shared::aws::error_type(err.kind(), err.class()),
+        "NothingEvaluated.Throttled"
     );
 }
 
@@ -1047,14 +1118,16 @@ async fn an_applied_state_holds_through_later_reconciles_until_its_time() {
     assert_eq!(done(&night, &service.target_id()), 0, "{night:#?}");
     assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
 
-    let err = invoke(
+    let refused = invoke(
         json!({"action": "apply", "schedule": schedule, "state": "stopped", "until": "2026-01-01T00:00:00Z"}),
         &Invocation::default(),
         &deps,
     )
     .await
-    .expect_err("past");
-    assert!(err.to_string().contains("is not in the future"), "{err}");
+    .expect("refused, not raised");
+    let reason = refused.failed[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("is not in the future"), "{reason}");
+    assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
 }
 
 /// Each action is also a `Scheduled Scaling Action` event on the default

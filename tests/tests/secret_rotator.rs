@@ -1391,6 +1391,83 @@ async fn a_failure_at_a_single_user_password_change_is_recovered_by_the_retry() 
     );
 }
 
+/// The bad-input policy: a payload that is no rotation event is refused
+/// without retry (nothing done, one WARNING, the invocation succeeds); a
+/// rotation event that cannot be read fails the step instead, so Secrets
+/// Manager never takes it as done, and a person is told once.
+#[tokio::test]
+async fn a_payload_of_no_known_shape_is_refused_once_and_a_bad_rotation_event_fails_the_step() {
+    let s = setup("refused").await;
+    let report = invoke(json!({"detail-type": "Scheduled Event"}), &s.deps)
+        .await
+        .expect("refused, not raised");
+    let reason = report.failed[0].reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("Secrets Manager rotation event"),
+        "{reason}"
+    );
+    assert!(report.done.is_empty(), "{report:#?}");
+    let told = s
+        .sink
+        .drain(std::time::Duration::from_secs(1))
+        .await
+        .expect("drain");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some("[WARNING] secret-rotator refused a payload it cannot read")
+    );
+
+    let secret = RotatedSecret::create(&s.secrets, "refused", r#"{"engine":"token","token":"t0"}"#)
+        .await
+        .expect("secret");
+    let before = secret.stage("AWSCURRENT").await.expect("current");
+    let err = invoke(secret.event("rotateSecret", "tok-1"), &s.deps)
+        .await
+        .expect_err("an unknown step fails");
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert!(err.to_string().contains("unknown step"), "{err}");
+    assert_eq!(secret.stage("AWSCURRENT").await.expect("current"), before);
+    let told = s
+        .sink
+        .drain(std::time::Duration::from_secs(1))
+        .await
+        .expect("drain");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0].subject.as_deref(),
+        Some("[ERROR] a rotation event could not be read")
+    );
+}
+
+/// A failure of AWS fails the step with its class in the errorType.
+#[tokio::test]
+async fn a_throttled_secrets_manager_call_fails_the_step_with_its_class() {
+    let s = setup("throttled").await;
+    let proxy = FaultProxy::start(Emulator::shared().endpoint())
+        .await
+        .expect("proxy");
+    let mut deps = s.deps.clone();
+    deps.secrets = aws_sdk_secretsmanager::Client::new(&proxy.sdk_config().await);
+    let secret = RotatedSecret::create(
+        &s.secrets,
+        "throttled",
+        r#"{"engine":"token","token":"t0"}"#,
+    )
+    .await
+    .expect("secret");
+    let token = secret.start_rotation().await.expect("rotation started");
+    proxy.fail_next("DescribeSecret", 10, Fault::Throttle);
+    let err = step(&deps, &secret, "createSecret", &token)
+        .await
+        .expect_err("throttled");
+    assert_eq!(
+        shared::aws::error_type(err.kind(), err.class()),
+        "SecretsManagerFailed.Throttled",
+        "{err}"
+    );
+}
+
 /// Rotation is turned off while finishSecret runs, after it moved AWSCURRENT
 /// (the step's second DescribeSecret says so). The rotation is complete:
 /// finishSecret reports it done instead of failing after the fact.

@@ -1,13 +1,10 @@
 use shared::PublishError;
 use shared::aws::{AwsFailure, FailureClass};
-use shared::input::InputError;
 
 /// Why an invocation failed as a whole. One resource that cannot be checked
 /// is UNKNOWN in the report instead, never a false OK.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("invalid input: {0}")]
-    InvalidInput(#[from] InputError),
     #[error("the report could not be published: {0}")]
     Publish(#[from] PublishError),
     #[error("the restore validation result could not be recorded: {0}")]
@@ -25,7 +22,6 @@ pub enum Error {
 impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::InvalidInput(_) => "InvalidInput",
             Error::Publish(_) => "PublishFailed",
             Error::RecordValidation(_) => "RecordValidationFailed",
             Error::RestoreJobUnreadable(_) => "RestoreJobUnreadable",
@@ -36,7 +32,6 @@ impl Error {
     /// The class of the AWS failure behind it, if one is.
     pub fn class(&self) -> Option<FailureClass> {
         match self {
-            Error::InvalidInput(_) => None,
             Error::Publish(e) => Some(e.class()),
             Error::RecordValidation(f)
             | Error::RestoreJobUnreadable(f)

@@ -81,9 +81,15 @@ pub struct Deps {
 
 /// One invocation: a payload read into its trigger, then handled.
 pub async fn invoke(payload: Value, invocation: &Invocation, deps: &Deps) -> Result<Report, Error> {
-    handle(Trigger::parse(payload)?, invocation, deps)
-        .await
-        .map(Report::fitted)
+    let trigger = match Trigger::parse(payload) {
+        Ok(trigger) => trigger,
+        Err(why) => {
+            return Ok(
+                shared::input::refuse(FUNCTION, &deps.config.common, &deps.publisher, &why).await?,
+            );
+        }
+    };
+    handle(trigger, invocation, deps).await.map(Report::fitted)
 }
 
 /// One invocation; its function ARN names the account of tagged EBS volumes.

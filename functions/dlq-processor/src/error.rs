@@ -5,8 +5,6 @@ use shared::aws::FailureClass;
 /// message are in the report instead, and nothing is moved for them.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("invalid input: {0}")]
-    InvalidInput(#[from] shared::input::InputError),
     #[error("the summary could not be published: {0}")]
     Publish(#[from] PublishError),
 }
@@ -15,7 +13,6 @@ impl Error {
     /// A stable name for the kind of failure, shown as Lambda's `errorType`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::InvalidInput(_) => "InvalidInput",
             Error::Publish(_) => "PublishFailed",
         }
     }
@@ -23,7 +20,6 @@ impl Error {
     /// The class of the AWS failure behind it, if one is.
     pub fn class(&self) -> Option<FailureClass> {
         match self {
-            Error::InvalidInput(_) => None,
             Error::Publish(e) => Some(e.class()),
         }
     }

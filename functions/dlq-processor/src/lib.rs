@@ -73,9 +73,15 @@ pub async fn invoke(
     invocation: &Invocation,
     deps: &Deps,
 ) -> Result<Report, Error> {
-    handle(input::parse(payload)?, invocation, deps)
-        .await
-        .map(Report::fitted)
+    let triggers = match input::parse(payload) {
+        Ok(triggers) => triggers,
+        Err(why) => {
+            return Ok(
+                shared::input::refuse(FUNCTION, &deps.config.common, &deps.publisher, &why).await?,
+            );
+        }
+    };
+    handle(triggers, invocation, deps).await.map(Report::fitted)
 }
 
 /// One invocation. A redrive stops cleanly `DEADLINE_MARGIN_MS` before the

@@ -1,8 +1,6 @@
 use shared::PublishError;
 use shared::aws::FailureClass;
 
-use crate::input::InputError;
-
 /// Why an invocation failed. A publish failure fails the invocation so
 /// EventBridge (or SNS) retries it and, after its retries, sends it to the
 /// target's dead-letter queue: a notification is never dropped silently.
@@ -10,8 +8,6 @@ use crate::input::InputError;
 pub enum Error {
     #[error("could not publish the notification: {0}")]
     Publish(#[from] PublishError),
-    #[error("nothing was sent: {0}")]
-    InvalidInput(#[from] InputError),
 }
 
 impl Error {
@@ -19,7 +15,6 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Publish(_) => "PublishFailed",
-            Error::InvalidInput(_) => "InvalidInput",
         }
     }
 
@@ -27,7 +22,6 @@ impl Error {
     pub fn class(&self) -> Option<FailureClass> {
         match self {
             Error::Publish(e) => Some(e.class()),
-            Error::InvalidInput(_) => None,
         }
     }
 }

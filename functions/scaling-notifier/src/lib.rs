@@ -117,7 +117,14 @@ pub async fn invoke(
     invocation: &Invocation,
     deps: &Deps,
 ) -> Result<Response, Error> {
-    handle(input::parse(payload)?, invocation, deps).await
+    match input::parse(payload) {
+        Ok(items) => handle(items, invocation, deps).await,
+        Err(why) => {
+            let report =
+                shared::input::refuse(FUNCTION, &deps.config.common, &deps.publisher, &why).await?;
+            Ok(Response::new(report, Vec::new()))
+        }
+    }
 }
 
 /// Formats every item, routes it (routine, muted, below the minimum

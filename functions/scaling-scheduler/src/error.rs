@@ -5,10 +5,13 @@ use shared::aws::FailureClass;
 /// is reported, and the other targets are still done.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A command naming what cannot be done; `invoke` refuses it (README
+    /// "Bad input"), so only a caller of `handle` sees it.
     #[error("invalid command: {0}")]
     InvalidCommand(String),
-    #[error("invalid input: {0}")]
-    InvalidInput(#[from] shared::input::InputError),
+    /// A refusal of bad input could not be told to anyone.
+    #[error("the payload was refused, and the refusal could not be published: {0}")]
+    RefusalNotPublished(#[from] PublishError),
     #[error("no target could be evaluated: {failures}")]
     NothingEvaluated {
         failures: String,
@@ -32,7 +35,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::InvalidCommand(_) => "InvalidCommand",
-            Error::InvalidInput(_) => "InvalidInput",
+            Error::RefusalNotPublished(_) => "PublishFailed",
             Error::NothingEvaluated { .. } => "NothingEvaluated",
             Error::SummaryNotPublished { .. } => "PublishFailed",
         }
@@ -41,7 +44,8 @@ impl Error {
     /// The class of the AWS failure behind it, if one is.
     pub fn class(&self) -> Option<FailureClass> {
         match self {
-            Error::InvalidCommand(_) | Error::InvalidInput(_) => None,
+            Error::InvalidCommand(_) => None,
+            Error::RefusalNotPublished(e) => Some(e.class()),
             Error::NothingEvaluated { class, .. } => Some(*class),
             Error::SummaryNotPublished { source, .. } => Some(source.class()),
         }

@@ -87,9 +87,20 @@ pub struct Deps {
 
 /// One invocation: a payload read into its trigger, then handled.
 pub async fn invoke(payload: Value, invocation: &Invocation, deps: &Deps) -> Result<Report, Error> {
-    handle(Trigger::parse(payload)?, invocation, deps)
-        .await
-        .map(Report::fitted)
+    let trigger = match Trigger::parse(payload) {
+        Ok(trigger) => trigger,
+        Err(why) => return refuse(&why, deps).await,
+    };
+    // A well-formed command naming what cannot be done (an unknown
+    // schedule, a past `until`) is bad input too: refused, not retried.
+    match handle(trigger, invocation, deps).await {
+        Err(Error::InvalidCommand(why)) => refuse(&why, deps).await,
+        other => other.map(Report::fitted),
+    }
+}
+
+async fn refuse(why: &impl std::fmt::Display, deps: &Deps) -> Result<Report, Error> {
+    Ok(shared::input::refuse(FUNCTION, &deps.config.common, &deps.publisher, why).await?)
 }
 
 /// How long before the Lambda deadline a run starts no more actions (at

@@ -31,6 +31,15 @@ impl Trigger {
         Trigger::from_event(event)
     }
 
+    /// Whether the payload has any field of Secrets Manager's rotation
+    /// event: such a payload that cannot be read fails the step (see
+    /// `invoke`), where anything else is refused.
+    pub fn is_rotation_shaped(payload: &Value) -> bool {
+        ["Step", "SecretId", "ClientRequestToken"]
+            .iter()
+            .any(|field| payload.get(field).is_some())
+    }
+
     pub fn from_event(event: SecretsManagerSecretRotationEvent) -> Result<Trigger, InputError> {
         let step = Step::parse(&event.step).map_err(InputError)?;
         for (field, value) in [
@@ -96,5 +105,15 @@ mod tests {
             let err = Trigger::parse(payload).expect_err(says);
             assert!(err.to_string().contains(says), "{err} should say {says}");
         }
+    }
+
+    #[test]
+    fn a_payload_is_rotation_shaped_by_any_field_of_the_event() {
+        assert!(Trigger::is_rotation_shaped(&json!({"Step": "x"})));
+        assert!(Trigger::is_rotation_shaped(
+            &json!({"ClientRequestToken": 1})
+        ));
+        assert!(!Trigger::is_rotation_shaped(&json!({"detail-type": "x"})));
+        assert!(!Trigger::is_rotation_shaped(&json!(["Step"])));
     }
 }

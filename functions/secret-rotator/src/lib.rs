@@ -83,7 +83,36 @@ pub struct Deps {
 
 /// One invocation: a payload read into its trigger, then handled.
 pub async fn invoke(payload: serde_json::Value, deps: &Deps) -> Result<Report, Error> {
-    handle(Trigger::parse(payload)?, deps).await
+    let from_secrets_manager = Trigger::is_rotation_shaped(&payload);
+    match Trigger::parse(payload) {
+        Ok(trigger) => handle(trigger, deps).await,
+        // The one exception to the bad-input policy: success would tell
+        // Secrets Manager the step was done, and it would go on to the next
+        // (finishSecret after an unread testSecret). The step fails, and a
+        // person is told.
+        Err(why) if from_secrets_manager => {
+            warn!(reason = %why, "rotation event refused: the step fails");
+            let n = Notification::new(
+                Severity::Error,
+                FUNCTION,
+                &deps.config.common.environment,
+                "a rotation event could not be read",
+            )
+            .summary(
+                "The step was failed, so the rotation goes no further and AWSCURRENT is \
+                 unchanged. Secrets Manager sends well-formed events: look for a hand-made \
+                 invoke.",
+            )
+            .field("Why", why.to_string());
+            if let Err(publish) = deps.publisher.publish(&n).await {
+                warn!(error = %publish, "the refusal could not be published");
+            }
+            Err(Error::InvalidInput(why))
+        }
+        Err(why) => {
+            Ok(shared::input::refuse(FUNCTION, &deps.config.common, &deps.publisher, &why).await?)
+        }
+    }
 }
 
 /// One rotation step. On failure a notification is published (naming the
