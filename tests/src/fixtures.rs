@@ -108,6 +108,26 @@ impl TopicWithQueue {
     }
 
     /// Everything that arrived on the queue within `wait`, removed from it.
+    /// The bad-input policy, as every function's tests check it: the report
+    /// lists the refusal, naming `says`, with nothing done, and exactly one
+    /// WARNING arrived saying the same.
+    pub async fn assert_refused(&self, report: &shared::Report, function: &str, says: &str) {
+        let reason = report
+            .failed
+            .first()
+            .and_then(|e| e.reason.clone())
+            .unwrap_or_default();
+        assert!(reason.contains(says), "{reason:?} should say {says}");
+        assert!(report.done.is_empty(), "nothing is done: {report:#?}");
+        let told = self.drain(Duration::from_secs(1)).await.expect("drain");
+        assert_eq!(told.len(), 1, "one notification: {told:?}");
+        assert_eq!(
+            told[0].subject.as_deref(),
+            Some(format!("[WARNING] {function} refused a payload it cannot read").as_str())
+        );
+        assert!(told[0].message.contains(says), "{}", told[0].message);
+    }
+
     pub async fn drain(&self, wait: Duration) -> anyhow::Result<Vec<Delivered>> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut out = Vec::new();

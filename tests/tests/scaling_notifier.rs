@@ -680,20 +680,8 @@ async fn a_payload_that_is_no_event_is_refused_once_without_retry() {
     )
     .await
     .expect("refused, not raised");
-    let reason = response.report.failed[0].reason.clone().unwrap_or_default();
-    assert!(reason.contains("keys [hello]"), "{reason}");
-    assert!(response.report.done.is_empty());
-    let told = sink.drain(Duration::from_secs(1)).await.expect("drain");
-    assert_eq!(told.len(), 1, "only the refusal: {told:?}");
-    assert_eq!(
-        told[0].subject.as_deref(),
-        Some("[WARNING] scaling-notifier refused a payload it cannot read")
-    );
-    assert!(
-        told[0].message.contains("keys [hello]"),
-        "{}",
-        told[0].message
-    );
+    sink.assert_refused(&response.report, "scaling-notifier", "keys [hello]")
+        .await;
 }
 
 #[tokio::test]

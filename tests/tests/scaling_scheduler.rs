@@ -462,20 +462,10 @@ async fn apply_puts_a_whole_schedule_in_a_state_and_unknown_schedules_are_refuse
     )
     .await
     .expect("refused, not raised");
-    let reason = refused.failed[0].reason.clone().unwrap_or_default();
-    assert!(reason.contains("unknown schedule \"nope\""), "{reason}");
-    assert!(
-        reason.contains(&schedule),
-        "lists the configured ones: {reason}"
-    );
-    assert!(refused.done.is_empty(), "{refused:#?}");
+    let configured = format!("unknown schedule \"nope\"; configured: {schedule}");
+    sink.assert_refused(&refused, "scaling-scheduler", &configured)
+        .await;
     assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
-    let told = sink.drain(Duration::from_secs(1)).await.expect("drain");
-    assert_eq!(told.len(), 1, "{told:?}");
-    assert_eq!(
-        told[0].subject.as_deref(),
-        Some("[WARNING] scaling-scheduler refused a payload it cannot read")
-    );
 }
 
 /// The bad-input policy: a payload of no known shape acts on nothing, a
@@ -502,24 +492,10 @@ async fn a_payload_of_no_known_shape_is_refused_once_without_retry() {
     )
     .await
     .expect("refused, not raised");
-    let reason = report.failed[0].reason.clone().unwrap_or_default();
-    assert!(reason.contains("not RFC 3339"), "{reason}");
-    assert!(
-        report.seen.is_empty() && report.done.is_empty(),
-        "{report:#?}"
-    );
+    assert!(report.seen.is_empty(), "{report:#?}");
+    sink.assert_refused(&report, "scaling-scheduler", "not RFC 3339")
+        .await;
     assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 2);
-    let told = sink.drain(Duration::from_secs(1)).await.expect("drain");
-    assert_eq!(told.len(), 1, "{told:?}");
-    assert_eq!(
-        told[0].subject.as_deref(),
-        Some("[WARNING] scaling-scheduler refused a payload it cannot read")
-    );
-    assert!(
-        told[0].message.contains("not RFC 3339"),
-        "{}",
-        told[0].message
-    );
 }
 
 #[tokio::test]
