@@ -6,6 +6,7 @@
 //! first log line instead of at the first event.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 /// Variables every function reads.
@@ -109,6 +110,22 @@ impl Env {
             .transpose()
     }
 
+    /// The variable parsed as `T` and within `range`, if set; a value
+    /// outside it is refused with `expected` (which should name the range).
+    pub fn in_range<T: FromStr + PartialOrd + std::fmt::Display>(
+        &self,
+        name: &str,
+        range: RangeInclusive<T>,
+        expected: &'static str,
+    ) -> Result<Option<T>, ConfigError> {
+        match self.parse::<T>(name, expected)? {
+            Some(value) if !range.contains(&value) => {
+                Err(invalid(name, expected, &value.to_string()))
+            }
+            value => Ok(value),
+        }
+    }
+
     /// A boolean flag: `true/false`, `1/0`, `yes/no`, `on/off`, any case.
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
         match self.optional(name) {
@@ -191,6 +208,27 @@ impl Common {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_outside_its_range_is_refused_naming_the_range() {
+        let env = Env::from_pairs([("N", "0"), ("M", "7"), ("X", "seven")]);
+        let err = env
+            .in_range::<u32>("N", 1..=100, "1 to 100")
+            .expect_err("0");
+        assert!(
+            err.to_string().contains("N") && err.to_string().contains("1 to 100"),
+            "{err}"
+        );
+        assert_eq!(
+            env.in_range::<u32>("M", 1..=100, "1 to 100").ok(),
+            Some(Some(7))
+        );
+        assert!(env.in_range::<u32>("X", 1..=100, "1 to 100").is_err());
+        assert_eq!(
+            env.in_range::<u32>("UNSET", 1..=100, "1 to 100").ok(),
+            Some(None)
+        );
+    }
 
     #[test]
     fn a_list_is_trimmed_and_drops_empty_items() {

@@ -50,44 +50,32 @@ impl Config {
             field: env.optional(vars::GROUP_BY_FIELD),
         };
         config.redact = Redactor::from_env(env)?;
-        if let Some(n) = env.parse::<usize>(vars::INSPECT_SAMPLE, "a whole number from 1 to 100")? {
-            config.inspect_sample = in_range(
-                vars::INSPECT_SAMPLE,
-                n,
-                1,
-                100,
-                "a whole number from 1 to 100",
-            )?;
-        }
-        if let Some(n) = env.parse::<u32>(vars::MAX_REDRIVES, "a whole number from 1 to 100")? {
-            config.max_redrives = in_range(
-                vars::MAX_REDRIVES,
-                n,
-                1,
-                100,
-                "a whole number from 1 to 100",
-            )?;
-        }
-        config.parking_queue = env.optional(vars::PARKING_QUEUE);
-        if let Some(n) = env.parse::<u32>(vars::REDRIVE_RATE, "messages per second, 1 to 3000")? {
-            config.rate_per_second = in_range(
-                vars::REDRIVE_RATE,
-                n,
-                1,
-                3000,
-                "messages per second, 1 to 3000",
-            )?;
+        if let Some(n) = env.in_range(
+            vars::INSPECT_SAMPLE,
+            1..=100,
+            "a whole number from 1 to 100",
+        )? {
+            config.inspect_sample = n;
         }
         if let Some(n) =
-            env.parse::<usize>(vars::MAX_PER_INVOCATION, "a whole number from 1 to 100000")?
+            env.in_range(vars::MAX_REDRIVES, 1..=100, "a whole number from 1 to 100")?
         {
-            config.max_per_invocation = in_range(
-                vars::MAX_PER_INVOCATION,
-                n,
-                1,
-                100_000,
-                "a whole number from 1 to 100000",
-            )?;
+            config.max_redrives = n;
+        }
+        config.parking_queue = env.optional(vars::PARKING_QUEUE);
+        if let Some(n) = env.in_range(
+            vars::REDRIVE_RATE,
+            1..=3000,
+            "messages per second, 1 to 3000",
+        )? {
+            config.rate_per_second = n;
+        }
+        if let Some(n) = env.in_range(
+            vars::MAX_PER_INVOCATION,
+            1..=100_000,
+            "a whole number from 1 to 100000",
+        )? {
+            config.max_per_invocation = n;
         }
         config.auto_redrive = env.list(vars::AUTO_REDRIVE_QUEUES);
         if let Some(ms) = env.parse::<u64>(vars::DEADLINE_MARGIN_MS, "milliseconds")? {
@@ -111,23 +99,6 @@ impl Config {
             deadline_margin_ms: 10_000,
         }
     }
-}
-
-fn in_range<T: PartialOrd + ToString>(
-    name: &str,
-    value: T,
-    min: T,
-    max: T,
-    expected: &'static str,
-) -> Result<T, ConfigError> {
-    if value < min || value > max {
-        return Err(ConfigError::Invalid {
-            variable: name.to_owned(),
-            expected,
-            found: value.to_string(),
-        });
-    }
-    Ok(value)
 }
 
 #[cfg(test)]

@@ -35,15 +35,12 @@ pub struct Config {
 impl Config {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let length = env
-            .parse::<i64>(vars::PASSWORD_LENGTH, "a whole number from 16 to 4096")?
+            .in_range::<i64>(
+                vars::PASSWORD_LENGTH,
+                16..=4096,
+                "a whole number from 16 to 4096",
+            )?
             .unwrap_or(32);
-        if !(16..=4096).contains(&length) {
-            return Err(ConfigError::Invalid {
-                variable: vars::PASSWORD_LENGTH.into(),
-                expected: "a whole number from 16 to 4096",
-                found: length.to_string(),
-            });
-        }
         Ok(Config {
             common: Common::from_env(env)?,
             ca_bundle: PathBuf::from(
