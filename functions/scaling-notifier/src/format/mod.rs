@@ -11,9 +11,11 @@ mod appscaling;
 mod autoscaling;
 mod backup;
 mod ecs;
+mod ecs_task;
 mod findings;
 mod health;
 mod scheduler;
+mod securityhub;
 
 use shared::Redactor;
 use shared::events::alarm::AlarmChange;
@@ -68,7 +70,7 @@ pub fn task_definition_to_read(event: &Event) -> Option<String> {
     if (event.source.as_str(), event.detail_type.as_str()) != ("aws.ecs", "ECS Task State Change") {
         return None;
     }
-    ecs::task_definition_to_read(&event.detail)
+    ecs_task::task_definition_to_read(&event.detail)
 }
 
 /// Formats one EventBridge event. Never fails.
@@ -93,7 +95,7 @@ pub fn format_with(
         ("aws.autoscaling", dt) => autoscaling::format(&ctx, dt),
         ("aws.ecs", "ECS Service Action") => ecs::service_action(&ctx),
         ("aws.ecs", "ECS Deployment State Change") => ecs::deployment(&ctx),
-        ("aws.ecs", "ECS Task State Change") => ecs::task_state(&ctx),
+        ("aws.ecs", "ECS Task State Change") => ecs_task::task_state(&ctx),
         (
             "aws.application-autoscaling",
             "Application Auto Scaling Scaling Activity State Change",
@@ -105,7 +107,7 @@ pub fn format_with(
         ("aws.guardduty", "GuardDuty Finding") => findings::guardduty(&ctx),
         ("aws.health", "AWS Health Event") => health::format(&ctx, "AWS Health Event"),
         ("aws.health", "AWS Health Abuse Event") => health::format(&ctx, "AWS Health Abuse Event"),
-        ("aws.securityhub", "Security Hub Findings - Imported") => findings::security_hub(&ctx),
+        ("aws.securityhub", "Security Hub Findings - Imported") => securityhub::security_hub(&ctx),
         (shared::events::scheduler::SOURCE, shared::events::scheduler::ACTION_DETAIL_TYPE) => {
             scheduler::format(&ctx)
         }
