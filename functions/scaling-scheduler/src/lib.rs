@@ -43,9 +43,11 @@
 //! **Try it:** `cargo lambda invoke scaling-scheduler --data-file
 //! events/scaling-scheduler/command_plan.json`
 
+mod apply;
 mod aws;
 mod bounded;
 mod config;
+mod discover;
 mod eligibility;
 mod error;
 mod events;
@@ -53,6 +55,7 @@ pub mod input;
 pub mod plan;
 pub mod schedule;
 mod summary;
+mod target;
 
 pub use aws::Clients;
 pub use config::{Config, ConfigError, Document, ExplicitTarget, vars};
@@ -68,10 +71,10 @@ use shared::{Invocation, Publisher, Report};
 use std::time::{Duration, Instant};
 use tracing::{Instrument, error, info, info_span, warn};
 
+use crate::apply::{Forced, hold};
 use crate::aws::Located;
 use crate::bounded::Ran;
-use crate::plan::{Kind, OVERRIDE_TAG, decide};
-use crate::schedule::State;
+use crate::plan::{Kind, decide};
 use crate::summary::{Memory, Standing, summary};
 
 /// The name this function goes by: crate, binary, Terraform resources.
@@ -141,60 +144,6 @@ pub async fn handle(
         .await
 }
 
-/// An `apply` command: a schedule's targets put in `state` now, and held
-/// there by an override tag until `until`.
-struct Forced {
-    schedule: String,
-    state: State,
-    until: Timestamp,
-}
-
-impl Forced {
-    fn new(
-        config: &Config,
-        schedule: String,
-        state: State,
-        until: Option<Timestamp>,
-        now: Timestamp,
-    ) -> Result<Forced, Error> {
-        let Some(s) = config.schedules.get(&schedule) else {
-            let known: Vec<&str> = config.schedules.keys().map(String::as_str).collect();
-            return Err(Error::InvalidCommand(format!(
-                "unknown schedule {schedule:?}; configured: {}",
-                known.join(", ")
-            )));
-        };
-        let until = match until {
-            Some(t) if t <= now => {
-                return Err(Error::InvalidCommand(format!(
-                    "\"until\" {t} is not in the future (now {now})"
-                )));
-            }
-            Some(t) => t,
-            None => s.next_change(now).ok_or_else(|| {
-                Error::InvalidCommand(format!(
-                    "schedule {schedule:?} does not change state in the next eight days: say \
-                     how long to hold with \"until\""
-                ))
-            })?,
-        };
-        Ok(Forced {
-            schedule,
-            state,
-            until,
-        })
-    }
-
-    /// The override tag's value: `off-until=2026-11-24T07:00:00Z`.
-    fn tag(&self) -> String {
-        let state = match self.state {
-            State::Running => "on",
-            State::Stopped => "off",
-        };
-        format!("{state}-until={}", self.until)
-    }
-}
-
 async fn reconcile(
     deps: &Deps,
     mut report: Report,
@@ -205,9 +154,9 @@ async fn reconcile(
     let config = &deps.config;
     let dry = report.dry_run;
     let (ecs, asgs, rds) = tokio::join!(
-        aws::discover_ecs(&deps.clients, config),
-        aws::discover_asgs(&deps.clients, config),
-        aws::discover_rds(&deps.clients, config),
+        discover::discover_ecs(&deps.clients, config),
+        discover::discover_asgs(&deps.clients, config),
+        discover::discover_rds(&deps.clients, config),
     );
     let mut located: Vec<Located> = Vec::new();
     let mut discovery_failures = Vec::new();
@@ -493,26 +442,4 @@ async fn execute_all(
     work.into_iter()
         .zip(bounded::run(jobs, IN_FLIGHT, stop_at).await)
         .collect()
-}
-
-/// Writes the override tag that holds an applied state (planned in a dry
-/// run) before anything is changed, so a crash in between leaves the next
-/// reconcile to finish it. False when the tag could not be written: then
-/// nothing is changed on that target.
-async fn hold(deps: &Deps, l: &mut Located, f: &Forced, report: &mut Report) -> bool {
-    let tag = f.tag();
-    let entry = Entry::new(&l.target.id).action(format!(
-        "hold {} until {} ({OVERRIDE_TAG}={tag})",
-        f.state, f.until
-    ));
-    if report.dry_run {
-        report.planned(entry);
-    } else if let Err(why) = aws::set_override(&deps.clients, &l.handle, &tag).await {
-        report.failed(entry.reason(format!("{why}; nothing was changed")));
-        return false;
-    } else {
-        report.did(entry);
-    }
-    l.target.override_tag = Some(tag);
-    true
 }
