@@ -13,7 +13,8 @@ use shared::report::Entry;
 use shared::{Notification, Report, Severity};
 
 use crate::sqs::{self, Queue};
-use crate::{Deps, Error, FUNCTION, kind_mismatch, not_a_dlq};
+use crate::words::{kind_mismatch, not_a_dlq};
+use crate::{Deps, Error, FUNCTION};
 
 /// SQS moves at most this many messages a second in one task.
 pub const MAX_RATE: u32 = 500;
