@@ -3,7 +3,8 @@
 //! - [`config`]: typed environment configuration, read once at start-up.
 //! - [`aws`]: SDK configuration that honours `AWS_ENDPOINT_URL` and `AWS_REGION`,
 //!   so one binary runs against AWS or a local emulator unchanged.
-//! - [`notification`]: the one [`Notification`] type sent to SNS, and its publisher.
+//! - [`notification`]: the one [`Notification`] type sent to SNS; [`publish`]: its
+//!   publisher (single, batched, or planned in a dry run).
 //! - [`logging`]: JSON logs through `tracing`, and values that never format.
 //! - [`redact`]: masking secrets and personal data in what a person reads.
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines on stdout.
@@ -23,6 +24,7 @@ pub mod invocation;
 pub mod logging;
 pub mod metrics;
 pub mod notification;
+pub mod publish;
 pub mod redact;
 pub mod report;
 
