@@ -3,7 +3,7 @@ SHELL := /bin/bash
 # cargo-lambda and the emulator live in the project venv made by scripts/setup.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup test demo build package bench fmt lint clean
+.PHONY: setup test demo build package bench fuzz fmt lint clean
 
 # make package ARCH=x86_64 for x86_64; arm64 (Graviton) by default.
 ARCH ?= arm64
@@ -52,6 +52,15 @@ package: setup
 ## 1,000 targets with 50 ms added per call; writes bench/RESULTS.md.
 bench: setup
 	bash scripts/bench
+
+## make fuzz: the no-panic properties of tests/tests/no_panic.rs (trigger
+## parsers on arbitrary JSON and mutated samples, the schedule engine, the
+## redaction) with fresh seeds, FUZZ_SECONDS each (60), one after another;
+## prints executions, corpus size and findings per property. `make test` runs
+## them with a fixed seed, 256 cases each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) cargo test -p harness --test no_panic -- --nocapture --test-threads 1
 
 fmt:
 	cargo fmt --all
