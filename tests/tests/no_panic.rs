@@ -1,6 +1,6 @@
 //! No panic on any input. Every function faces events it did not write:
-//! each trigger parser is fed arbitrary JSON and mutated copies of every
-//! sample in events/, and must answer with a value or a sentence; the
+//! each trigger parser is fed arbitrary JSON and bytes, and mutated copies
+//! (JSON and bytes) of every sample in events/, and must answer with a value or a sentence; the
 //! schedule engine is run over random schedules, zones and instants from
 //! 2026 to 2030; the redaction must never give back a card number, e-mail
 //! address or bearer token it was given.
@@ -451,6 +451,47 @@ fn no_trigger_parser_panics_on_a_mutated_sample() {
                 mutate(&mut v, *pick, *kind, with);
             }
             parse_all(&v)
+        },
+    );
+}
+
+/// Bytes as Lambda would hand them over: whatever reads as JSON goes to the
+/// parsers (the runtime refuses the rest before any function code runs).
+fn parse_bytes(bytes: &[u8]) -> Result<(), TestCaseError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) => parse_all(&v),
+        Err(_) => Ok(()),
+    }
+}
+
+#[test]
+fn no_trigger_parser_panics_on_arbitrary_or_mutated_bytes() {
+    let corpus: Vec<Vec<u8>> = samples()
+        .into_iter()
+        .map(|(_, v)| v.to_string().into_bytes())
+        .collect();
+    let n = corpus.len();
+    // Each edit: at a position, delete a byte, or insert or overwrite one.
+    let edits = prop::collection::vec((any::<usize>(), 0u8..3, any::<u8>()), 1..8);
+    check(
+        "parsers/bytes",
+        (prop::collection::vec(any::<u8>(), 0..64), 0..n, edits),
+        n,
+        |(random, i, edits)| {
+            parse_bytes(&random)?;
+            let mut bytes = corpus[i].clone();
+            for (at, kind, byte) in edits {
+                let at = at % (bytes.len() + 1);
+                match kind {
+                    0 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes.insert(at, byte),
+                    _ if at < bytes.len() => bytes[at] = byte,
+                    _ => {}
+                }
+            }
+            parse_bytes(&bytes)
         },
     );
 }
