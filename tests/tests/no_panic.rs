@@ -231,9 +231,18 @@ const DAYS: &[&str] = &[
     "",
     "xyz",
     "mon-",
+    "mon#1",
+    "fri#L",
+    "FriL",
+    "wed#5",
+    "sat,tue#2",
+    "mon#6",
+    "mon#1-fri#1",
+    "#",
+    "l",
 ];
 const LISTS: &[&str] = &[
-    "1-15", "1,15,28", "31", "29-31", "0", "jan-mar", "12", "dec-feb", "L",
+    "1-15", "1,15,28", "31", "29-31", "0", "jan-mar", "12", "dec-feb", "L", "28-L", "L,1", "l-3",
 ];
 
 fn hhmm() -> impl Strategy<Value = String> {

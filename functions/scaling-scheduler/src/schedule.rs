@@ -123,7 +123,8 @@ pub struct Schedule {
 /// A validated running window; minutes since local midnight.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
-    pub weekdays: Option<BTreeSet<i8>>,
+    pub weekdays: Option<Weekdays>,
+    /// Days of the month; [`LAST_DAY`] for the month's last day.
     pub monthdays: Option<BTreeSet<i8>>,
     pub months: Option<BTreeSet<i8>>,
     pub start: u16,
@@ -240,6 +241,82 @@ fn instant(tz: &TimeZone, date: Date, minute: u16) -> Option<Timestamp> {
     }
 }
 
+/// `monthdays` item `L`: the last day of the month, whatever its length.
+pub const LAST_DAY: i8 = 0;
+/// `#L` in a weekday item: the last such weekday of the month.
+pub const LAST_WEEK: i8 = -1;
+
+/// The weekdays a period runs on: every `mon`, and the nth of a month
+/// (`mon#1` the first Monday, `fri#L` the last Friday).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Weekdays {
+    /// Monday = 0.
+    pub every: BTreeSet<i8>,
+    /// `(weekday, n)`: n 1 to 5, or [`LAST_WEEK`].
+    pub nth: BTreeSet<(i8, i8)>,
+}
+
+impl Weekdays {
+    fn parse(list: &ListSpec) -> Result<Weekdays, String> {
+        let mut out = Weekdays::default();
+        let mut plain = Vec::new();
+        for item in list.items() {
+            match nth_weekday(&item)? {
+                Some(nth) => {
+                    out.nth.insert(nth);
+                }
+                None => plain.push(item),
+            }
+        }
+        if !plain.iter().all(|p| p.is_empty()) {
+            out.every = parse_list(&ListSpec::Text(plain.join(",")), 0, 6, weekday_number)?;
+        } else if out.nth.is_empty() {
+            return Err("an empty list matches nothing".into());
+        }
+        Ok(out)
+    }
+
+    fn matches(&self, date: Date) -> bool {
+        let weekday = date.weekday().to_monday_zero_offset();
+        if self.every.contains(&weekday) {
+            return true;
+        }
+        let nth = (date.day() - 1) / 7 + 1;
+        let last = date.day() + 7 > date.days_in_month();
+        self.nth
+            .iter()
+            .any(|&(w, n)| w == weekday && (n == nth || (n == LAST_WEEK && last)))
+    }
+}
+
+/// `mon#1` .. `mon#5`, `fri#L` (and Instance Scheduler's `friL`): the nth
+/// or last weekday of the month; `None` for an item of another form.
+fn nth_weekday(item: &str) -> Result<Option<(i8, i8)>, String> {
+    let lower = item.trim().to_ascii_lowercase();
+    let (day, n) = match lower.split_once('#') {
+        Some((day, n)) => (day.to_owned(), n.to_owned()),
+        None => match lower.strip_suffix('l') {
+            Some(day) if weekday_number(day).is_some() && !day.contains('-') => {
+                (day.to_owned(), "l".to_owned())
+            }
+            _ => return Ok(None),
+        },
+    };
+    let weekday = weekday_number(&day)
+        .ok_or_else(|| format!("{item:?} is not a valid value: {day:?} is no weekday"))?;
+    let n = match n.as_str() {
+        "l" => LAST_WEEK,
+        _ => n
+            .parse::<i8>()
+            .ok()
+            .filter(|n| (1..=5).contains(n))
+            .ok_or_else(|| {
+                format!("{item:?} is not a valid value: after # comes 1 to 5, or L for the last")
+            })?,
+    };
+    Ok(Some((weekday, n)))
+}
+
 impl Period {
     fn parse(spec: &PeriodSpec) -> Result<Period, String> {
         let start = parse_time(&spec.start)?;
@@ -254,15 +331,11 @@ impl Period {
             return Err("start 24:00 is not a time of day".into());
         }
         Ok(Period {
-            weekdays: spec
-                .days
-                .as_ref()
-                .map(|l| parse_list(l, 0, 6, weekday_number))
-                .transpose()?,
+            weekdays: spec.days.as_ref().map(Weekdays::parse).transpose()?,
             monthdays: spec
                 .monthdays
                 .as_ref()
-                .map(|l| parse_list(l, 1, 31, |s| s.parse().ok()))
+                .map(|l| parse_list(l, LAST_DAY, 31, monthday_number))
                 .transpose()?,
             months: spec
                 .months
@@ -275,12 +348,12 @@ impl Period {
     }
 
     fn day_matches(&self, date: Date) -> bool {
-        let weekday = date.weekday().to_monday_zero_offset();
-        self.weekdays.as_ref().is_none_or(|w| w.contains(&weekday))
+        let last_day = date.day() == date.days_in_month();
+        self.weekdays.as_ref().is_none_or(|w| w.matches(date))
             && self
                 .monthdays
                 .as_ref()
-                .is_none_or(|d| d.contains(&date.day()))
+                .is_none_or(|d| d.contains(&date.day()) || (last_day && d.contains(&LAST_DAY)))
             && self
                 .months
                 .as_ref()
@@ -313,8 +386,23 @@ fn parse_time(text: &str) -> Result<u16, String> {
     Ok(h * 60 + m)
 }
 
+/// `mon`, `Monday`, `tues`: a weekday's name or an abbreviation of it of
+/// three letters or more (`monkey` is not Monday, nor is `mon#1`).
 fn weekday_number(s: &str) -> Option<i8> {
-    let w = match s.to_ascii_lowercase().get(..3)? {
+    let lower = s.trim().to_ascii_lowercase();
+    const NAMES: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    if lower.len() < 3 || !NAMES.iter().any(|n| n.starts_with(&lower)) {
+        return None;
+    }
+    let w = match lower.get(..3)? {
         "mon" => Weekday::Monday,
         "tue" => Weekday::Tuesday,
         "wed" => Weekday::Wednesday,
@@ -325,6 +413,14 @@ fn weekday_number(s: &str) -> Option<i8> {
         _ => return None,
     };
     Some(w.to_monday_zero_offset())
+}
+
+/// `1` to `31`, or `L` for the last day of the month ([`LAST_DAY`]).
+fn monthday_number(s: &str) -> Option<i8> {
+    if s.eq_ignore_ascii_case("l") {
+        return Some(LAST_DAY);
+    }
+    s.parse().ok().filter(|d| *d != LAST_DAY)
 }
 
 fn month_number(s: &str) -> Option<i8> {

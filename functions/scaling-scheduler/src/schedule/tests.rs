@@ -257,6 +257,23 @@ fn invalid_schedules_say_what_is_wrong() {
             json!({"timezone": "UTC", "periods": [{"start": "08:00", "stop": "09:00"}], "exclude_dates": ["25.12.2026"]}),
             "not YYYY-MM-DD",
         ),
+        (
+            json!({"timezone": "UTC", "periods": [{"days": "mon#6", "start": "08:00", "stop": "09:00"}]}),
+            "\"mon#6\" is not a valid value: after # comes 1 to 5, or L for the last",
+        ),
+        (
+            json!({"timezone": "UTC", "periods": [{"days": "fry#L", "start": "08:00", "stop": "09:00"}]}),
+            "\"fry#L\" is not a valid value: \"fry\" is no weekday",
+        ),
+        (
+            json!({"timezone": "UTC", "periods": [{"days": "mon#1-fri#1", "start": "08:00", "stop": "09:00"}]}),
+            "\"mon#1-fri#1\" is not a valid value",
+        ),
+        (
+            // Once read as Monday, by its first three letters.
+            json!({"timezone": "UTC", "periods": [{"days": "monkey", "start": "08:00", "stop": "09:00"}]}),
+            "\"monkey\" is not a valid value",
+        ),
     ];
     for (spec, expected) in cases {
         let spec: ScheduleSpec = serde_json::from_value(spec).expect("shape");
@@ -274,4 +291,62 @@ fn invalid_schedules_say_what_is_wrong() {
         json!({"timezone": "UTC", "periods": [], "timzone": "x"}),
     );
     assert!(unknown_key.is_err(), "typos in keys are refused");
+}
+
+/// The days a period of `days` / `monthdays` runs on in one month.
+fn days_run(days: Option<&str>, monthdays: Option<&str>, year: i16, month: i8) -> Vec<Date> {
+    let mut spec = json!({"start": "08:00", "stop": "09:00"});
+    if let Some(d) = days {
+        spec["days"] = json!(d);
+    }
+    if let Some(d) = monthdays {
+        spec["monthdays"] = json!(d);
+    }
+    let period = Period::parse(&serde_json::from_value(spec).expect("shape")).expect("valid");
+    let first = Date::new(year, month, 1).expect("date");
+    (0..first.days_in_month())
+        .filter_map(|i| first.checked_add(jiff::Span::new().days(i)).ok())
+        .filter(|d| period.day_matches(*d))
+        .collect()
+}
+
+#[test]
+fn nth_and_last_weekdays_and_the_last_day_hold_in_every_month_2026_to_2030() {
+    for year in 2026..=2030 {
+        for month in 1..=12 {
+            let first_monday = days_run(Some("mon#1"), None, year, month);
+            assert_eq!(first_monday.len(), 1, "{year}-{month}");
+            assert_eq!(first_monday[0].weekday(), jiff::civil::Weekday::Monday);
+            assert!(first_monday[0].day() <= 7);
+
+            for last_friday in [
+                days_run(Some("fri#L"), None, year, month),
+                days_run(Some("FriL"), None, year, month),
+            ] {
+                assert_eq!(last_friday.len(), 1, "{year}-{month}");
+                assert_eq!(last_friday[0].weekday(), jiff::civil::Weekday::Friday);
+                assert!(last_friday[0].day() + 7 > last_friday[0].days_in_month());
+            }
+
+            let fifth_wednesday = days_run(Some("wed#5"), None, year, month);
+            assert!(
+                fifth_wednesday.iter().all(|d| d.day() >= 29),
+                "{fifth_wednesday:?}"
+            );
+
+            let last_day = days_run(None, Some("L"), year, month);
+            assert_eq!(last_day.len(), 1);
+            assert_eq!(last_day[0].day(), last_day[0].days_in_month());
+
+            // Mixed: every Saturday and the second Tuesday.
+            let mixed = days_run(Some("sat,tue#2"), None, year, month);
+            let saturdays = days_run(Some("sat"), None, year, month);
+            assert_eq!(mixed.len(), saturdays.len() + 1, "{year}-{month}");
+        }
+    }
+    // Every day named in full or shortened still reads as before.
+    assert_eq!(
+        days_run(Some("Monday-Wednesday"), None, 2026, 11),
+        days_run(Some("mon-wed"), None, 2026, 11)
+    );
 }
