@@ -627,6 +627,75 @@ async fn an_instance_aws_restarted_after_seven_days_is_stopped_again() {
     assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
 }
 
+/// With `rds_maintenance_lead_minutes`, a database the schedule keeps
+/// stopped runs from the lead before its maintenance window to its end.
+#[tokio::test]
+async fn a_stopped_database_is_started_for_its_maintenance_window() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "maint").await;
+    let key = tag_key(&schedule);
+    let db = fleet
+        .rds_instance(&[(key.as_str(), &schedule)])
+        .await
+        .expect("db");
+    // Monday 21:30-22:00 UTC; NIGHT (Monday 21:00 UTC) is within the hour before.
+    fleet
+        .rds
+        .modify_db_instance()
+        .db_instance_identifier(&db)
+        .preferred_maintenance_window("mon:21:30-mon:22:00")
+        .apply_immediately(true)
+        .send()
+        .await
+        .expect("window");
+    let deps = deps(
+        &sdk,
+        &sink.topic_arn,
+        &schedule,
+        json!({"rds_maintenance_lead_minutes": 60}),
+    );
+    invoke(
+        reconcile_at("2026-11-23T20:00:00Z"),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("evening");
+    assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
+
+    let lead = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("the lead");
+    assert_eq!(fleet.rds_status(&db).await.expect("status"), "available");
+    let entry = lead
+        .done
+        .iter()
+        .find(|e| e.target == format!("rds/{db}"))
+        .expect("started");
+    let because = entry
+        .detail
+        .as_ref()
+        .map(|d| d["because"].to_string())
+        .unwrap_or_default();
+    assert!(
+        because.contains("maintenance window mon:21:30-mon:22:00"),
+        "{because}"
+    );
+
+    invoke(
+        reconcile_at("2026-11-23T22:00:00Z"),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("after the window");
+    assert_eq!(fleet.rds_status(&db).await.expect("status"), "stopped");
+}
+
 #[tokio::test]
 async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     let (

@@ -50,6 +50,11 @@ pub struct Document {
     pub targets: Vec<ExplicitTarget>,
     #[serde(default)]
     pub fallback: Fallback,
+    /// Minutes before an RDS maintenance window a database the schedule
+    /// keeps stopped is started (kept running until the window ends);
+    /// unset: maintenance windows are not looked at.
+    #[serde(default)]
+    pub rds_maintenance_lead_minutes: Option<u32>,
 }
 
 fn default_tag_key() -> String {
@@ -79,6 +84,8 @@ pub struct Config {
     pub event_bus: String,
     /// Where the standing problems already told are kept.
     pub state_parameter: Option<String>,
+    /// See [`Document::rds_maintenance_lead_minutes`].
+    pub maintenance_lead: Option<u32>,
 }
 
 impl Config {
@@ -139,6 +146,14 @@ impl Config {
             }
         }
         check_fallback(&document.fallback).map_err(invalid)?;
+        if let Some(lead) = document.rds_maintenance_lead_minutes
+            && lead > crate::maintenance::MAX_LEAD_MINUTES
+        {
+            return Err(invalid(format!(
+                "rds_maintenance_lead_minutes {lead} is more than a day ({})",
+                crate::maintenance::MAX_LEAD_MINUTES
+            )));
+        }
         Ok(Config {
             common,
             tag_key: document.tag_key,
@@ -147,6 +162,7 @@ impl Config {
             fallback: document.fallback,
             event_bus: crate::events::DEFAULT_BUS.to_owned(),
             state_parameter: None,
+            maintenance_lead: document.rds_maintenance_lead_minutes,
         })
     }
 
@@ -278,6 +294,10 @@ mod tests {
             (
                 r#"{"schedules": {}, "fallback": {"ecs_service": {"desired": 0, "min": 0, "max": 0}}}"#,
                 "desired of at least 1",
+            ),
+            (
+                r#"{"schedules": {}, "rds_maintenance_lead_minutes": 1500}"#,
+                "rds_maintenance_lead_minutes 1500 is more than a day (1440)",
             ),
         ] {
             let err = Config::from_document(common(), doc, "SCHEDULES").expect_err(says);

@@ -280,6 +280,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
                 override_tag: tags.get(OVERRIDE_TAG).cloned(),
                 observed: Observed::Database {
                     status: db.db_instance_status.unwrap_or_default(),
+                    maintenance_window: db.preferred_maintenance_window,
                 },
                 ineligible,
                 limits: Limits::default(),
@@ -312,6 +313,7 @@ pub async fn discover_rds(clients: &Clients, config: &Config) -> Result<Vec<Loca
                 override_tag: tags.get(OVERRIDE_TAG).cloned(),
                 observed: Observed::Database {
                     status: c.status.unwrap_or_default(),
+                    maintenance_window: c.preferred_maintenance_window,
                 },
                 ineligible,
                 limits: Limits::default(),

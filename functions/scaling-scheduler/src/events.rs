@@ -43,7 +43,7 @@ pub fn event_for(
     };
     let before = match &target.observed {
         Observed::Scalable { current, .. } => capacity(current),
-        Observed::Database { status } => state(status),
+        Observed::Database { status, .. } => state(status),
     };
     Some(ScheduledAction {
         schedule: target.schedule.clone(),
@@ -226,6 +226,7 @@ mod tests {
         t.kind = Kind::RdsInstance;
         t.observed = Observed::Database {
             status: "stopped".into(),
+            maintenance_window: None,
         };
         let e = event_for(&t, &Action::Start, Outcome::Failed, Some("denied".into()))
             .expect("an event");

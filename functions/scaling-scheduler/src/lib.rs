@@ -52,6 +52,7 @@ mod eligibility;
 mod error;
 mod events;
 pub mod input;
+mod maintenance;
 pub mod plan;
 pub mod schedule;
 mod summary;
@@ -252,6 +253,7 @@ async fn reconcile(
             now,
             forced.as_ref().map(|f| f.state),
             &config.fallback,
+            config.maintenance_lead,
         );
         let desired = decision
             .desired

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use crate::maintenance::Window;
 use crate::schedule::{Schedule, State};
 
 pub use crate::target::{
@@ -64,12 +65,15 @@ pub fn parse_override(raw: &str, now: Timestamp) -> OverrideTag {
 
 /// Decides what to do with one target at `now`. `forced` (an `apply`
 /// command) replaces the schedule's state; an override tag wins over both.
+/// With `maintenance_lead` (minutes), a database the schedule keeps stopped
+/// runs from that long before its maintenance window until the window ends.
 pub fn decide(
     target: &Target,
     schedules: &BTreeMap<String, Schedule>,
     now: Timestamp,
     forced: Option<State>,
     fallback: &Fallback,
+    maintenance_lead: Option<u32>,
 ) -> Decision {
     let mut notes = Vec::new();
     let scheduled = match (forced, schedules.get(&target.schedule)) {
@@ -94,6 +98,7 @@ pub fn decide(
             known.join(", ")
         ));
     }
+    let from_schedule = forced.is_none() && !matches!(overridden, Some(OverrideTag::Active(..)));
     let chosen = match overridden {
         Some(OverrideTag::Active(state, why)) => Some((state, why)),
         Some(OverrideTag::Expired(note)) => {
@@ -117,6 +122,29 @@ pub fn decide(
             problems,
         };
     };
+    let (desired, because) = match (&target.observed, maintenance_lead) {
+        (
+            Observed::Database {
+                maintenance_window: Some(window),
+                ..
+            },
+            Some(lead),
+        ) if from_schedule && desired == State::Stopped => match Window::parse(window) {
+            Ok(w) if w.holds(now, lead) => (
+                State::Running,
+                format!(
+                    "{because}, but RDS maintenance window {window} (running from {lead} min \
+                     before it until it ends)"
+                ),
+            ),
+            Ok(_) => (desired, because),
+            Err(problem) => {
+                notes.push(format!("{problem}: it is not kept"));
+                (desired, because)
+            }
+        },
+        _ => (desired, because),
+    };
     let because = if notes.is_empty() {
         because
     } else {
@@ -136,7 +164,7 @@ pub fn decide(
         Observed::Scalable { current, saved } => {
             scalable(target.kind, desired, current, saved.as_ref(), fallback)
         }
-        Observed::Database { status } => database(desired, status),
+        Observed::Database { status, .. } => database(desired, status),
     };
     let limits = &target.limits;
     let blocked = match &action {

@@ -138,8 +138,12 @@ pub enum Observed {
         current: Capacity,
         saved: Option<Capacity>,
     },
-    /// RDS instances and clusters: their status (`available`, `stopped`, ...).
-    Database { status: String },
+    /// RDS instances and clusters: their status (`available`, `stopped`,
+    /// ...) and `PreferredMaintenanceWindow` (`sun:05:00-sun:05:30`, UTC).
+    Database {
+        status: String,
+        maintenance_window: Option<String>,
+    },
 }
 
 impl fmt::Display for Observed {
@@ -153,7 +157,7 @@ impl fmt::Display for Observed {
                 current,
                 saved: None,
             } => write!(f, "{current}"),
-            Observed::Database { status } => f.write_str(status),
+            Observed::Database { status, .. } => f.write_str(status),
         }
     }
 }

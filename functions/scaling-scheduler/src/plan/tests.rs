@@ -46,7 +46,7 @@ fn scalable(current: Capacity, saved: Option<Capacity>) -> Target {
 }
 
 fn decide_at(t: &Target, when: &str) -> Decision {
-    decide(t, &schedules(), at(when), None, &Fallback::default())
+    decide(t, &schedules(), at(when), None, &Fallback::default(), None)
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn zero_with_nothing_saved_uses_the_fallback_and_says_so() {
         }),
         autoscaling_group: None,
     };
-    let d = decide(&t, &schedules(), at(WORK), None, &fallback);
+    let d = decide(&t, &schedules(), at(WORK), None, &fallback, None);
     assert_eq!(
         d.action,
         Some(Action::ScaleUp {
@@ -242,6 +242,7 @@ fn apply_command_replaces_the_schedule_but_not_an_override() {
         at(WORK),
         Some(State::Stopped),
         &Fallback::default(),
+        None,
     );
     assert_eq!(d.desired, Some(State::Stopped));
     let mut pinned = t.clone();
@@ -252,6 +253,7 @@ fn apply_command_replaces_the_schedule_but_not_an_override() {
         at(WORK),
         Some(State::Stopped),
         &Fallback::default(),
+        None,
     );
     assert_eq!(d.desired, Some(State::Running));
 }
@@ -261,6 +263,7 @@ fn databases_stop_and_start_only_from_steady_states() {
     let db = |status: &str| {
         let mut t = target(Observed::Database {
             status: status.into(),
+            maintenance_window: None,
         });
         t.kind = Kind::RdsInstance;
         t
@@ -284,6 +287,7 @@ fn databases_stop_and_start_only_from_steady_states() {
 fn ineligible_targets_are_skipped_with_the_reason() {
     let mut t = target(Observed::Database {
         status: "available".into(),
+        maintenance_window: None,
     });
     t.ineligible = Some("read replica: stop its source instead".into());
     assert_eq!(
@@ -324,4 +328,47 @@ fn an_unknown_schedule_or_a_malformed_override_is_a_problem_to_fix() {
         decide_at(&t, NIGHT).problems.is_empty(),
         "expired is not a problem"
     );
+}
+
+#[test]
+fn a_stopped_database_runs_through_its_maintenance_window_and_its_lead() {
+    let db = |status: &str, window: &str| {
+        let mut t = target(Observed::Database {
+            status: status.into(),
+            maintenance_window: Some(window.into()),
+        });
+        t.kind = Kind::RdsInstance;
+        t
+    };
+    let at_lead = |t: &Target, when: &str, lead: Option<u32>| {
+        decide(t, &schedules(), at(when), None, &Fallback::default(), lead)
+    };
+    // NIGHT is Monday 22:00 UTC: the schedule says stopped.
+    let window = "mon:22:30-mon:23:00";
+    let early = at_lead(&db("stopped", window), NIGHT, Some(60));
+    assert_eq!(early.action, Some(Action::Start), "{early:?}");
+    assert!(
+        early
+            .because
+            .contains("maintenance window mon:22:30-mon:23:00"),
+        "{}",
+        early.because
+    );
+    assert_eq!(
+        at_lead(&db("available", window), "2026-11-23T22:45:00Z", Some(60)).action,
+        None
+    );
+    assert_eq!(
+        at_lead(&db("available", window), "2026-11-23T23:00:00Z", Some(60)).action,
+        Some(Action::Stop)
+    );
+    // Off unless the document asks, and never against an override.
+    assert_eq!(at_lead(&db("stopped", window), NIGHT, None).action, None);
+    let mut pinned = db("available", window);
+    pinned.override_tag = Some("off".into());
+    assert_eq!(at_lead(&pinned, NIGHT, Some(60)).action, Some(Action::Stop));
+    // A window RDS never writes is said, and the schedule still rules.
+    let odd = at_lead(&db("available", "whenever"), NIGHT, Some(60));
+    assert_eq!(odd.action, Some(Action::Stop));
+    assert!(odd.because.contains("is not kept"), "{}", odd.because);
 }
