@@ -140,7 +140,7 @@ pub async fn refuse(
 }
 
 /// The WARNING a refusal sends.
-pub fn refusal(function: &str, environment: &str, why: &impl std::fmt::Display) -> Notification {
+fn refusal(function: &str, environment: &str, why: &impl std::fmt::Display) -> Notification {
     Notification::new(
         Severity::Warning,
         function,

@@ -81,21 +81,26 @@ impl Run<'_> {
         // classified stops only the messages after it, which were
         // classified as blocked then; never one before it, here.)
         let mut stopped: HashSet<String> = HashSet::new();
-        let mut remaining = messages;
+        // Each message measured once, with the FIFO group it keeps in order.
+        let mut remaining: Vec<(Received, Entry, usize, Option<String>)> = messages
+            .into_iter()
+            .map(|(r, entry)| {
+                let (bytes, group) = (sent_bytes(&r), self.order_group(&r));
+                (r, entry, bytes, group)
+            })
+            .collect();
         while !remaining.is_empty() {
-            let sizes: Vec<(usize, Option<String>)> = remaining
+            let waiting: Vec<(usize, Option<&str>)> = remaining
                 .iter()
-                .map(|(r, _)| (sent_bytes(r), self.order_group(r)))
+                .map(|(_, _, bytes, group)| (*bytes, group.as_deref()))
                 .collect();
-            let waiting: Vec<(usize, Option<&str>)> =
-                sizes.iter().map(|(b, g)| (*b, g.as_deref())).collect();
             let picks = rounds::pick(&waiting, &stopped);
             let mut round: Vec<(Received, Entry)> = Vec::new();
             let mut rest = Vec::new();
-            for (((r, entry), pick), (bytes, _)) in remaining.into_iter().zip(picks).zip(&sizes) {
+            for ((r, entry, bytes, group), pick) in remaining.into_iter().zip(picks) {
                 match pick {
                     Pick::Send => round.push((r, entry)),
-                    Pick::Later => rest.push((r, entry)),
+                    Pick::Later => rest.push((r, entry, bytes, group)),
                     Pick::TooLarge => {
                         self.tally.failed += 1;
                         self.hold(&r);

@@ -296,9 +296,7 @@ fn nth_weekday(item: &str) -> Result<Option<(i8, i8)>, String> {
     let (day, n) = match lower.split_once('#') {
         Some((day, n)) => (day.to_owned(), n.to_owned()),
         None => match lower.strip_suffix('l') {
-            Some(day) if weekday_number(day).is_some() && !day.contains('-') => {
-                (day.to_owned(), "l".to_owned())
-            }
+            Some(day) if weekday_number(day).is_some() => (day.to_owned(), "l".to_owned()),
             _ => return Ok(None),
         },
     };
