@@ -62,10 +62,11 @@ pub mod scheduler {
     #[serde(rename_all = "camelCase")]
     pub struct ScheduledAction {
         pub schedule: String,
-        /// `ecs-service`, `autoscaling-group`, `rds-instance`, `rds-cluster`.
+        /// `ecs-service`, `autoscaling-group`, `rds-instance`, `rds-cluster`,
+        /// `ec2-instance`.
         pub resource_type: String,
         pub resource: String,
-        /// `scale-down`, `scale-up`, `stop`, `start`.
+        /// `scale-down`, `scale-up`, `stop`, `hibernate`, `start`.
         pub action: String,
         pub outcome: Outcome,
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -201,14 +201,22 @@ impl FaultProxy {
             .or_default();
     }
 
-    /// The bodies of the calls of `operation` since `record`, as JSON.
+    /// The bodies of the calls of `operation` since `record`, as JSON; a
+    /// query protocol's form as an object of its fields' strings.
     pub fn recorded(&self, operation: &str) -> Vec<serde_json::Value> {
         self.lock()
             .recorded
             .get(operation)
             .into_iter()
             .flatten()
-            .filter_map(|b| serde_json::from_slice(b).ok())
+            .map(|b| {
+                serde_json::from_slice(b).unwrap_or_else(|_| {
+                    form_urlencoded::parse(b)
+                        .map(|(k, v)| (k.into_owned(), serde_json::Value::from(v.into_owned())))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into()
+                })
+            })
             .collect()
     }
 
@@ -284,6 +292,13 @@ async fn handle(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let protocol = if json_protocol {
+        Protocol::Json
+    } else if String::from_utf8_lossy(&body).contains("Version=2016-11-15") {
+        Protocol::Ec2
+    } else {
+        Protocol::Query
+    };
     let ledger = state
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -326,7 +341,7 @@ async fn handle(
             } else {
                 "ValidationError"
             };
-            return Ok(error_response(json_protocol, 400, code, &message));
+            return Ok(error_response(protocol, 400, code, &message));
         }
     }
     let latency = state.lock().unwrap_or_else(|p| p.into_inner()).latency;
@@ -364,7 +379,7 @@ async fn handle(
         Some(Fault::LoseResponse) => {
             let _ = forward(&upstream, parts, body).await;
             Ok(error_response(
-                json_protocol,
+                protocol,
                 500,
                 "InternalFailure",
                 "response lost (injected)",
@@ -377,14 +392,14 @@ async fn handle(
                 "Throttling"
             };
             Ok(error_response(
-                json_protocol,
+                protocol,
                 400,
                 code,
                 "Rate exceeded (injected)",
             ))
         }
         Some(Fault::ServerError) => Ok(error_response(
-            json_protocol,
+            protocol,
             500,
             "InternalFailure",
             "internal failure (injected)",
@@ -414,7 +429,7 @@ async fn handle(
             status,
             code,
             message,
-        }) => Ok(error_response(json_protocol, status, &code, &message)),
+        }) => Ok(error_response(protocol, status, &code, &message)),
     }
 }
 
@@ -448,20 +463,28 @@ async fn try_forward(
     Ok(Response::from_parts(parts, Full::new(bytes)))
 }
 
+/// How a service writes its errors: JSON, the query protocols' XML, or
+/// EC2's own XML (`<Response><Errors><Error>`), which the EC2 SDK reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Json,
+    Query,
+    Ec2,
+}
+
 fn error_response(
-    json_protocol: bool,
+    protocol: Protocol,
     status: u16,
     code: &str,
     message: &str,
 ) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let (content_type, body) = if json_protocol {
-        (
+    let (content_type, body) = match protocol {
+        Protocol::Json => (
             "application/x-amz-json-1.0",
             serde_json::json!({"__type": code, "message": message}).to_string(),
-        )
-    } else {
-        (
+        ),
+        Protocol::Query => (
             "text/xml",
             format!(
                 "<ErrorResponse><Error><Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>",
@@ -471,12 +494,18 @@ fn error_response(
                     "Sender"
                 }
             ),
-        )
+        ),
+        Protocol::Ec2 => (
+            "text/xml",
+            format!(
+                "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>injected</RequestID></Response>"
+            ),
+        ),
     };
     let mut builder = Response::builder()
         .status(status)
         .header("content-type", content_type);
-    if json_protocol {
+    if protocol == Protocol::Json {
         // SQS (JSON with query compatibility) reads its error code from here.
         builder = builder.header(
             "x-amzn-query-error",

@@ -16,6 +16,7 @@ pub struct Fleet {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub app_autoscaling: aws_sdk_applicationautoscaling::Client,
     pub rds: aws_sdk_rds::Client,
+    pub ec2: aws_sdk_ec2::Client,
 }
 
 /// An ECS service created for a test.
@@ -40,6 +41,7 @@ impl Fleet {
             autoscaling: aws_sdk_autoscaling::Client::new(config),
             app_autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
             rds: aws_sdk_rds::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
         }
     }
 
@@ -181,6 +183,19 @@ impl Fleet {
         desired: i32,
         tags: &[(&str, &str)],
     ) -> anyhow::Result<String> {
+        self.asg_with(min, max, desired, tags, false).await
+    }
+
+    /// An Auto Scaling group whose `tags` are also put on the instances it
+    /// launches when `propagate`.
+    pub async fn asg_with(
+        &self,
+        min: i32,
+        max: i32,
+        desired: i32,
+        tags: &[(&str, &str)],
+        propagate: bool,
+    ) -> anyhow::Result<String> {
         let lc = unique("lc");
         self.autoscaling
             .create_launch_configuration()
@@ -206,12 +221,94 @@ impl Fleet {
                     .resource_type("auto-scaling-group")
                     .key(*k)
                     .value(*v)
-                    .propagate_at_launch(false)
+                    .propagate_at_launch(propagate)
                     .build(),
             );
         }
         create.send().await?;
         Ok(name)
+    }
+
+    /// A running EC2 instance tagged with `tags`, with hibernation enabled
+    /// at launch when `hibernation`; its id.
+    pub async fn ec2_instance(
+        &self,
+        tags: &[(&str, &str)],
+        hibernation: bool,
+    ) -> anyhow::Result<String> {
+        let mut spec = aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(aws_sdk_ec2::types::ResourceType::Instance);
+        for (k, v) in tags {
+            spec = spec.tags(aws_sdk_ec2::types::Tag::builder().key(*k).value(*v).build());
+        }
+        let mut run = self
+            .ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .hibernation_options(
+                aws_sdk_ec2::types::HibernationOptionsRequest::builder()
+                    .configured(hibernation)
+                    .build(),
+            );
+        if !tags.is_empty() {
+            run = run.tag_specifications(spec.build());
+        }
+        let out = run.send().await?;
+        out.instances()
+            .first()
+            .and_then(|i| i.instance_id())
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("RunInstances returned no instance"))
+    }
+
+    /// An instance's state (`running`, `stopped`, ...) and its tags.
+    pub async fn ec2_state(&self, id: &str) -> anyhow::Result<(String, HashMap<String, String>)> {
+        let out = self
+            .ec2
+            .describe_instances()
+            .instance_ids(id)
+            .send()
+            .await?;
+        let i = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("instance {id} not found"))?;
+        let state = i
+            .state()
+            .and_then(|s| s.name())
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_default();
+        let tags = i
+            .tags()
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                ))
+            })
+            .collect();
+        Ok((state, tags))
+    }
+
+    /// The instances an Auto Scaling group launched.
+    pub async fn asg_instances(&self, name: &str) -> anyhow::Result<Vec<String>> {
+        let g = self
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(name)
+            .send()
+            .await?;
+        Ok(g.auto_scaling_groups()
+            .iter()
+            .flat_map(|g| g.instances())
+            .filter_map(|i| i.instance_id().map(str::to_owned))
+            .collect())
     }
 
     /// `(min, max, desired)` and the group's tags.

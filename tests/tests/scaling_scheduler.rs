@@ -115,6 +115,15 @@ fn denied_query() -> Fault {
     }
 }
 
+/// AccessDenied as EC2 answers it.
+fn denied_ec2() -> Fault {
+    Fault::Error {
+        status: 403,
+        code: "UnauthorizedOperation".into(),
+        message: "You are not authorized to perform this operation. (injected)".into(),
+    }
+}
+
 fn done(report: &Report, target: &str) -> usize {
     about(&report.done, target).len()
 }
@@ -727,6 +736,7 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
     proxy.fail_next("ListClusters", 1, denied());
     proxy.fail_next("DescribeAutoScalingGroups", 1, denied_query());
     proxy.fail_next("DescribeDBInstances", 1, denied_query());
+    proxy.fail_next("DescribeInstances", 1, denied_ec2());
     let err = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
         .await
         .expect_err("blind");
@@ -742,6 +752,7 @@ async fn the_invocation_fails_only_when_nothing_could_be_evaluated() {
         "ListClusters",
         "DescribeAutoScalingGroups",
         "DescribeDBInstances",
+        "DescribeInstances",
     ] {
         proxy.fail_next(operation, 10, Fault::Throttle);
     }
@@ -1400,5 +1411,268 @@ async fn a_standing_problem_alerts_once_until_it_changes() {
         unknown.notes.iter().any(|n| n.contains("ssm:GetParameter")),
         "{:?}",
         unknown.notes
+    );
+}
+
+/// A standalone instance stops at night and starts in the morning; an
+/// instance its Auto Scaling group launched, carrying the same tag, is left
+/// to the group (which is scaled instead), and so is a Spot Instance EC2
+/// cannot stop, each with the reason.
+#[tokio::test]
+async fn standalone_instances_stop_and_start_and_a_groups_own_instance_is_left_to_it() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "ec2").await;
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
+    let instance = fleet.ec2_instance(&tag, false).await.expect("instance");
+    let untagged = fleet.ec2_instance(&[], false).await.expect("untagged");
+    let group = fleet.asg_with(1, 2, 1, &tag, true).await.expect("group");
+    let members = fleet.asg_instances(&group).await.expect("members");
+    assert_eq!(members.len(), 1, "the group launched its instance");
+    let member = &members[0];
+    let (_, member_tags) = fleet.ec2_state(member).await.expect("member");
+    assert_eq!(
+        member_tags.get(&key),
+        Some(&schedule),
+        "the group's schedule tag reached its instance"
+    );
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    let id = format!("ec2/{instance}");
+
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
+    assert!(night.failed.is_empty(), "{:?}", night.failed);
+    assert_eq!(done(&night, &id), 1, "{night:#?}");
+    assert_eq!(
+        fleet.ec2_state(&instance).await.expect("state").0,
+        "stopped"
+    );
+    assert_eq!(
+        fleet.ec2_state(&untagged).await.expect("state").0,
+        "running"
+    );
+    let skipped = about(&night.skipped, &format!("ec2/{member}"));
+    assert_eq!(skipped.len(), 1, "{night:#?}");
+    assert!(
+        skipped[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with(&format!("launched by Auto Scaling group {group}"))),
+        "{skipped:?}"
+    );
+    assert_eq!(
+        done(&night, &format!("asg/{group}")),
+        1,
+        "the group is the target"
+    );
+
+    let again = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("repeat");
+    assert_eq!(done(&again, &id), 0, "a repeat changes nothing");
+
+    let morning = invoke(reconcile_at(MORNING), &Invocation::default(), &deps)
+        .await
+        .expect("morning");
+    assert!(morning.failed.is_empty(), "{:?}", morning.failed);
+    assert_eq!(done(&morning, &id), 1);
+    assert_eq!(
+        fleet.ec2_state(&instance).await.expect("state").0,
+        "running"
+    );
+}
+
+/// `apply` stops a schedule's instances now and holds them with the
+/// override tag on the instance, which later reconciles keep.
+#[tokio::test]
+async fn apply_stops_an_instance_and_holds_it_with_its_override_tag() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "ec2apply").await;
+    let key = tag_key(&schedule);
+    let instance = fleet
+        .ec2_instance(&[(key.as_str(), schedule.as_str())], false)
+        .await
+        .expect("instance");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+    let until = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
+    let applied = invoke(
+        json!({"action": "apply", "schedule": schedule, "state": "stopped", "until": until.to_string()}),
+        &Invocation::default(),
+        &deps,
+    )
+    .await
+    .expect("apply");
+    assert!(applied.failed.is_empty(), "{:?}", applied.failed);
+    let (state, tags) = fleet.ec2_state(&instance).await.expect("state");
+    assert_eq!(state, "stopped");
+    assert_eq!(
+        tags.get("schedule:override"),
+        Some(&format!("off-until={until}"))
+    );
+    let later = invoke(reconcile_at(MORNING), &Invocation::default(), &deps)
+        .await
+        .expect("reconcile");
+    assert_eq!(done(&later, &format!("ec2/{instance}")), 0, "{later:#?}");
+    assert_eq!(
+        fleet.ec2_state(&instance).await.expect("state").0,
+        "stopped"
+    );
+}
+
+/// One StopInstances call for all; an instance EC2 refuses to stop
+/// (DisableApiStop) fails the call, which is split until only that
+/// instance fails and the others are stopped.
+#[tokio::test]
+async fn one_instance_ec2_refuses_to_stop_does_not_keep_the_others_running() {
+    let (
+        proxy,
+        Setup {
+            sdk,
+            fleet,
+            schedule,
+            sink,
+        },
+    ) = proxied("ec2split").await;
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
+    let mut instances = Vec::new();
+    for _ in 0..4 {
+        instances.push(fleet.ec2_instance(&tag, false).await.expect("instance"));
+    }
+    let protected = instances[2].clone();
+    fleet
+        .ec2
+        .modify_instance_attribute()
+        .instance_id(&protected)
+        .disable_api_stop(
+            aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                .value(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("protect");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
+    let failed = about(&night.failed, &format!("ec2/{protected}"));
+    assert_eq!(night.failed.len(), 1, "{:?}", night.failed);
+    assert!(
+        failed[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("ec2:StopInstances failed: OperationNotPermitted")),
+        "{failed:?}"
+    );
+    for i in &instances {
+        let expected = if *i == protected {
+            "running"
+        } else {
+            "stopped"
+        };
+        assert_eq!(fleet.ec2_state(i).await.expect("state").0, expected, "{i}");
+        if *i != protected {
+            assert_eq!(done(&night, &format!("ec2/{i}")), 1);
+        }
+    }
+    // All four in one call, then halves, then the refused half's two alone.
+    assert_eq!(proxy.calls("StopInstances"), 5);
+}
+
+/// A schedule asking for hibernation hibernates an instance launched with
+/// it enabled; where EC2 answers UnsupportedHibernationConfiguration (not
+/// ready to hibernate yet), the instance is stopped instead and the report
+/// says so.
+#[tokio::test]
+async fn hibernation_falls_back_to_a_stop_when_ec2_cannot_hibernate() {
+    let (
+        proxy,
+        Setup {
+            sdk,
+            fleet,
+            schedule,
+            sink,
+        },
+    ) = proxied("ec2hib").await;
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
+    let instance = fleet.ec2_instance(&tag, true).await.expect("instance");
+    let document = json!({"schedules": {schedule.clone(): {
+        "timezone": "Europe/Berlin",
+        "hibernate": true,
+        "periods": [{"days": "mon-fri", "start": "08:00", "stop": "19:00"}]
+    }}});
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, document);
+    let id = format!("ec2/{instance}");
+    proxy.record("StopInstances");
+
+    let hibernated = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
+    let entry = about(&hibernated.done, &id);
+    assert_eq!(entry.len(), 1, "{hibernated:#?}");
+    assert_eq!(entry[0].action.as_deref(), Some("hibernate"));
+    assert_eq!(entry[0].reason, None);
+    assert_eq!(
+        fleet.ec2_state(&instance).await.expect("state").0,
+        "stopped"
+    );
+    invoke(reconcile_at(MORNING), &Invocation::default(), &deps)
+        .await
+        .expect("morning");
+    assert_eq!(
+        fleet.ec2_state(&instance).await.expect("state").0,
+        "running"
+    );
+
+    proxy.fail_next(
+        "StopInstances",
+        1,
+        Fault::Error {
+            status: 400,
+            code: "UnsupportedHibernationConfiguration".into(),
+            message: "Instance is not ready to hibernate yet, please try again later (injected)"
+                .into(),
+        },
+    );
+    let fallback = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night again");
+    assert!(fallback.failed.is_empty(), "{:?}", fallback.failed);
+    let entry = about(&fallback.done, &id);
+    assert!(
+        entry[0].reason.as_deref().is_some_and(|r| r.starts_with(
+            "could not hibernate (ec2:StopInstances failed: UnsupportedHibernationConfiguration"
+        ) && r.ends_with("stopped instead")),
+        "{entry:?}"
+    );
+    assert_eq!(
+        fleet.ec2_state(&instance).await.expect("state").0,
+        "stopped"
+    );
+    let hibernate: Vec<Option<bool>> = proxy
+        .recorded("StopInstances")
+        .iter()
+        .map(|body| {
+            body.get("Hibernate")
+                .and_then(|h| h.as_str())
+                .map(|h| h == "true")
+        })
+        .collect();
+    assert_eq!(
+        hibernate,
+        [Some(true), Some(true), None],
+        "hibernate, hibernate refused, then a plain stop"
     );
 }

@@ -4,6 +4,7 @@
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use shared::aws::{AwsFailure, failure};
 
+use crate::instances;
 use crate::plan::{Action, Capacity, OVERRIDE_TAG, SAVED_TAG, Target};
 
 /// The SDK clients the scheduler uses, built once at start-up.
@@ -13,6 +14,7 @@ pub struct Clients {
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub app_autoscaling: aws_sdk_applicationautoscaling::Client,
     pub rds: aws_sdk_rds::Client,
+    pub ec2: aws_sdk_ec2::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub ssm: aws_sdk_ssm::Client,
 }
@@ -24,6 +26,7 @@ impl Clients {
             autoscaling: aws_sdk_autoscaling::Client::new(sdk),
             app_autoscaling: aws_sdk_applicationautoscaling::Client::new(sdk),
             rds: aws_sdk_rds::Client::new(sdk),
+            ec2: aws_sdk_ec2::Client::new(sdk),
             events: aws_sdk_eventbridge::Client::new(sdk),
             ssm: aws_sdk_ssm::Client::new(sdk),
         }
@@ -52,6 +55,10 @@ pub enum Handle {
         id: String,
         arn: String,
     },
+    Ec2 {
+        id: String,
+        arn: String,
+    },
 }
 
 impl Handle {
@@ -61,7 +68,8 @@ impl Handle {
             Handle::Ecs { service_arn, .. } => service_arn,
             Handle::Asg { arn, .. }
             | Handle::RdsInstance { arn, .. }
-            | Handle::RdsCluster { arn, .. } => arn,
+            | Handle::RdsCluster { arn, .. }
+            | Handle::Ec2 { arn, .. } => arn,
         }
     }
 }
@@ -73,11 +81,36 @@ pub struct Located {
     pub handle: Handle,
 }
 
+/// Runs one action on each of `handles` (EC2 instances together, in one
+/// call; any other target alone) and says how each ended, in order: done
+/// (with what was done instead, if anything) or why not.
+pub async fn execute(
+    clients: &Clients,
+    handles: &[Handle],
+    action: &Action,
+) -> Vec<instances::Outcome> {
+    let ids: Vec<String> = handles
+        .iter()
+        .filter_map(|h| match h {
+            Handle::Ec2 { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    if !ids.is_empty() && ids.len() == handles.len() {
+        return instances::act(&clients.ec2, action, &ids).await;
+    }
+    let mut outcomes = Vec::new();
+    for handle in handles {
+        outcomes.push(execute_one(clients, handle, action).await.map(|()| None));
+    }
+    outcomes
+}
+
 /// Runs one action. Ordered so that a crash at any step leaves what is
 /// needed to finish: the saved capacity is written before anything is
 /// lowered, bounds are lowered before the count (or the autoscaler puts
 /// the count back), and the saved tag goes only once everything is restored.
-pub async fn execute(
+async fn execute_one(
     clients: &Clients,
     handle: &Handle,
     action: &Action,
@@ -135,6 +168,14 @@ pub async fn execute(
             .await
             .map(|_| ())
             .map_err(|e| failure("rds:StartDBCluster", &e)),
+        (Handle::Ec2 { id, .. }, _) => {
+            instances::act(&clients.ec2, action, std::slice::from_ref(id))
+                .await
+                .into_iter()
+                .next()
+                .unwrap_or(Ok(None))
+                .map(|_| ())
+        }
         (_, other) => Err(AwsFailure::refused(
             "rds",
             format!("{other} does not apply to a database"),
@@ -166,6 +207,7 @@ pub async fn set_override(
             .await
             .map(|_| ())
             .map_err(|e| failure("rds:AddTagsToResource", &e)),
+        Handle::Ec2 { id, .. } => instances::tag(&clients.ec2, id, OVERRIDE_TAG, value).await,
     }
 }
 
@@ -271,7 +313,7 @@ async fn ecs(
             forget().await
         }
         Action::ForgetSaved => forget().await,
-        Action::Stop | Action::Start => Err(AwsFailure::refused(
+        Action::Stop | Action::Hibernate | Action::Start => Err(AwsFailure::refused(
             "ecs:UpdateService",
             format!("{action} does not apply to an ECS service"),
         )),
@@ -307,7 +349,7 @@ async fn asg(clients: &Clients, name: &str, action: &Action) -> Result<(), AwsFa
             forget_asg(clients, asg_tag(name, SAVED_TAG, None)).await
         }
         Action::ForgetSaved => forget_asg(clients, asg_tag(name, SAVED_TAG, None)).await,
-        Action::Stop | Action::Start => Err(AwsFailure::refused(
+        Action::Stop | Action::Hibernate | Action::Start => Err(AwsFailure::refused(
             "autoscaling:UpdateAutoScalingGroup",
             format!("{action} does not apply to an Auto Scaling group"),
         )),

@@ -62,7 +62,8 @@ fn default_tag_key() -> String {
 }
 
 /// A target named in the document: `ecs-service` `cluster/service`,
-/// `autoscaling-group` `name`, `rds-instance` `id`, `rds-cluster` `id`.
+/// `autoscaling-group` `name`, `rds-instance` `id`, `rds-cluster` `id`,
+/// `ec2-instance` `i-...`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExplicitTarget {

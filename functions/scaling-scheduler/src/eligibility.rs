@@ -4,6 +4,7 @@
 //! own types.
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, WarmPoolState};
+use aws_sdk_ec2::types::{DeviceType, Instance, InstanceLifecycleType, SpotInstanceType};
 use aws_sdk_ecs::types::{SchedulingStrategy, Service};
 use aws_sdk_rds::types::{DbCluster, DbInstance};
 
@@ -126,6 +127,52 @@ pub fn rds_cluster(c: &DbCluster) -> Option<String> {
     }
 }
 
+/// The tag EC2 Auto Scaling puts on every instance it launches.
+const GROUP_TAG: &str = "aws:autoscaling:groupName";
+
+/// Why an EC2 instance cannot be stopped and started by the scheduler
+/// (Amazon EC2 User Guide, "Stop and start Amazon EC2 instances" and
+/// "Stop a Spot Instance"). `spot_request` is the type of the Spot request
+/// a Spot Instance came from, `None` when it could not be read.
+pub fn ec2_instance(i: &Instance, spot_request: Option<&SpotInstanceType>) -> Option<String> {
+    if let Some(group) = i
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some(GROUP_TAG))
+        .and_then(|t| t.value())
+    {
+        return Some(format!(
+            "launched by Auto Scaling group {group}, which would replace it if stopped: \
+             schedule the group (autoscaling-group) instead"
+        ));
+    }
+    // The root device's type, not its name: an EBS root is named like an
+    // instance store's on some AMIs.
+    if i.root_device_type() == Some(&DeviceType::InstanceStore) {
+        return Some(
+            "its root device is an instance store: EC2 can terminate such an instance but \
+             never stop it"
+                .to_owned(),
+        );
+    }
+    if i.instance_lifecycle() == Some(&InstanceLifecycleType::Spot) {
+        return match spot_request {
+            Some(SpotInstanceType::Persistent) => None,
+            Some(SpotInstanceType::OneTime) => Some(
+                "a Spot Instance of a one-time Spot request: EC2 stops only Spot Instances of \
+                 persistent requests"
+                    .to_owned(),
+            ),
+            _ => Some(
+                "a Spot Instance whose Spot request could not be read, so whether EC2 can stop \
+                 it is unknown: left as it is"
+                    .to_owned(),
+            ),
+        };
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +234,44 @@ mod tests {
             asg_limits(&AutoScalingGroup::builder().build()),
             Limits::default()
         );
+    }
+
+    #[test]
+    fn ec2_instances_are_classified_by_group_root_device_and_spot_request() {
+        use aws_sdk_ec2::types::{Instance, Tag};
+        let plain = Instance::builder()
+            .instance_id("i-1")
+            .root_device_type(DeviceType::Ebs)
+            // An EBS root with a name an instance store could have.
+            .root_device_name("/dev/sda1")
+            .build();
+        assert_eq!(ec2_instance(&plain, None), None);
+        let member = Instance::builder()
+            .root_device_type(DeviceType::Ebs)
+            .tags(Tag::builder().key(GROUP_TAG).value("web").build())
+            .build();
+        assert!(
+            ec2_instance(&member, None)
+                .is_some_and(|r| r.starts_with("launched by Auto Scaling group web"))
+        );
+        let store = Instance::builder()
+            .root_device_type(DeviceType::InstanceStore)
+            .build();
+        assert!(ec2_instance(&store, None).is_some_and(|r| r.contains("instance store")));
+        let spot = Instance::builder()
+            .root_device_type(DeviceType::Ebs)
+            .instance_lifecycle(InstanceLifecycleType::Spot)
+            .spot_instance_request_id("sir-1")
+            .build();
+        assert_eq!(
+            ec2_instance(&spot, Some(&SpotInstanceType::Persistent)),
+            None
+        );
+        assert!(
+            ec2_instance(&spot, Some(&SpotInstanceType::OneTime))
+                .is_some_and(|r| r.contains("one-time Spot request"))
+        );
+        assert!(ec2_instance(&spot, None).is_some_and(|r| r.contains("could not be read")));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use shared::events::scheduler::{
 };
 
 use crate::bounded::{self, Ran};
-use crate::plan::{Action, Capacity, Observed, Target};
+use crate::plan::{Action, Capacity, Kind, Observed, Target};
 
 /// The bus events go to unless `EVENT_BUS` names another.
 pub const DEFAULT_BUS: &str = "default";
@@ -38,12 +38,16 @@ pub fn event_for(
         Action::ScaleDown { to, .. } => ("scale-down", capacity(to)),
         Action::ScaleUp { to, .. } => ("scale-up", capacity(to)),
         Action::Stop => ("stop", state("stopped")),
+        Action::Hibernate => ("hibernate", state("stopped")),
+        Action::Start if target.kind == Kind::Ec2Instance => ("start", state("running")),
         Action::Start => ("start", state("available")),
         Action::ForgetSaved => return None,
     };
     let before = match &target.observed {
         Observed::Scalable { current, .. } => capacity(current),
-        Observed::Database { status, .. } => state(status),
+        Observed::Database { status, .. } | Observed::Instance { state: status, .. } => {
+            state(status)
+        }
     };
     Some(ScheduledAction {
         schedule: target.schedule.clone(),

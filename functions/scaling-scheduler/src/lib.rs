@@ -1,7 +1,8 @@
 //! scaling-scheduler: scales ECS services and EC2 Auto Scaling groups to
 //! zero off-hours and back to exactly what they had, and stops and starts
-//! RDS instances and Aurora clusters, by time-zone-aware schedules chosen
-//! with a tag.
+//! RDS instances, Aurora clusters and standalone EC2 instances (hibernating
+//! them where the schedule asks and they can), by time-zone-aware schedules
+//! chosen with a tag.
 //!
 //! **Trigger:** an EventBridge Scheduler (or rule) rate schedule, e.g. every
 //! 5 minutes. Each run reconciles: it computes the state every target should
@@ -36,6 +37,9 @@
 //! `rds:DescribeDBInstances`, `rds:DescribeDBClusters`, `rds:StopDBInstance`,
 //! `rds:StartDBInstance`, `rds:StopDBCluster`, `rds:StartDBCluster`,
 //! `rds:AddTagsToResource` (the override tag `apply` holds with),
+//! `ec2:DescribeInstances`, `ec2:DescribeSpotInstanceRequests`,
+//! `ec2:StopInstances`, `ec2:StartInstances`, `ec2:CreateTags`,
+//! `kms:CreateGrant` (EC2 starting an instance with encrypted volumes),
 //! `events:PutEvents` (one `Scheduled Scaling Action` event per action, on
 //! `EVENT_BUS`, default `default`), `ssm:GetParameter` and
 //! `ssm:PutParameter` (on `STATE_PARAMETER`), `sns:Publish`.
@@ -52,6 +56,7 @@ mod eligibility;
 mod error;
 mod events;
 pub mod input;
+mod instances;
 mod maintenance;
 pub mod plan;
 pub mod schedule;
@@ -154,10 +159,11 @@ async fn reconcile(
 ) -> Result<Report, Error> {
     let config = &deps.config;
     let dry = report.dry_run;
-    let (ecs, asgs, rds) = tokio::join!(
+    let (ecs, asgs, rds, ec2) = tokio::join!(
         discover::discover_ecs(&deps.clients, config),
         discover::discover_asgs(&deps.clients, config),
         discover::discover_rds(&deps.clients, config),
+        instances::discover(&deps.clients, config),
     );
     let mut located: Vec<Located> = Vec::new();
     let mut discovery_failures = Vec::new();
@@ -184,6 +190,7 @@ async fn reconcile(
         ("ECS services", &[Kind::EcsService][..], ecs),
         ("Auto Scaling groups", &[Kind::AutoscalingGroup][..], asgs),
         ("RDS", &[Kind::RdsInstance, Kind::RdsCluster][..], rds),
+        ("EC2 instances", &[Kind::Ec2Instance][..], ec2),
     ] {
         match result {
             Ok(found) => located.extend(found),
@@ -201,7 +208,7 @@ async fn reconcile(
             }
         }
     }
-    if discovery_failures.len() == 3 {
+    if discovery_failures.len() == 4 {
         // One retryable failure is enough for the platform's retry to help.
         let class = discovery_failures
             .iter()
@@ -320,8 +327,20 @@ async fn reconcile(
             }
         };
         let (outcome, reason) = match result {
-            Ok(()) => {
+            Ok(instead) => {
                 info!(target = %t.id, action = %action, "done");
+                // What was done instead of what was asked (a stop where
+                // EC2 could not hibernate) is said with the action.
+                let entry = match instead {
+                    Some(instead) => {
+                        let reason = match entry.reason.clone() {
+                            Some(caveat) => format!("{caveat}; {instead}"),
+                            None => instead,
+                        };
+                        entry.reason(reason)
+                    }
+                    None => entry,
+                };
                 let reason = entry.reason.clone();
                 report.did(entry);
                 (Outcome::Done, reason)
@@ -415,6 +434,10 @@ async fn tell(
 /// slows down rather than fails.
 const IN_FLIGHT: usize = 10;
 
+/// How an action ended: done (with what was done instead of what was
+/// asked, if anything), or why not.
+type Ended = Result<Option<String>, String>;
+
 /// One action to take, decided before any is taken.
 struct Work {
     located: Located,
@@ -422,26 +445,67 @@ struct Work {
     entry: Entry,
 }
 
-/// Runs every action, `IN_FLIGHT` at a time, starting none after `stop_at`,
-/// and returns each with how it ended, in the order given.
+/// Runs every action, `IN_FLIGHT` calls at a time, starting none after
+/// `stop_at`, and returns each with how it ended, in the order given. EC2
+/// instances taking the same action go together, up to
+/// [`instances::BATCH`] a call; every other target is acted on alone.
 async fn execute_all(
     clients: &Clients,
     work: Vec<Work>,
     stop_at: Option<Instant>,
-) -> Vec<(Work, Ran<Result<(), String>>)> {
-    let jobs = work
+) -> Vec<(Work, Ran<Ended>)> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut batches: Vec<(plan::Action, Vec<usize>)> = Vec::new();
+    for (i, w) in work.iter().enumerate() {
+        if w.located.target.kind != Kind::Ec2Instance {
+            groups.push(vec![i]);
+            continue;
+        }
+        match batches.iter_mut().find(|(a, _)| *a == w.action) {
+            Some((_, members)) => members.push(i),
+            None => batches.push((w.action.clone(), vec![i])),
+        }
+    }
+    for (_, members) in batches {
+        groups.extend(members.chunks(instances::BATCH).map(<[usize]>::to_vec));
+    }
+    let jobs = groups
         .iter()
-        .map(|w| {
-            let (clients, handle, action) =
-                (clients.clone(), w.located.handle.clone(), w.action.clone());
+        .map(|group| {
+            let handles: Vec<_> = group
+                .iter()
+                .map(|i| work[*i].located.handle.clone())
+                .collect();
+            let (clients, action) = (clients.clone(), work[group[0]].action.clone());
             async move {
-                aws::execute(&clients, &handle, &action)
+                aws::execute(&clients, &handles, &action)
                     .await
-                    .map_err(|e| e.to_string())
+                    .into_iter()
+                    .map(|outcome| outcome.map_err(|e| e.to_string()))
+                    .collect::<Vec<_>>()
             }
         })
         .collect();
-    work.into_iter()
+    let mut ran: Vec<Option<Ran<Ended>>> = work.iter().map(|_| None).collect();
+    for (group, result) in groups
+        .iter()
         .zip(bounded::run(jobs, IN_FLIGHT, stop_at).await)
+    {
+        for (n, i) in group.iter().enumerate() {
+            ran[*i] = Some(match &result {
+                Ran::Finished(outcomes) => Ran::Finished(
+                    outcomes
+                        .get(n)
+                        .cloned()
+                        .unwrap_or_else(|| Err("no outcome was given for it".into())),
+                ),
+                Ran::Panicked(e) => Ran::Panicked(e.clone()),
+                Ran::NotStarted => Ran::NotStarted,
+            });
+        }
+    }
+    work.into_iter()
+        .zip(ran)
+        .map(|(w, r)| (w, r.unwrap_or(Ran::NotStarted)))
         .collect()
 }

@@ -160,11 +160,28 @@ pub fn decide(
             problems,
         };
     }
+    let mut caveat = None;
     let (action, skip) = match &target.observed {
         Observed::Scalable { current, saved } => {
             scalable(target.kind, desired, current, saved.as_ref(), fallback)
         }
-        Observed::Database { status, .. } => database(desired, status),
+        Observed::Database { status, .. } => switched(desired, status, "available"),
+        Observed::Instance { state, hibernation } => {
+            let (action, skip) = switched(desired, state, "running");
+            let asked = schedules.get(&target.schedule).is_some_and(|s| s.hibernate);
+            match action {
+                Some(Action::Stop) if asked && *hibernation => (Some(Action::Hibernate), skip),
+                Some(Action::Stop) if asked => {
+                    caveat = Some(
+                        "its schedule asks for hibernation, but hibernation was not enabled \
+                         when it was launched (HibernationOptions): stopped instead"
+                            .to_owned(),
+                    );
+                    (action, skip)
+                }
+                _ => (action, skip),
+            }
+        }
     };
     let limits = &target.limits;
     let blocked = match &action {
@@ -184,7 +201,7 @@ pub fn decide(
     }
     let caveat = match &action {
         Some(Action::ScaleDown { .. }) => limits.down_partial.clone(),
-        _ => None,
+        _ => caveat,
     };
     Decision {
         desired: Some(desired),
@@ -233,7 +250,7 @@ fn scalable(
                 let fallback = match kind {
                     Kind::EcsService => fallback.ecs_service,
                     Kind::AutoscalingGroup => fallback.autoscaling_group,
-                    Kind::RdsInstance | Kind::RdsCluster => None,
+                    Kind::RdsInstance | Kind::RdsCluster | Kind::Ec2Instance => None,
                 };
                 match fallback {
                     Some(to) => (Some(Action::ScaleUp { to, from_fallback: true }), None),
@@ -255,10 +272,13 @@ fn restored(current: &Capacity, saved: &Capacity) -> bool {
         && (current.desired > 0 || saved.desired == 0)
 }
 
-fn database(desired: State, status: &str) -> (Option<Action>, Option<String>) {
+/// A target that is stopped and started (RDS, whose running status is
+/// `available`; EC2, `running`): any other status is on its way somewhere.
+fn switched(desired: State, status: &str, up: &str) -> (Option<Action>, Option<String>) {
     match (desired, status) {
-        (State::Stopped, "stopped") | (State::Running, "available") => (None, None),
-        (State::Stopped, "available") => (Some(Action::Stop), None),
+        (State::Stopped, "stopped") => (None, None),
+        (State::Running, s) if s == up => (None, None),
+        (State::Stopped, s) if s == up => (Some(Action::Stop), None),
         (State::Running, "stopped") => (Some(Action::Start), None),
         (_, other) => (
             None,

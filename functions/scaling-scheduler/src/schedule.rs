@@ -61,6 +61,10 @@ pub struct ScheduleSpec {
     /// State outside every period (default `stopped`).
     #[serde(default = "default_outside")]
     pub outside: State,
+    /// Hibernate EC2 instances instead of stopping them, where hibernation
+    /// was enabled at launch (default `false`).
+    #[serde(default)]
+    pub hibernate: bool,
 }
 
 fn default_outside() -> State {
@@ -118,6 +122,8 @@ pub struct Schedule {
     pub periods: Vec<Period>,
     pub excluded: BTreeSet<Date>,
     pub outside: State,
+    /// See [`ScheduleSpec::hibernate`].
+    pub hibernate: bool,
 }
 
 /// A validated running window; minutes since local midnight.
@@ -170,6 +176,7 @@ impl Schedule {
             periods,
             excluded,
             outside: spec.outside,
+            hibernate: spec.hibernate,
         })
     }
 

@@ -19,6 +19,7 @@ pub enum Kind {
     AutoscalingGroup,
     RdsInstance,
     RdsCluster,
+    Ec2Instance,
 }
 
 impl fmt::Display for Kind {
@@ -28,6 +29,7 @@ impl fmt::Display for Kind {
             Kind::AutoscalingGroup => "autoscaling-group",
             Kind::RdsInstance => "rds-instance",
             Kind::RdsCluster => "rds-cluster",
+            Kind::Ec2Instance => "ec2-instance",
         })
     }
 }
@@ -41,6 +43,7 @@ impl Kind {
             Kind::AutoscalingGroup => "asg",
             Kind::RdsInstance => "rds",
             Kind::RdsCluster => "rds-cluster",
+            Kind::Ec2Instance => "ec2",
         };
         format!("{prefix}/{name}")
     }
@@ -144,6 +147,10 @@ pub enum Observed {
         status: String,
         maintenance_window: Option<String>,
     },
+    /// EC2 instances: their state (`running`, `stopped`, `pending`, ...)
+    /// and whether hibernation was enabled at launch
+    /// (`HibernationOptions.Configured`).
+    Instance { state: String, hibernation: bool },
 }
 
 impl fmt::Display for Observed {
@@ -158,6 +165,7 @@ impl fmt::Display for Observed {
                 saved: None,
             } => write!(f, "{current}"),
             Observed::Database { status, .. } => f.write_str(status),
+            Observed::Instance { state, .. } => f.write_str(state),
         }
     }
 }
@@ -166,14 +174,16 @@ impl fmt::Display for Observed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub kind: Kind,
-    /// `ecs/<cluster>/<service>`, `asg/<name>`, `rds/<id>`, `rds-cluster/<id>`.
+    /// `ecs/<cluster>/<service>`, `asg/<name>`, `rds/<id>`, `rds-cluster/<id>`,
+    /// `ec2/<instance id>`.
     pub id: String,
     /// The schedule it follows (its tag's value, or the explicit target list).
     pub schedule: String,
     /// The raw value of its override tag, if any.
     pub override_tag: Option<String>,
     pub observed: Observed,
-    /// A reason this target can never be acted on (read replica, cluster member).
+    /// A reason this target can never be acted on (read replica, cluster
+    /// member, an instance its Auto Scaling group owns).
     pub ineligible: Option<String>,
     /// What keeps one direction from taking effect, or makes it partial.
     pub limits: Limits,
@@ -209,6 +219,9 @@ pub enum Action {
     /// The target is back at its saved capacity: only the saved tag is left to remove.
     ForgetSaved,
     Stop,
+    /// Stop an EC2 instance with its memory saved to its root volume (a
+    /// plain stop where EC2 cannot hibernate it).
+    Hibernate,
     Start,
 }
 
@@ -228,6 +241,7 @@ impl fmt::Display for Action {
             }
             Action::ForgetSaved => f.write_str("remove the saved-capacity tag (already restored)"),
             Action::Stop => f.write_str("stop"),
+            Action::Hibernate => f.write_str("hibernate"),
             Action::Start => f.write_str("start"),
         }
     }

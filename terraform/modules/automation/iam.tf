@@ -12,6 +12,8 @@ locals {
     asg                  = "arn:${local.partition}:autoscaling:${local.region}:${local.account}:autoScalingGroup:*:autoScalingGroupName/*"
     rds_instance         = "arn:${local.partition}:rds:${local.region}:${local.account}:db:*"
     rds_cluster          = "arn:${local.partition}:rds:${local.region}:${local.account}:cluster:*"
+    ec2_instance         = "arn:${local.partition}:ec2:${local.region}:${local.account}:instance/*"
+    kms_key              = "arn:${local.partition}:kms:${local.region}:${local.account}:key/*"
     rds_verify_instance  = "arn:${local.partition}:rds:${local.region}:${local.account}:db:*-verify"
     rds_subnet_group     = "arn:${local.partition}:rds:${local.region}:${local.account}:subgrp:*"
     default_bus          = "arn:${local.partition}:events:${local.region}:${local.account}:event-bus/default"
@@ -190,6 +192,49 @@ data "aws_iam_policy_document" "scaling_scheduler" {
     sid       = "StopAndStartAuroraClusters"
     actions   = ["rds:DescribeDBClusters", "rds:StopDBCluster", "rds:StartDBCluster", "rds:AddTagsToResource"]
     resources = [local.arn.rds_cluster]
+  }
+
+  statement {
+    sid       = "DiscoverEc2Instances"
+    actions   = ["ec2:DescribeInstances", "ec2:DescribeSpotInstanceRequests"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "StopAndStartEc2Instances"
+    actions   = ["ec2:StopInstances", "ec2:StartInstances"]
+    resources = [local.arn.ec2_instance]
+  }
+
+  statement {
+    sid = "HoldEc2InstancesWithTheOverrideTag"
+    # The override tag an apply command holds its state with, and no other.
+    actions   = ["ec2:CreateTags"]
+    resources = [local.arn.ec2_instance]
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["schedule:override"]
+    }
+  }
+
+  statement {
+    sid = "StartInstancesWithEncryptedVolumes"
+    # Starting (or resuming) an instance whose EBS volumes use a customer
+    # managed key: EC2 creates a grant on the key as the caller. Only grants
+    # for AWS resources, only through EC2.
+    actions   = ["kms:CreateGrant"]
+    resources = [local.arn.kms_key]
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["ec2.${local.region}.amazonaws.com"]
+    }
   }
 
   statement {

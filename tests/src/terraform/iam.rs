@@ -64,8 +64,14 @@ const AUTHORISED_BY: &[(&str, &str)] = &[
 
 /// Actions a call needs besides its own: RDS authorises the tags given to
 /// CreateDBInstance as `rds:AddTagsToResource` (RDS User Guide, "Tagging
-/// Amazon RDS resources").
-const ALSO_NEEDS: &[(&str, &str)] = &[("rds:CreateDBInstance", "rds:AddTagsToResource")];
+/// Amazon RDS resources"); EC2 starts an instance whose EBS volumes are
+/// encrypted with a customer managed key only if the caller may create a
+/// grant on that key (EC2 User Guide, "Amazon EBS encryption", required
+/// KMS permissions).
+const ALSO_NEEDS: &[(&str, &str)] = &[
+    ("rds:CreateDBInstance", "rds:AddTagsToResource"),
+    ("ec2:StartInstances", "kms:CreateGrant"),
+];
 
 /// What Lambda itself does with a function's role and that has no
 /// resource-level permissions: attach to the VPC, write traces.
@@ -88,6 +94,8 @@ const CODE_UNSCOPED: &[&str] = &[
     "ecs:DescribeTaskDefinition",
     "application-autoscaling:DescribeScalableTargets",
     "autoscaling:DescribeAutoScalingGroups",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSpotInstanceRequests",
     "ec2:DescribeVolumes",
     "ec2:DescribeSnapshots",
     "backup:ListRecoveryPointsByResource",

@@ -283,6 +283,92 @@ fn databases_stop_and_start_only_from_steady_states() {
     );
 }
 
+fn instance(state: &str, hibernation: bool) -> Target {
+    let mut t = target(Observed::Instance {
+        state: state.into(),
+        hibernation,
+    });
+    t.kind = Kind::Ec2Instance;
+    t.id = "ec2/i-0abc".into();
+    t
+}
+
+#[test]
+fn instances_stop_and_start_only_from_running_and_stopped() {
+    assert_eq!(
+        decide_at(&instance("running", false), NIGHT).action,
+        Some(Action::Stop)
+    );
+    assert_eq!(
+        decide_at(&instance("stopped", false), WORK).action,
+        Some(Action::Start)
+    );
+    assert_eq!(decide_at(&instance("running", false), WORK).action, None);
+    assert_eq!(decide_at(&instance("stopped", true), NIGHT).action, None);
+    for moving in ["pending", "stopping"] {
+        let d = decide_at(&instance(moving, false), NIGHT);
+        assert_eq!(d.action, None, "{moving}");
+        assert_eq!(
+            d.skip,
+            Some(format!(
+                "in state {moving}: cannot be stopped now; the next reconcile acts"
+            ))
+        );
+    }
+    // A database's running status is not an instance's.
+    assert_eq!(decide_at(&instance("available", false), NIGHT).action, None);
+}
+
+#[test]
+fn instances_hibernate_where_the_schedule_asks_and_launch_enabled_it() {
+    let spec: ScheduleSpec = serde_json::from_value(json!({
+        "timezone": "UTC",
+        "hibernate": true,
+        "periods": [{"days": "mon-fri", "start": "08:00", "stop": "18:00"}]
+    }))
+    .expect("spec");
+    let hibernating = BTreeMap::from([(
+        "office".to_owned(),
+        Schedule::parse("office", &spec).expect("valid"),
+    )]);
+    let decide_with = |t: &Target, when: &str| {
+        decide(t, &hibernating, at(when), None, &Fallback::default(), None)
+    };
+    let enabled = decide_with(&instance("running", true), NIGHT);
+    assert_eq!(enabled.action, Some(Action::Hibernate));
+    assert_eq!(enabled.caveat, None);
+    let not_enabled = decide_with(&instance("running", false), NIGHT);
+    assert_eq!(not_enabled.action, Some(Action::Stop));
+    assert!(
+        not_enabled
+            .caveat
+            .is_some_and(|c| c.contains("hibernation was not enabled")),
+    );
+    assert_eq!(
+        decide_with(&instance("stopped", true), WORK).action,
+        Some(Action::Start),
+        "a hibernated instance resumes with a start"
+    );
+    // The schedule not asking, an instance able to hibernate is stopped.
+    assert_eq!(
+        decide_at(&instance("running", true), NIGHT).action,
+        Some(Action::Stop)
+    );
+    // An apply command stopping the schedule's targets hibernates too.
+    assert_eq!(
+        decide(
+            &instance("running", true),
+            &hibernating,
+            at(WORK),
+            Some(State::Stopped),
+            &Fallback::default(),
+            None
+        )
+        .action,
+        Some(Action::Hibernate)
+    );
+}
+
 #[test]
 fn ineligible_targets_are_skipped_with_the_reason() {
     let mut t = target(Observed::Database {
