@@ -1676,3 +1676,59 @@ async fn hibernation_falls_back_to_a_stop_when_ec2_cannot_hibernate() {
         "hibernate, hibernate refused, then a plain stop"
     );
 }
+
+/// ECS on EC2: the services are scaled and the capacity provider's Auto
+/// Scaling group (tagged AmazonECSManaged, as ECS and the stack tag it) is
+/// left to ECS, even when the schedule tag reaches it and its instances.
+#[tokio::test]
+async fn a_capacity_providers_group_is_left_to_ecs_while_its_services_scale() {
+    let Setup {
+        sdk,
+        fleet,
+        schedule,
+        sink,
+    } = setup(Emulator::shared().sdk_config().await, "ecsec2").await;
+    let key = tag_key(&schedule);
+    let tag = [(key.as_str(), schedule.as_str())];
+    let service = fleet
+        .ecs_service(2, Some((1, 4)), &tag)
+        .await
+        .expect("service");
+    let group = fleet
+        .asg_with(
+            1,
+            3,
+            1,
+            &[
+                (key.as_str(), schedule.as_str()),
+                ("AmazonECSManaged", "true"),
+            ],
+            true,
+        )
+        .await
+        .expect("capacity provider group");
+    let deps = deps(&sdk, &sink.topic_arn, &schedule, json!({}));
+
+    let night = invoke(reconcile_at(NIGHT), &Invocation::default(), &deps)
+        .await
+        .expect("night");
+    assert!(night.failed.is_empty(), "{:?}", night.failed);
+    assert_eq!(done(&night, &service.target_id()), 1, "{night:#?}");
+    assert_eq!(fleet.ecs_state(&service).await.expect("state").0.0, 0);
+    let skipped = about(&night.skipped, &format!("asg/{group}"));
+    assert!(
+        skipped.first().is_some_and(|e| e
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("ECS capacity provider"))),
+        "{night:#?}"
+    );
+    let ((min, max, desired), tags) = fleet.asg_state(&group).await.expect("group");
+    assert_eq!((min, max, desired), (1, 3, 1), "the group is ECS's to size");
+    assert!(!tags.contains_key("schedule:saved"));
+    assert_eq!(
+        night.done.len(),
+        1,
+        "nothing else acted on, not the group's instances: {night:#?}"
+    );
+}

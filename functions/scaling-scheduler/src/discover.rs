@@ -212,6 +212,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
     let mut found = Vec::new();
     for g in groups {
         let limits = eligibility::asg_limits(&g);
+        let ineligible = eligibility::asg(&g);
         let arn = g.auto_scaling_group_arn.clone().unwrap_or_default();
         let name = g.auto_scaling_group_name.clone().unwrap_or_default();
         let tags: HashMap<String, String> = g
@@ -237,7 +238,7 @@ pub async fn discover_asgs(clients: &Clients, config: &Config) -> Result<Vec<Loc
                     },
                     saved: saved_of(&tags),
                 },
-                ineligible: None,
+                ineligible,
                 limits,
             },
             handle: Handle::Asg { name, arn },

@@ -19,6 +19,23 @@ pub fn ecs_service(s: &Service) -> Option<String> {
     })
 }
 
+/// The tag ECS puts on the Auto Scaling group of a capacity provider.
+const ECS_MANAGED_TAG: &str = "AmazonECSManaged";
+
+/// Why an Auto Scaling group is not the scheduler's to scale: a capacity
+/// provider's group follows what ECS asks of it (managed scaling), and ECS
+/// would undo any capacity set on it; its services are the targets.
+pub fn asg(g: &AutoScalingGroup) -> Option<String> {
+    g.tags()
+        .iter()
+        .any(|t| t.key() == Some(ECS_MANAGED_TAG))
+        .then(|| {
+            "the Auto Scaling group of an ECS capacity provider (AmazonECSManaged): ECS sizes it \
+             to the tasks its services run, so schedule the services and it follows them"
+                .to_owned()
+        })
+}
+
 /// What keeps an Auto Scaling group's capacity change from taking effect
 /// (Amazon EC2 Auto Scaling User Guide: suspended processes, instance
 /// scale-in protection, warm pools).
@@ -226,6 +243,16 @@ mod tests {
                  keeps its instances in the Running state"
             )
         );
+        let provider = AutoScalingGroup::builder()
+            .tags(
+                aws_sdk_autoscaling::types::TagDescription::builder()
+                    .key("AmazonECSManaged")
+                    .value("true")
+                    .build(),
+            )
+            .build();
+        assert!(asg(&provider).is_some_and(|r| r.contains("ECS capacity provider")));
+        assert_eq!(asg(&AutoScalingGroup::builder().build()), None);
         let launch = AutoScalingGroup::builder()
             .suspended_processes(SuspendedProcess::builder().process_name("Launch").build())
             .build();
