@@ -1288,4 +1288,126 @@ fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
         secret.rotation_lambda_arn(),
         Some(arn_of("secret-rotator").as_str())
     );
+
+    // ECS on EC2: the service runs on the cluster's capacity provider,
+    // whose Auto Scaling group ECS manages.
+    let cluster = out("ecs_cluster_name");
+    let group = out("container_instances_asg_name");
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let clusters = rt
+        .block_on(ecs.describe_clusters().clusters(&cluster).send())
+        .expect("DescribeClusters");
+    assert_eq!(
+        clusters.clusters()[0].capacity_providers(),
+        [format!("{cluster}-ec2")],
+        "the cluster's one capacity provider is its EC2 group"
+    );
+    // moto 5.2.5 takes a service's capacity provider strategy but does not
+    // keep it (DescribeServices shows none): the state holds what was sent.
+    let service_state = terraform()
+        .ok(
+            &dir,
+            &[
+                "state",
+                "show",
+                "-no-color",
+                "module.ecs.aws_ecs_service.web",
+            ],
+        )
+        .expect("state show");
+    assert!(
+        service_state.contains(&format!("capacity_provider = \"{cluster}-ec2\"")),
+        "the service is placed by the capacity provider: {service_state}"
+    );
+    let autoscaling = aws_sdk_autoscaling::Client::new(&sdk);
+    let described = rt
+        .block_on(
+            autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(&group)
+                .send(),
+        )
+        .expect("DescribeAutoScalingGroups");
+    let g = &described.auto_scaling_groups()[0];
+    assert_eq!(g.new_instances_protected_from_scale_in(), Some(true));
+    assert!(
+        g.tags().iter().any(|t| t.key() == Some("AmazonECSManaged")),
+        "the group carries AmazonECSManaged"
+    );
+    let before = (g.min_size(), g.max_size(), g.desired_capacity());
+
+    // The scheduler, with the stack's own schedules document, scales the
+    // service off-hours and leaves the group to ECS, even once someone's
+    // tagging puts the schedule on the group too.
+    rt.block_on(
+        autoscaling
+            .create_or_update_tags()
+            .tags(
+                aws_sdk_autoscaling::types::Tag::builder()
+                    .resource_id(&group)
+                    .resource_type("auto-scaling-group")
+                    .key("Schedule")
+                    .value("office-hours")
+                    .propagate_at_launch(true)
+                    .build(),
+            )
+            .send(),
+    )
+    .expect("tag the group");
+    let variables = &by_name["ops-local-scaling-scheduler"]["Environment"]["Variables"];
+    let common = shared::config::Common {
+        topic_arn: out("notifications_topic_arn"),
+        environment: "local".into(),
+        dry_run: false,
+        metrics_namespace: shared::config::DEFAULT_METRICS_NAMESPACE.into(),
+    };
+    let deps = scaling_scheduler::Deps {
+        config: scaling_scheduler::Config::from_document(
+            common,
+            variables["SCHEDULES"].as_str().unwrap_or_default(),
+            "the stack's SCHEDULES",
+        )
+        .expect("the stack's schedules document"),
+        clients: scaling_scheduler::Clients::new(&sdk),
+        publisher: shared::Publisher::new(sns.clone(), out("notifications_topic_arn")),
+    };
+    // A Sunday: off-hours for every schedule of the stack.
+    let report = rt
+        .block_on(scaling_scheduler::invoke(
+            serde_json::json!({"action": "reconcile", "simulate_time": "2026-11-22T12:00:00Z"}),
+            &shared::Invocation::default(),
+            &deps,
+        ))
+        .expect("reconcile");
+    let service_id = format!("ecs/{cluster}/web");
+    assert!(
+        report.done.iter().any(|e| e.target == service_id),
+        "the ECS-on-EC2 service is scaled down: {report:#?}"
+    );
+    let skipped = report
+        .skipped
+        .iter()
+        .find(|e| e.target == format!("asg/{group}"))
+        .unwrap_or_else(|| panic!("the capacity provider's group is skipped: {report:#?}"));
+    assert!(
+        skipped
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("ECS capacity provider")),
+        "{skipped:?}"
+    );
+    let after = rt
+        .block_on(
+            autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(&group)
+                .send(),
+        )
+        .expect("DescribeAutoScalingGroups");
+    let g = &after.auto_scaling_groups()[0];
+    assert_eq!(
+        (g.min_size(), g.max_size(), g.desired_capacity()),
+        before,
+        "the scheduler never sizes the capacity provider's group"
+    );
 }

@@ -61,6 +61,11 @@ module "ecs" {
   deletion_protection   = false
   container_insights    = "disabled"
   log_retention_days    = 1
+  # ECS on EC2: the capacity provider's Auto Scaling group of Graviton
+  # instances, which the scheduler must leave to ECS. The emulator has no
+  # ECS-optimized AMI parameter, so any image id stands in.
+  capacity                  = "ec2"
+  container_instance_ami_id = "ami-12c6146b"
 }
 
 module "database" {

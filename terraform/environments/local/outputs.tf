@@ -27,3 +27,13 @@ output "orders_dlq_alarm_name" {
   description = "The DLQ depth alarm, whose action is the alarm topic."
   value       = "${local.name}-orders-dlq-not-empty"
 }
+
+output "container_instances_asg_name" {
+  description = "The ECS capacity provider's Auto Scaling group (ECS on EC2), which scaling-scheduler leaves to ECS."
+  value       = module.ecs.container_instances_asg_name
+}
+
+output "ecs_cluster_name" {
+  description = "The ECS cluster of the sample service."
+  value       = module.ecs.cluster_name
+}

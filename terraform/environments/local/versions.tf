@@ -21,6 +21,7 @@ provider "aws" {
 
   endpoints {
     applicationautoscaling = var.endpoint
+    autoscaling            = var.endpoint
     backup                 = var.endpoint
     cloudwatch             = var.endpoint
     ec2                    = var.endpoint

@@ -1,7 +1,7 @@
 # Staging: cost first. One NAT gateway, only the endpoints the in-VPC
-# functions need, a single-AZ database without deletion protection, and
-# everything (ECS service, database) stopped outside office hours by
-# scaling-scheduler.
+# functions need, the service on Fargate Spot beyond one task, a single-AZ
+# database without deletion protection, and everything (ECS service,
+# database) stopped outside office hours by scaling-scheduler.
 
 locals {
   name = "ops-staging"
@@ -56,6 +56,10 @@ module "ecs" {
   deletion_protection = false
   log_retention_days  = 14
   container_insights  = "disabled"
+  # One task on on-demand Fargate, the rest on Fargate Spot (about 70 %
+  # cheaper, reclaimable with two minutes' notice).
+  capacity     = "fargate-spot"
+  fargate_base = 1
 }
 
 module "database" {

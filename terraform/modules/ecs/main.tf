@@ -47,7 +47,7 @@ resource "aws_iam_role_policy_attachment" "execution" {
 
 resource "aws_ecs_task_definition" "web" {
   family                   = "${var.name}-web"
-  requires_compatibilities = ["FARGATE"]
+  requires_compatibilities = [local.on_ec2 ? "EC2" : "FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
@@ -197,10 +197,19 @@ resource "aws_ecs_service" "web" {
   cluster               = aws_ecs_cluster.this.id
   task_definition       = aws_ecs_task_definition.web.arn
   desired_count         = var.min_capacity
-  launch_type           = "FARGATE"
+  launch_type           = var.capacity == "fargate" ? "FARGATE" : null
   propagate_tags        = "SERVICE"
   wait_for_steady_state = false
   tags                  = local.service_tags
+
+  dynamic "capacity_provider_strategy" {
+    for_each = local.strategy
+    content {
+      capacity_provider = capacity_provider_strategy.value.provider
+      base              = capacity_provider_strategy.value.base
+      weight            = capacity_provider_strategy.value.weight
+    }
+  }
 
   network_configuration {
     subnets          = var.private_subnet_ids
@@ -224,7 +233,7 @@ resource "aws_ecs_service" "web" {
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_lb_listener.https]
+  depends_on = [aws_lb_listener.https, aws_ecs_cluster_capacity_providers.this]
 }
 
 resource "aws_appautoscaling_target" "web" {

@@ -128,3 +128,53 @@ variable "create_autoscaling" {
   type        = bool
   default     = true
 }
+
+variable "capacity" {
+  description = "Where the service's tasks run: fargate (on-demand Fargate); fargate-spot (fargate_base tasks on Fargate, the rest on Fargate Spot, which AWS may reclaim with two minutes' notice); ec2 (Graviton instances of the cluster's own Auto Scaling group, a capacity provider ECS scales with the tasks, down to zero instances when the service is at zero)."
+  type        = string
+  default     = "fargate"
+
+  validation {
+    condition     = contains(["fargate", "fargate-spot", "ec2"], var.capacity)
+    error_message = "capacity must be fargate, fargate-spot or ec2."
+  }
+}
+
+variable "fargate_base" {
+  description = "With capacity fargate-spot: tasks always on on-demand Fargate, so a Spot reclaim never takes the whole service."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.fargate_base >= 0 && floor(var.fargate_base) == var.fargate_base
+    error_message = "fargate_base must be a whole number, 0 or more."
+  }
+}
+
+variable "instance_type" {
+  description = "With capacity ec2: the Graviton (arm64) instance type of the container instances; the task definition runs ARM64."
+  type        = string
+  default     = "t4g.small"
+
+  validation {
+    condition     = can(regex("^[a-z]+[0-9]+[a-z]*g[a-z]*\\.[a-z0-9]+$", var.instance_type))
+    error_message = "instance_type must be a Graviton (arm64) type such as t4g.small or m7g.large: the tasks are built for ARM64."
+  }
+}
+
+variable "max_instances" {
+  description = "With capacity ec2: most container instances the capacity provider may run."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.max_instances >= 1 && floor(var.max_instances) == var.max_instances
+    error_message = "max_instances must be a whole number, 1 or more."
+  }
+}
+
+variable "container_instance_ami_id" {
+  description = "With capacity ec2: AMI of the container instances; null reads the ECS-optimized Amazon Linux 2023 arm64 AMI from Parameter Store."
+  type        = string
+  default     = null
+}
