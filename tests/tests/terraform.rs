@@ -1371,6 +1371,98 @@ fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
         clients: scaling_scheduler::Clients::new(&sdk),
         publisher: shared::Publisher::new(sns.clone(), out("notifications_topic_arn")),
     };
+    // The stack's web tier: its own launch template, IMDSv2 only, encrypted
+    // gp3, a CPU target-tracking policy.
+    let web = out("web_asg_name");
+    let described = rt
+        .block_on(
+            autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(&web)
+                .send(),
+        )
+        .expect("DescribeAutoScalingGroups");
+    let web_group = &described.auto_scaling_groups()[0];
+    let web_before = web_group.desired_capacity();
+    assert!(
+        web_before.is_some_and(|d| d >= 1),
+        "the web tier runs: {web_group:?}"
+    );
+    let template = web_group
+        .launch_template()
+        .and_then(|t| t.launch_template_id())
+        .expect("the web tier launches from a template")
+        .to_owned();
+    let versions = rt
+        .block_on(
+            aws_sdk_ec2::Client::new(&sdk)
+                .describe_launch_template_versions()
+                .launch_template_id(&template)
+                .send(),
+        )
+        .expect("DescribeLaunchTemplateVersions");
+    let data = versions.launch_template_versions()[0]
+        .launch_template_data()
+        .expect("template data");
+    assert_eq!(
+        data.metadata_options().and_then(|m| m.http_tokens()),
+        Some(&aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Required),
+        "IMDSv2 only"
+    );
+    let root = data.block_device_mappings()[0].ebs().expect("EBS root");
+    assert_eq!(
+        (root.volume_type(), root.encrypted()),
+        (Some(&aws_sdk_ec2::types::VolumeType::Gp3), Some(true)),
+        "an encrypted gp3 root volume"
+    );
+    let policies = rt
+        .block_on(
+            autoscaling
+                .describe_policies()
+                .auto_scaling_group_name(&web)
+                .send(),
+        )
+        .expect("DescribePolicies");
+    assert_eq!(
+        policies.scaling_policies()[0].policy_type(),
+        Some("TargetTrackingScaling")
+    );
+
+    // A launch in that group, as Auto Scaling tells EventBridge (whose
+    // rule the routing test checks), becomes a notification naming it.
+    let mut launch =
+        harness::sample_event("scaling-notifier", "autoscaling_launch-successful.json")
+            .expect("sample");
+    launch["detail"]["AutoScalingGroupName"] = Value::from(web.clone());
+    launch["resources"][0] = Value::from(web_group.auto_scaling_group_arn().unwrap_or_default());
+    let notifier = scaling_notifier::Deps {
+        config: scaling_notifier::Config::new(shared::config::Common {
+            topic_arn: out("notifications_topic_arn"),
+            environment: "local".into(),
+            dry_run: false,
+            metrics_namespace: shared::config::DEFAULT_METRICS_NAMESPACE.into(),
+        }),
+        publisher: shared::Publisher::new(sns.clone(), out("notifications_topic_arn")),
+        slack: None,
+        task_definitions: scaling_notifier::TaskDefinitions::new(ecs.clone()),
+    };
+    let told = rt
+        .block_on(scaling_notifier::invoke(
+            launch,
+            &shared::Invocation::default(),
+            &notifier,
+        ))
+        .expect("notifier");
+    assert!(told.report.failed.is_empty(), "{:?}", told.report.failed);
+    assert_eq!(told.report.done.len(), 1, "{:#?}", told.report);
+    assert!(
+        serde_json::to_string(&told.report.done[0])
+            .unwrap_or_default()
+            .contains(&web),
+        "the notification names the stack's group: {:?}",
+        told.report.done[0]
+    );
+
     // A Sunday: off-hours for every schedule of the stack.
     let report = rt
         .block_on(scaling_scheduler::invoke(
@@ -1379,6 +1471,23 @@ fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
             &deps,
         ))
         .expect("reconcile");
+    let web_id = format!("asg/{web}");
+    assert!(
+        report.done.iter().any(|e| e.target == web_id),
+        "the web tier's group is scaled down: {report:#?}"
+    );
+    let web_after = rt
+        .block_on(
+            autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(&web)
+                .send(),
+        )
+        .expect("DescribeAutoScalingGroups");
+    assert_eq!(
+        web_after.auto_scaling_groups()[0].desired_capacity(),
+        Some(0)
+    );
     let service_id = format!("ecs/{cluster}/web");
     assert!(
         report.done.iter().any(|e| e.target == service_id),

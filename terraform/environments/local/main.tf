@@ -68,6 +68,23 @@ module "ecs" {
   container_instance_ami_id = "ami-12c6146b"
 }
 
+# A web tier on EC2, stopped off-hours by scaling-scheduler; the emulator
+# has no AMI parameters, so any image id stands in.
+module "web" {
+  source = "../../modules/instance-group"
+
+  name                = "${local.name}-web"
+  vpc_id              = module.network.vpc_id
+  subnet_ids          = module.network.private_subnet_ids
+  ami_id              = "ami-12c6146b"
+  min_size            = 1
+  max_size            = 2
+  cpu_target          = 60
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+  group_tags          = { Schedule = "office-hours" }
+  tags                = local.tags
+}
+
 module "database" {
   source = "../../modules/database"
 

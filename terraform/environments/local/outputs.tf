@@ -37,3 +37,8 @@ output "ecs_cluster_name" {
   description = "The ECS cluster of the sample service."
   value       = module.ecs.cluster_name
 }
+
+output "web_asg_name" {
+  description = "The web tier's Auto Scaling group (EC2), scaled off-hours by scaling-scheduler."
+  value       = module.web.asg_name
+}

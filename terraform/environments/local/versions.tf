@@ -18,6 +18,9 @@ provider "aws" {
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
+  # The emulator's errors do not pass with time: fail in seconds, not after
+  # the default 25 attempts (a 500 once held an apply for 50 minutes).
+  max_retries = 3
 
   endpoints {
     applicationautoscaling = var.endpoint

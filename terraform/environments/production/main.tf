@@ -53,6 +53,22 @@ module "ecs" {
   log_retention_days  = 90
 }
 
+# A web tier on EC2: Graviton instances (Session Manager, no SSH) across
+# the AZs, held at 50 % CPU, never stopped.
+module "web" {
+  source = "../../modules/instance-group"
+
+  name                = "${local.name}-web"
+  vpc_id              = module.network.vpc_id
+  subnet_ids          = module.network.private_subnet_ids
+  instance_type       = "m7g.large"
+  min_size            = 2
+  max_size            = 8
+  cpu_target          = 50
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+  tags                = local.tags
+}
+
 module "database" {
   source = "../../modules/database"
 

@@ -62,6 +62,23 @@ module "ecs" {
   fargate_base = 1
 }
 
+# A web tier on EC2: Graviton instances (Session Manager, no SSH), held at
+# 60 % CPU, stopped outside office hours with everything else.
+module "web" {
+  source = "../../modules/instance-group"
+
+  name                = "${local.name}-web"
+  vpc_id              = module.network.vpc_id
+  subnet_ids          = module.network.private_subnet_ids
+  instance_type       = "t4g.small"
+  min_size            = 1
+  max_size            = 3
+  cpu_target          = 60
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+  group_tags          = { Schedule = "office-hours" }
+  tags                = local.tags
+}
+
 module "database" {
   source = "../../modules/database"
 

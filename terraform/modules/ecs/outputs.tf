@@ -30,5 +30,5 @@ output "load_balancer_arn" {
 
 output "container_instances_asg_name" {
   description = "With capacity ec2: the capacity provider's Auto Scaling group (ECS sizes it; scaling-scheduler leaves it alone). Null otherwise."
-  value       = try(aws_autoscaling_group.container_instances[0].name, null)
+  value       = try(module.container_instances[0].asg_name, null)
 }

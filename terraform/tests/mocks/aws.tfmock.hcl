@@ -44,3 +44,12 @@ mock_resource "aws_backup_vault" {
 mock_resource "aws_cloudwatch_event_rule" {
   defaults = { arn = "arn:aws:events:eu-central-1:123456789012:rule/ops-test" }
 }
+mock_resource "aws_iam_instance_profile" {
+  defaults = { arn = "arn:aws:iam::123456789012:instance-profile/ops-test" }
+}
+mock_resource "aws_autoscaling_group" {
+  defaults = { arn = "arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/ops-test" }
+}
+mock_resource "aws_launch_template" {
+  defaults = { id = "lt-0123456789abcdef0" }
+}

@@ -404,6 +404,30 @@ fn load() -> String {
         .unwrap_or_default()
 }
 
+/// Sections of RESULTS.md measured by hand (their heading says so), which
+/// a bench run cannot measure again and so keeps as they are.
+const BY_HAND: &str = "(measured by hand)";
+
+/// The sections of `text` whose heading ends with [`BY_HAND`], each from its
+/// heading to the next section.
+fn kept_sections(text: &str) -> String {
+    let mut kept = String::new();
+    let mut keeping = false;
+    for line in text.lines() {
+        if line.starts_with("## ") {
+            keeping = line.trim_end().ends_with(BY_HAND);
+            if keeping {
+                kept.push('\n');
+            }
+        }
+        if keeping {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
 fn mb(bytes: u64) -> String {
     format!("{:.2}", bytes as f64 / 1_000_000.0)
 }
@@ -562,6 +586,8 @@ async fn main() -> anyhow::Result<()> {
     if let Some(dir) = results.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    let before = std::fs::read_to_string(&results).unwrap_or_default();
+    out.push_str(&kept_sections(&before));
     std::fs::write(&results, &out)?;
     eprintln!("[bench] written to {}", results.display());
     Ok(())
