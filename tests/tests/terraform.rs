@@ -929,6 +929,30 @@ fn validate_fails_on_a_selection_the_provider_refuses() {
     );
 }
 
+#[test]
+fn validate_refuses_a_log_retention_cloudwatch_does_not_take() {
+    let ws = Workspace::new().expect("workspace");
+    let staging = std::fs::read_to_string(ws.path("environments/staging/main.tf")).expect("read");
+    // Staging keeps logs a week (cost first); both log groups say so.
+    assert_eq!(
+        staging.matches("log_retention_days  = 7\n").count(),
+        2,
+        "staging's log retention is not 7 days"
+    );
+    // 10 days: PutRetentionPolicy would refuse it at apply.
+    ws.edit(
+        "environments/staging/main.tf",
+        "log_retention_days  = 7\n  container_insights",
+        "log_retention_days  = 10\n  container_insights",
+    )
+    .expect("plant");
+    let findings = validate(&ws, "environments/staging").join("\n");
+    assert!(
+        findings.contains("log_retention_days must be one of"),
+        "validate should refuse 10 days: {findings}"
+    );
+}
+
 /// `terraform test` in one directory of the workspace: Ok, or its output.
 fn terraform_test(ws: &Workspace, dir: &str) -> Result<(), String> {
     let path = ws.path(dir);

@@ -54,7 +54,7 @@ module "ecs" {
   max_capacity        = 2
   schedule_tag        = "office-hours"
   deletion_protection = false
-  log_retention_days  = 14
+  log_retention_days  = 7
   container_insights  = "disabled"
   # One task on on-demand Fargate, the rest on Fargate Spot (about 70 %
   # cheaper, reclaimable with two minutes' notice).
@@ -137,7 +137,7 @@ module "automation" {
   architecture        = var.architecture
   dry_run             = var.dry_run
   reserve_concurrency = var.reserve_concurrency
-  log_retention_days  = 14
+  log_retention_days  = 7
   notify_topic_arn    = module.notifications.notifications_topic_arn
   alarm_topic_arn     = module.notifications.alarms_topic_arn
   topic_kms_key_arn   = module.notifications.kms_key_arn

@@ -43,9 +43,15 @@ variable "log_level" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the functions' log groups."
+  description = "Retention of the functions' log groups. One of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30 ... 3653 days)."
   type        = number
   default     = 30
+
+  validation {
+    # PutRetentionPolicy takes only these; anything else fails at apply.
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (days CloudWatch Logs accepts)."
+  }
 }
 
 variable "reserve_concurrency" {
