@@ -953,6 +953,28 @@ fn validate_refuses_a_log_retention_cloudwatch_does_not_take() {
     );
 }
 
+#[test]
+fn validate_refuses_a_backup_cron_or_retention_aws_backup_does_not_take() {
+    let ws = Workspace::new().expect("workspace");
+    // A five-field (Unix) cron and no retention: CreateBackupPlan refuses both.
+    ws.edit(
+        "environments/staging/main.tf",
+        "  retention_days                  = 7\n  schedule                        = \"cron(0 12 ? * MON-FRI *)\"\n",
+        "  retention_days                  = 0\n  schedule                        = \"cron(0 12 * * 1-5)\"\n",
+    )
+    .expect("plant");
+    let findings = validate(&ws, "environments/staging").join("\n");
+    for expected in [
+        "schedule must be an AWS cron expression with six fields",
+        "retention_days must be a whole number of days, at least 1",
+    ] {
+        assert!(
+            findings.contains(expected),
+            "no `{expected}` in: {findings}"
+        );
+    }
+}
+
 /// `terraform test` in one directory of the workspace: Ok, or its output.
 fn terraform_test(ws: &Workspace, dir: &str) -> Result<(), String> {
     let path = ws.path(dir);

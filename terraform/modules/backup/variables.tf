@@ -13,6 +13,13 @@ variable "schedule" {
   description = "When the daily backup starts (AWS Backup cron, in schedule_timezone)."
   type        = string
   default     = "cron(0 3 * * ? *)"
+
+  validation {
+    # AWS Backup takes six-field cron expressions: minutes hours
+    # day-of-month month day-of-week year.
+    condition     = can(regex("^cron\\(\\S+( \\S+){5}\\)$", var.schedule))
+    error_message = "schedule must be an AWS cron expression with six fields, like cron(0 3 * * ? *)."
+  }
 }
 
 variable "schedule_timezone" {
@@ -25,12 +32,22 @@ variable "retention_days" {
   description = "Days a recovery point is kept."
   type        = number
   default     = 35
+
+  validation {
+    condition     = var.retention_days >= 1 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number of days, at least 1."
+  }
 }
 
 variable "restore_test_schedule" {
   description = "When restore tests run (cron, in schedule_timezone)."
   type        = string
   default     = "cron(0 6 ? * SUN *)"
+
+  validation {
+    condition     = can(regex("^cron\\(\\S+( \\S+){5}\\)$", var.restore_test_schedule))
+    error_message = "restore_test_schedule must be an AWS cron expression with six fields, like cron(0 6 ? * SUN *)."
+  }
 }
 
 variable "restore_test_subnet_group" {
