@@ -911,18 +911,24 @@ fn every_environment_validates_with_the_real_provider_without_a_warning() {
     assert!(findings.is_empty(), "{}", findings.join("\n"));
 }
 
+/// Plants `to` in place of `from` in `file` of the workspace and returns
+/// what `terraform validate` of the staging environment then says.
+fn staging_findings_after(ws: &Workspace, file: &str, from: &str, to: &str) -> String {
+    ws.edit(file, from, to).expect("plant");
+    validate(ws, "environments/staging").join("\n")
+}
+
 #[test]
 fn validate_fails_on_a_selection_the_provider_refuses() {
     let ws = Workspace::new().expect("workspace");
     // Wildcard ARNs beside the conditions: the API documents the pair, the
     // provider takes exactly one of them.
-    ws.edit(
+    let findings = staging_findings_after(
+        &ws,
         "modules/backup/main.tf",
         "  validation_window_hours   = 2\n",
         "  validation_window_hours   = 2\n  protected_resource_arns   = [\"*\"]\n",
-    )
-    .expect("plant");
-    let findings = validate(&ws, "environments/staging").join("\n");
+    );
     assert!(
         findings.contains("protected_resource_arns"),
         "validate should refuse the selection: {findings}"
@@ -940,13 +946,12 @@ fn validate_refuses_a_log_retention_cloudwatch_does_not_take() {
         "staging's log retention is not 7 days"
     );
     // 10 days: PutRetentionPolicy would refuse it at apply.
-    ws.edit(
+    let findings = staging_findings_after(
+        &ws,
         "environments/staging/main.tf",
         "log_retention_days  = 7\n  container_insights",
         "log_retention_days  = 10\n  container_insights",
-    )
-    .expect("plant");
-    let findings = validate(&ws, "environments/staging").join("\n");
+    );
     assert!(
         findings.contains("log_retention_days must be one of"),
         "validate should refuse 10 days: {findings}"
@@ -957,13 +962,12 @@ fn validate_refuses_a_log_retention_cloudwatch_does_not_take() {
 fn validate_refuses_a_backup_cron_or_retention_aws_backup_does_not_take() {
     let ws = Workspace::new().expect("workspace");
     // A five-field (Unix) cron and no retention: CreateBackupPlan refuses both.
-    ws.edit(
+    let findings = staging_findings_after(
+        &ws,
         "environments/staging/main.tf",
         "  retention_days                  = 7\n  schedule                        = \"cron(0 12 ? * MON-FRI *)\"\n",
         "  retention_days                  = 0\n  schedule                        = \"cron(0 12 * * 1-5)\"\n",
-    )
-    .expect("plant");
-    let findings = validate(&ws, "environments/staging").join("\n");
+    );
     for expected in [
         "schedule must be an AWS cron expression with six fields",
         "retention_days must be a whole number of days, at least 1",

@@ -5,8 +5,6 @@
 # target-tracking policy, a capacity provider or scaling-scheduler, never
 # to Terraform after creation.
 
-data "aws_partition" "current" {}
-
 data "aws_ssm_parameter" "ami" {
   count = var.ami_id == null ? 1 : 0
   name  = var.ami_parameter
