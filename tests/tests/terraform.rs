@@ -961,16 +961,26 @@ fn validate_refuses_a_log_retention_cloudwatch_does_not_take() {
 #[test]
 fn validate_refuses_a_backup_cron_or_retention_aws_backup_does_not_take() {
     let ws = Workspace::new().expect("workspace");
-    // A five-field (Unix) cron and no retention: CreateBackupPlan refuses both.
+    // A five-field (Unix) cron, no retention, half a day: CreateBackupPlan
+    // refuses each of them.
     let findings = staging_findings_after(
         &ws,
         "environments/staging/main.tf",
-        "  retention_days                  = 7\n  schedule                        = \"cron(0 12 ? * MON-FRI *)\"\n",
-        "  retention_days                  = 0\n  schedule                        = \"cron(0 12 * * 1-5)\"\n",
+        "  schedule                        = \"cron(0 12 ? * MON-FRI *)\"\n  retention_days                  = 7\n",
+        "  schedule                        = \"cron(0 12 * * 1-5)\"\n  retention_days                  = 0\n",
     );
+    let findings = findings
+        + &staging_findings_after(
+            &ws,
+            "environments/staging/main.tf",
+            "weekly  = { schedule = \"cron(0 12 ? * FRI *)\", retention_days = 28 }",
+            "weekly  = { schedule = \"cron(0 12 * * 5)\", retention_days = 27.5 }",
+        );
     for expected in [
         "schedule must be an AWS cron expression with six fields",
         "retention_days must be a whole number of days, at least 1",
+        "Each extra_rules schedule must be an AWS cron expression with six fields",
+        "Each extra_rules retention_days must be a whole number of days",
     ] {
         assert!(
             findings.contains(expected),
@@ -1108,6 +1118,26 @@ fn an_environment_test_fails_when_backups_are_expected_under_the_vault_key() {
     assert!(err.contains("EXPECTED_KMS_KEY_ARN must be"), "{err}");
 }
 
+#[test]
+fn a_rule_kept_less_long_than_the_vault_lock_fails_at_plan() {
+    let ws = Workspace::new().expect("workspace");
+    // Production's vault is locked for at least 7 days: a 5-day weekly rule
+    // would fail every weekly backup job.
+    ws.edit(
+        "environments/production/main.tf",
+        "weekly  = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 90 }",
+        "weekly  = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 5 }",
+    )
+    .expect("plant");
+    let err = terraform_test(&ws, "environments/production").expect_err("should fail");
+    // Terraform wraps the message at its terminal width.
+    let said = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        said.contains("must be at least vault_lock_min_retention_days (7)"),
+        "{err}"
+    );
+}
+
 // --- the local environment, applied into the emulator ---------------------------
 
 /// The emulator of this test binary: the modules attach AWS managed
@@ -1206,6 +1236,40 @@ fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
             .as_str(),
         Some(db_key.as_str()),
         "backup-verifier expects the key the database (and so its snapshots) is encrypted with"
+    );
+
+    // AWS Backup: the plan has the daily rule and, given its retention, the
+    // weekly one, each keeping recovery points as long as asked.
+    let backup = aws_sdk_backup::Client::new(&sdk);
+    let plans = rt
+        .block_on(backup.list_backup_plans().send())
+        .expect("ListBackupPlans");
+    let plan_id = plans
+        .backup_plans_list()
+        .iter()
+        .find(|p| p.backup_plan_name() == Some("ops-local"))
+        .and_then(|p| p.backup_plan_id())
+        .expect("the ops-local backup plan")
+        .to_owned();
+    let plan = rt
+        .block_on(backup.get_backup_plan().backup_plan_id(&plan_id).send())
+        .expect("GetBackupPlan");
+    let kept: BTreeMap<&str, Option<i64>> = plan
+        .backup_plan()
+        .map(|p| p.rules())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            (
+                r.rule_name(),
+                r.lifecycle().and_then(|l| l.delete_after_days()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        BTreeMap::from([("daily", Some(1)), ("weekly", Some(7))]),
+        "rules and their retention"
     );
 
     // EventBridge: every rule targets its function and dead-letters.

@@ -116,6 +116,7 @@ module "backup" {
 
   name                            = local.name
   retention_days                  = 1
+  extra_rules                     = { weekly = { schedule = "cron(0 4 ? * SUN *)", retention_days = 7 } }
   force_destroy                   = true
   create_selection                = false
   create_restore_testing          = false

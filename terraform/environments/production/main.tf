@@ -102,6 +102,11 @@ module "backup" {
   vault_lock_min_retention_days   = 7
   restore_test_subnet_group       = module.database.subnet_group_name
   restore_test_security_group_ids = [module.database.security_group_id]
+
+  extra_rules = {
+    weekly  = { schedule = "cron(0 4 ? * SUN *)", retention_days = 90 }
+    monthly = { schedule = "cron(0 5 1 * ? *)", retention_days = 365 }
+  }
 }
 
 module "automation" {

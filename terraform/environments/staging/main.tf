@@ -116,16 +116,24 @@ module "orders_queue" {
   alarm_topic_arn = module.notifications.alarms_topic_arn
 }
 
+# Backups at noon on weekdays: the database is stopped outside office hours.
+# The Friday and first-Monday backups are kept longer (one backup each: where
+# rules overlap, AWS Backup keeps the one with the longer retention).
 module "backup" {
   source = "../../modules/backup"
 
   name                            = local.name
   schedule_timezone               = var.timezone
-  retention_days                  = 7
   schedule                        = "cron(0 12 ? * MON-FRI *)"
+  retention_days                  = 7
   force_destroy                   = true
   restore_test_subnet_group       = module.database.subnet_group_name
   restore_test_security_group_ids = [module.database.security_group_id]
+
+  extra_rules = {
+    weekly  = { schedule = "cron(0 12 ? * FRI *)", retention_days = 28 }
+    monthly = { schedule = "cron(0 12 ? * MON#1 *)", retention_days = 90 }
+  }
 }
 
 module "automation" {

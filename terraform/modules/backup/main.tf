@@ -4,6 +4,13 @@ locals {
   partition = data.aws_partition.current.partition
   # Restore testing plan names allow letters, digits and underscores only.
   restore_plan_name = replace("${var.name}_restore_tests", "-", "_")
+
+  # The daily rule and the extra ones. Where two rules' start windows
+  # overlap, AWS Backup takes one backup, for the rule with the longer
+  # retention.
+  rules = merge(var.extra_rules, {
+    daily = { schedule = var.schedule, retention_days = var.retention_days }
+  })
 }
 
 module "key" {
@@ -57,19 +64,33 @@ resource "aws_backup_plan" "this" {
   name = var.name
   tags = var.tags
 
-  rule {
-    rule_name                    = "daily"
-    target_vault_name            = aws_backup_vault.this.name
-    schedule                     = var.schedule
-    schedule_expression_timezone = var.schedule_timezone
-    start_window                 = 60
-    completion_window            = 360
+  dynamic "rule" {
+    for_each = local.rules
+    content {
+      rule_name                    = rule.key
+      target_vault_name            = aws_backup_vault.this.name
+      schedule                     = rule.value.schedule
+      schedule_expression_timezone = var.schedule_timezone
+      start_window                 = 60
+      completion_window            = 360
 
-    lifecycle {
-      delete_after = var.retention_days
+      lifecycle {
+        delete_after = rule.value.retention_days
+      }
+
+      recovery_point_tags = var.tags
     }
+  }
 
-    recovery_point_tags = var.tags
+  lifecycle {
+    # A locked vault fails every backup job whose retention is shorter than
+    # its minimum: say so at plan instead of in a failed job each night.
+    precondition {
+      condition = alltrue([
+        for r in values(local.rules) : r.retention_days >= coalesce(var.vault_lock_min_retention_days, 0)
+      ])
+      error_message = "Every rule's retention (retention_days and those of extra_rules) must be at least vault_lock_min_retention_days (${coalesce(var.vault_lock_min_retention_days, 0)}): the locked vault fails backup jobs that keep their recovery points less long."
+    }
   }
 }
 

@@ -39,6 +39,33 @@ variable "retention_days" {
   }
 }
 
+variable "extra_rules" {
+  description = "Rules beside the daily one, by rule name, e.g. `{ weekly = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 90 } }`: each backs up on its schedule (AWS Backup cron, in schedule_timezone) and keeps its recovery points `retention_days`."
+  type = map(object({
+    schedule       = string
+    retention_days = number
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for name, r in var.extra_rules :
+      can(regex("^[a-zA-Z0-9_.-]{1,50}$", name)) && name != "daily"
+    ])
+    error_message = "extra_rules names must be 1 to 50 letters, digits, '-', '_' or '.', and not daily (the daily rule is schedule and retention_days)."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.extra_rules) : can(regex("^cron\\(\\S+( \\S+){5}\\)$", r.schedule))])
+    error_message = "Each extra_rules schedule must be an AWS cron expression with six fields, like cron(0 4 ? * SUN *)."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.extra_rules) : r.retention_days >= 1 && floor(r.retention_days) == r.retention_days])
+    error_message = "Each extra_rules retention_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "restore_test_schedule" {
   description = "When restore tests run (cron, in schedule_timezone)."
   type        = string
