@@ -8,13 +8,19 @@ mock_provider "aws" {
   source = "../../tests/mocks"
 }
 
+# Production's copy region (unused, and harmless, elsewhere).
+mock_provider "aws" {
+  alias  = "copy"
+  source = "../../tests/mocks"
+}
+
 # Each key its own ARN, so wiring the wrong one shows.
 override_resource {
   target = module.database.module.key.aws_kms_key.this
   values = { arn = "arn:aws:kms:eu-central-1:123456789012:key/database" }
 }
 override_resource {
-  target = module.backup.module.key.aws_kms_key.this
+  target = module.backup.module.vault.module.key.aws_kms_key.this
   values = { arn = "arn:aws:kms:eu-central-1:123456789012:key/backup-vault" }
 }
 

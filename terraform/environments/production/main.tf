@@ -93,6 +93,17 @@ module "orders_queue" {
   alarm_topic_arn = module.notifications.alarms_topic_arn
 }
 
+# A vault of its own in the copy region, locked like the source one.
+module "backup_copy_vault" {
+  source = "../../modules/backup-vault"
+  providers = {
+    aws = aws.copy
+  }
+
+  name                          = "${local.name}-copy"
+  vault_lock_min_retention_days = 7
+}
+
 module "backup" {
   source = "../../modules/backup"
 
@@ -100,6 +111,7 @@ module "backup" {
   schedule_timezone               = var.timezone
   retention_days                  = 35
   vault_lock_min_retention_days   = 7
+  copy_vault_arn                  = module.backup_copy_vault.arn
   restore_test_subnet_group       = module.database.subnet_group_name
   restore_test_security_group_ids = [module.database.security_group_id]
 

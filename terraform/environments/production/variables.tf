@@ -4,6 +4,12 @@ variable "region" {
   default     = "eu-central-1"
 }
 
+variable "backup_copy_region" {
+  description = "Region every backup is also copied to (not var.region: a copy there would not outlive the region)."
+  type        = string
+  default     = "eu-west-1"
+}
+
 variable "azs" {
   description = "Availability zones (two or more)."
   type        = list(string)

@@ -19,3 +19,14 @@ provider "aws" {
     tags = local.tags
   }
 }
+
+# The region backups are copied to: a second copy of every recovery point
+# that survives the loss of the first region.
+provider "aws" {
+  alias  = "copy"
+  region = var.backup_copy_region
+
+  default_tags {
+    tags = local.tags
+  }
+}

@@ -13,25 +13,31 @@ locals {
   })
 }
 
-module "key" {
-  source = "../kms-key"
+module "vault" {
+  source = "../backup-vault"
 
-  description = "${var.name}: AWS Backup vault"
-  tags        = var.tags
+  name                          = var.name
+  force_destroy                 = var.force_destroy
+  vault_lock_min_retention_days = var.vault_lock_min_retention_days
+  tags                          = var.tags
 }
 
-resource "aws_backup_vault" "this" {
-  name          = var.name
-  kms_key_arn   = module.key.arn
-  force_destroy = var.force_destroy
-  tags          = var.tags
+# The vault, its key and its lock were this module's own before the
+# backup-vault module: state written then moves instead of being replaced
+# (replacing a vault would delete its recovery points).
+moved {
+  from = module.key
+  to   = module.vault.module.key
 }
 
-resource "aws_backup_vault_lock_configuration" "this" {
-  count = var.vault_lock_min_retention_days == null ? 0 : 1
+moved {
+  from = aws_backup_vault.this
+  to   = module.vault.aws_backup_vault.this
+}
 
-  backup_vault_name  = aws_backup_vault.this.name
-  min_retention_days = var.vault_lock_min_retention_days
+moved {
+  from = aws_backup_vault_lock_configuration.this
+  to   = module.vault.aws_backup_vault_lock_configuration.this
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -68,7 +74,7 @@ resource "aws_backup_plan" "this" {
     for_each = local.rules
     content {
       rule_name                    = rule.key
-      target_vault_name            = aws_backup_vault.this.name
+      target_vault_name            = module.vault.name
       schedule                     = rule.value.schedule
       schedule_expression_timezone = var.schedule_timezone
       start_window                 = 60
@@ -79,6 +85,18 @@ resource "aws_backup_plan" "this" {
       }
 
       recovery_point_tags = var.tags
+
+      # Copies keep the rule's retention, so a copy vault locked like the
+      # source one takes them.
+      dynamic "copy_action" {
+        for_each = var.copy_vault_arn == null ? [] : [var.copy_vault_arn]
+        content {
+          destination_vault_arn = copy_action.value
+          lifecycle {
+            delete_after = rule.value.retention_days
+          }
+        }
+      }
     }
   }
 
@@ -126,7 +144,7 @@ resource "aws_backup_restore_testing_plan" "this" {
 
   recovery_point_selection {
     algorithm             = "LATEST_WITHIN_WINDOW"
-    include_vaults        = [aws_backup_vault.this.arn]
+    include_vaults        = [module.vault.arn]
     recovery_point_types  = ["SNAPSHOT"]
     selection_window_days = 7
   }

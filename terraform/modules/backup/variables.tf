@@ -99,6 +99,17 @@ variable "vault_lock_min_retention_days" {
   default     = null
 }
 
+variable "copy_vault_arn" {
+  description = "Vault every rule also copies its recovery points to (in another region, say), kept as long as the rule keeps them; null for no copy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.copy_vault_arn == null || can(regex("^arn:[a-z-]+:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:", var.copy_vault_arn))
+    error_message = "copy_vault_arn must be null (no copy) or a backup vault ARN, like arn:aws:backup:eu-west-1:123456789012:backup-vault:name."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -128,6 +128,10 @@ impl Module {
             for structure in body.iter() {
                 match structure {
                     Structure::Attribute(a) => out.push((path.display().to_string(), &a.expr)),
+                    // `moved` and `removed` name addresses of the state,
+                    // which need not exist in the configuration any more.
+                    Structure::Block(b) if matches!(b.identifier.as_str(), "moved" | "removed") => {
+                    }
                     Structure::Block(b) => {
                         let at = format!("{}: {}", path.display(), address(b));
                         collect_body_exprs(&b.body, &at, &mut out);
