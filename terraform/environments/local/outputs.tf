@@ -1,44 +1,44 @@
 output "function_arns" {
   description = "The five functions."
-  value       = module.automation.function_arns
+  value       = module.stack.function_arns
 }
 
 output "notifications_topic_arn" {
   description = "Where the functions publish."
-  value       = module.notifications.notifications_topic_arn
+  value       = module.stack.notifications_topic_arn
 }
 
 output "alarms_topic_arn" {
   description = "The alarm topic dlq-processor subscribes to."
-  value       = module.notifications.alarms_topic_arn
+  value       = module.stack.alarms_topic_arn
 }
 
 output "database_secret_arn" {
   description = "Master credentials of the database (rotated by secret-rotator)."
-  value       = module.database.master_secret_arn
+  value       = module.stack.database_secret_arn
 }
 
 output "orders_dlq_url" {
   description = "The sample queue's DLQ, watched by dlq-processor."
-  value       = module.orders_queue.dlq_url
+  value       = module.stack.orders_dlq_url
 }
 
 output "orders_dlq_alarm_name" {
   description = "The DLQ depth alarm, whose action is the alarm topic."
-  value       = "${local.name}-orders-dlq-not-empty"
+  value       = module.stack.orders_dlq_alarm_name
 }
 
 output "container_instances_asg_name" {
   description = "The ECS capacity provider's Auto Scaling group (ECS on EC2), which scaling-scheduler leaves to ECS."
-  value       = module.ecs.container_instances_asg_name
+  value       = module.stack.container_instances_asg_name
 }
 
 output "ecs_cluster_name" {
   description = "The ECS cluster of the sample service."
-  value       = module.ecs.cluster_name
+  value       = module.stack.ecs_cluster_name
 }
 
 output "web_asg_name" {
   description = "The web tier's Auto Scaling group (EC2), scaled off-hours by scaling-scheduler."
-  value       = module.web.asg_name
+  value       = module.stack.web_asg_name
 }

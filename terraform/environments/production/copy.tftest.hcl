@@ -11,7 +11,7 @@ mock_provider "aws" {
 }
 
 override_resource {
-  target = module.backup_copy_vault.aws_backup_vault.this
+  target = module.stack.module.backup_copy_vault[0].aws_backup_vault.this
   values = { arn = "arn:aws:backup:eu-west-1:123456789012:backup-vault:ops-production-copy" }
 }
 
@@ -23,15 +23,15 @@ run "every_rule_copies_to_the_vault_in_the_copy_region_as_long_as_it_keeps" {
   command = apply
 
   assert {
-    condition     = toset(keys(module.backup.rules)) == toset(["daily", "weekly", "monthly"])
-    error_message = "Production backs up daily, weekly and monthly, not ${jsonencode(keys(module.backup.rules))}."
+    condition     = toset(keys(module.stack.backup_rules)) == toset(["daily", "weekly", "monthly"])
+    error_message = "Production backs up daily, weekly and monthly, not ${jsonencode(keys(module.stack.backup_rules))}."
   }
 
   assert {
     condition = alltrue([
-      for r in values(module.backup.rules) : r.copies_to == { (module.backup_copy_vault.arn) = r.retention_days }
+      for r in values(module.stack.backup_rules) : r.copies_to == { (module.stack.backup_copy_vault_arn) = r.retention_days }
     ])
-    error_message = "Every rule must copy to the copy vault, kept as long as the rule keeps its own: ${jsonencode(module.backup.rules)}."
+    error_message = "Every rule must copy to the copy vault, kept as long as the rule keeps its own: ${jsonencode(module.stack.backup_rules)}."
   }
 
   assert {

@@ -21,6 +21,7 @@ variable "placeholder_zip" {
 
 variable "architecture" {
   description = "Lambda architecture the artifacts were built for: arm64 (`make package`) or x86_64 (`make package ARCH=x86_64`)."
+  nullable    = false
   type        = string
   default     = "arm64"
 
@@ -32,6 +33,7 @@ variable "architecture" {
 
 variable "dry_run" {
   description = "DRY_RUN for every function: report the plan, change nothing."
+  nullable    = false
   type        = bool
   default     = false
 }
@@ -56,12 +58,14 @@ variable "log_retention_days" {
 
 variable "reserve_concurrency" {
   description = "Reserve each function's concurrency (scaling-scheduler: one, so runs never overlap). Set false on accounts whose concurrency quota is 10 (new accounts), where nothing can be reserved."
+  nullable    = false
   type        = bool
   default     = true
 }
 
 variable "tracing_mode" {
   description = "X-Ray tracing of the functions: Active or PassThrough."
+  nullable    = false
   type        = string
   default     = "Active"
 }

@@ -11,6 +11,7 @@ variable "selection_tag_key" {
 
 variable "schedule" {
   description = "When the daily backup starts (AWS Backup cron, in schedule_timezone)."
+  nullable    = false
   type        = string
   default     = "cron(0 3 * * ? *)"
 
@@ -30,6 +31,7 @@ variable "schedule_timezone" {
 
 variable "retention_days" {
   description = "Days a recovery point is kept."
+  nullable    = false
   type        = number
   default     = 35
 

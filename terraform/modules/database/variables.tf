@@ -27,6 +27,7 @@ variable "engine_version" {
 
 variable "instance_class" {
   description = "DB instance class."
+  nullable    = false
   type        = string
   default     = "db.t4g.micro"
 }
@@ -45,30 +46,35 @@ variable "max_allocated_storage" {
 
 variable "performance_insights" {
   description = "Performance Insights (7 days, KMS-encrypted). The smallest burstable classes (db.t*.micro) may not support it."
+  nullable    = false
   type        = bool
   default     = true
 }
 
 variable "multi_az" {
   description = "Standby in a second AZ (production)."
+  nullable    = false
   type        = bool
   default     = true
 }
 
 variable "deletion_protection" {
   description = "Refuse deletion of the instance (production)."
+  nullable    = false
   type        = bool
   default     = true
 }
 
 variable "backup_retention_days" {
   description = "RDS automated backup retention."
+  nullable    = false
   type        = number
   default     = 7
 }
 
 variable "backup_window" {
   description = "Daily RDS automated backup window, UTC (hh24:mi-hh24:mi). Keep it an hour or more away from the AWS Backup schedule (backups near it fail or wait) and inside hours the instance runs."
+  nullable    = false
   type        = string
   default     = "21:00-21:30"
 
@@ -80,6 +86,7 @@ variable "backup_window" {
 
 variable "maintenance_window" {
   description = "Weekly maintenance window, UTC (ddd:hh24:mi-ddd:hh24:mi); must not overlap backup_window and, like it, should stay clear of the AWS Backup schedule."
+  nullable    = false
   type        = string
   default     = "sun:22:00-sun:22:30"
 
@@ -108,6 +115,7 @@ variable "rotation_lambda_arn" {
 
 variable "rotation_schedule" {
   description = "When the master secret rotates (Secrets Manager schedule expression)."
+  nullable    = false
   type        = string
   default     = "rate(30 days)"
 }
@@ -120,6 +128,7 @@ variable "rotation_window" {
 
 variable "backup_tag" {
   description = "Tag selecting the instance for AWS Backup and backup-verifier: key and value (the RPO in hours)."
+  nullable    = false
   type = object({
     key   = string
     value = string

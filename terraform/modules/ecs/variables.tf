@@ -21,6 +21,7 @@ variable "database_ports" {
 
 variable "container_insights" {
   description = "Container Insights on the cluster: enabled, enhanced or disabled (it bills per metric)."
+  nullable    = false
   type        = string
   default     = "enabled"
 
@@ -77,12 +78,14 @@ variable "memory" {
 
 variable "min_capacity" {
   description = "Fewest tasks Application Auto Scaling keeps (in hours)."
+  nullable    = false
   type        = number
   default     = 1
 }
 
 variable "max_capacity" {
   description = "Most tasks Application Auto Scaling runs."
+  nullable    = false
   type        = number
   default     = 4
 }
@@ -101,6 +104,7 @@ variable "schedule_tag" {
 
 variable "deletion_protection" {
   description = "Deletion protection of the load balancer."
+  nullable    = false
   type        = bool
   default     = true
 }
@@ -137,6 +141,7 @@ variable "create_autoscaling" {
 
 variable "capacity" {
   description = "Where the service's tasks run: fargate (on-demand Fargate); fargate-spot (fargate_base tasks on Fargate, the rest on Fargate Spot, which AWS may reclaim with two minutes' notice); ec2 (Graviton instances of the cluster's own Auto Scaling group, a capacity provider ECS scales with the tasks, down to zero instances when the service is at zero)."
+  nullable    = false
   type        = string
   default     = "fargate"
 
@@ -148,6 +153,7 @@ variable "capacity" {
 
 variable "fargate_base" {
   description = "With capacity fargate-spot: tasks always on on-demand Fargate, so a Spot reclaim never takes the whole service."
+  nullable    = false
   type        = number
   default     = 1
 

@@ -15,6 +15,7 @@ variable "subnet_ids" {
 
 variable "instance_type" {
   description = "Instance type; the AMI must be built for its architecture (a Graviton type such as t4g.small needs an arm64 AMI)."
+  nullable    = false
   type        = string
   default     = "t4g.small"
 
@@ -38,6 +39,7 @@ variable "ami_parameter" {
 
 variable "min_size" {
   description = "Fewest instances."
+  nullable    = false
   type        = number
   default     = 0
 

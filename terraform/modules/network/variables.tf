@@ -21,12 +21,14 @@ variable "azs" {
 
 variable "single_nat_gateway" {
   description = "One NAT gateway for all AZs (cheaper; staging) instead of one per AZ (production)."
+  nullable    = false
   type        = bool
   default     = false
 }
 
 variable "interface_endpoints" {
   description = "AWS services reached through interface endpoints from the private subnets, so in-VPC functions never leave AWS's network. Each costs per AZ per hour."
+  nullable    = false
   type        = list(string)
   default = [
     "secretsmanager",
