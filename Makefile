@@ -3,7 +3,7 @@ SHELL := /bin/bash
 # cargo-lambda and the emulator live in the project venv made by scripts/setup.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup test demo build package bench fuzz fmt lint clean
+.PHONY: setup test demo build package bench fuzz fmt lint docs clean
 
 # make package ARCH=x86_64 for x86_64; arm64 (Graviton) by default.
 ARCH ?= arm64
@@ -67,6 +67,12 @@ fmt:
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## make docs: rewrite each Terraform module README's Inputs and Outputs
+## tables (between the BEGIN_TF_DOCS/END_TF_DOCS markers) from its code;
+## make test fails while they differ.
+docs: setup
+	TF_DOCS=write cargo test -p harness --test terraform -- each_module_readme_tables
 
 clean:
 	cargo clean

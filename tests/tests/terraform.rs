@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use harness::emulator::Emulator;
 use harness::terraform::cli::{Terraform, Workspace};
 use harness::terraform::schema::{self, Schema};
-use harness::terraform::{FUNCTIONS, Module, iam, module_dirs, pattern, repo_root};
+use harness::terraform::{FUNCTIONS, Module, docs, iam, module_dirs, pattern, repo_root};
 use serde_json::Value;
 
 fn schema() -> &'static Schema {
@@ -765,25 +765,55 @@ fn a_rule_that_misses_its_event_or_catches_another_is_caught() {
 
 // --- documentation -------------------------------------------------------------
 
-#[test]
-fn each_module_readme_lists_its_variables_and_outputs() {
-    let root = repo_root().join("terraform/modules");
-    let mut missing = Vec::new();
-    for dir in module_dirs(&root) {
+/// The module READMEs under `root` whose tables are not what their code
+/// says (between terraform-docs' markers), or that lack a file; with
+/// `write`, stale tables are rewritten instead.
+fn stale_readmes(root: &Path, write: bool) -> Vec<String> {
+    let mut stale = Vec::new();
+    for dir in module_dirs(root) {
         let module = Module::load(&dir).expect("parse");
-        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
-        for name in module.variables().keys().chain(module.outputs().iter()) {
-            if !readme.contains(&format!("`{name}`")) {
-                missing.push(format!("{}/README.md: `{name}`", dir.display()));
-            }
+        let path = dir.join("README.md");
+        let readme = std::fs::read_to_string(&path).unwrap_or_default();
+        match docs::regenerate(&readme, &docs::tables(&module)) {
+            Err(e) => stale.push(format!("{}: {e}", path.display())),
+            Ok(fresh) if fresh == readme => {}
+            Ok(fresh) if write => std::fs::write(&path, fresh).expect("write README"),
+            Ok(_) => stale.push(format!(
+                "{}: the tables differ from the code; run `make docs`",
+                path.display()
+            )),
         }
         for file in ["main.tf", "variables.tf", "outputs.tf", "versions.tf"] {
             if !dir.join(file).exists() {
-                missing.push(format!("{}: no {file}", dir.display()));
+                stale.push(format!("{}: no {file}", dir.display()));
             }
         }
     }
-    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    stale
+}
+
+/// `make docs` (TF_DOCS=write) rewrites the tables instead of failing.
+#[test]
+fn each_module_readme_tables_are_generated_from_its_code() {
+    let write = std::env::var("TF_DOCS").is_ok_and(|v| v == "write");
+    let stale = stale_readmes(&repo_root().join("terraform/modules"), write);
+    assert!(stale.is_empty(), "{}", stale.join("\n"));
+}
+
+#[test]
+fn a_readme_behind_its_code_is_caught() {
+    let ws = Workspace::new().expect("workspace");
+    ws.edit(
+        "modules/queue/variables.tf",
+        "default     = 5\n",
+        "default     = 3\n",
+    )
+    .expect("plant");
+    let stale = stale_readmes(&ws.path("modules"), false).join("\n");
+    assert!(
+        stale.contains("queue/README.md: the tables differ from the code"),
+        "{stale}"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ variable "selection_tag_key" {
 }
 
 variable "schedule" {
-  description = "When the daily backup starts (AWS Backup cron, in schedule_timezone)."
+  description = "When the daily backup starts (AWS Backup cron with six fields, in schedule_timezone; validated)."
   nullable    = false
   type        = string
   default     = "cron(0 3 * * ? *)"
@@ -30,7 +30,7 @@ variable "schedule_timezone" {
 }
 
 variable "retention_days" {
-  description = "Days a recovery point is kept."
+  description = "Days a recovery point is kept (a whole number, at least 1)."
   nullable    = false
   type        = number
   default     = 35
@@ -42,7 +42,7 @@ variable "retention_days" {
 }
 
 variable "extra_rules" {
-  description = "Rules beside the daily one, by rule name, e.g. `{ weekly = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 90 } }`: each backs up on its schedule (AWS Backup cron, in schedule_timezone) and keeps its recovery points `retention_days`."
+  description = "Rules beside the daily one, by rule name, e.g. `{ weekly = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 90 } }`: each backs up on its schedule (AWS Backup cron with six fields, in schedule_timezone) and keeps its recovery points `retention_days` (whole days, at least 1); validated."
   type = map(object({
     schedule       = string
     retention_days = number
@@ -69,7 +69,7 @@ variable "extra_rules" {
 }
 
 variable "restore_test_schedule" {
-  description = "When restore tests run (cron, in schedule_timezone)."
+  description = "When restore tests run (AWS Backup cron with six fields, in schedule_timezone; validated)."
   type        = string
   default     = "cron(0 6 ? * SUN *)"
 

@@ -1,5 +1,6 @@
 //! Validation of `terraform/`, offline:
 //!
+//! - [`docs`]: module README tables generated from the code.
 //! - [`cli`]: the real `terraform` binary and the AWS provider from the
 //!   machine's filesystem mirror (fmt, validate, `terraform test`).
 //! - [`schema`]: every resource, data source, argument and nested block
@@ -11,6 +12,7 @@
 //!   sample events meant for it and no others.
 
 pub mod cli;
+pub mod docs;
 pub mod iam;
 pub mod pattern;
 pub mod schema;
