@@ -1053,6 +1053,32 @@ fn plan_refuses_a_log_retention_cloudwatch_does_not_take() {
 }
 
 #[test]
+fn plan_refuses_an_instance_type_the_modules_cannot_take() {
+    let ws = Workspace::new().expect("workspace");
+    // An EC2 type for the database, and for the web tier no type at all:
+    // CreateDBInstance and CreateLaunchTemplate would refuse them at apply.
+    let findings = staging_plan_errors_after(
+        &ws,
+        &[
+            (
+                "instance_class        = \"db.t4g.micro\"",
+                "instance_class        = \"t4g.micro\"",
+            ),
+            ("instance_type = \"t4g.small\"", "instance_type = \"small\""),
+        ],
+    );
+    for expected in [
+        "instance_class must be an RDS instance class",
+        "instance_type must be an EC2 instance type",
+    ] {
+        assert!(
+            findings.contains(expected),
+            "no `{expected}` in: {findings}"
+        );
+    }
+}
+
+#[test]
 fn plan_refuses_a_backup_cron_or_retention_aws_backup_does_not_take() {
     let ws = Workspace::new().expect("workspace");
     // A five-field (Unix) cron, no retention, half a day: CreateBackupPlan
@@ -1671,6 +1697,37 @@ fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
             .contains(&web),
         "the notification names the stack's group: {:?}",
         told.report.done[0]
+    );
+
+    // The ECS-on-EC2 service's own trouble: no container instance of the
+    // capacity provider can take its tasks, as ECS tells EventBridge.
+    let cluster_arn = clusters.clusters()[0]
+        .cluster_arn()
+        .expect("cluster ARN")
+        .to_owned();
+    let arn_prefix = cluster_arn
+        .strip_suffix(&format!(":cluster/{cluster}"))
+        .expect("a cluster ARN ends with cluster/<name>");
+    let mut placement =
+        harness::sample_event("scaling-notifier", "ecs_service-placement-failure.json")
+            .expect("sample");
+    placement["resources"][0] = Value::from(format!("{arn_prefix}:service/{cluster}/web"));
+    placement["detail"]["clusterArn"] = Value::from(cluster_arn.clone());
+    placement["detail"]["capacityProviderArns"][0] =
+        Value::from(format!("{arn_prefix}:capacity-provider/{cluster}-ec2"));
+    let told = rt
+        .block_on(scaling_notifier::invoke(
+            placement,
+            &shared::Invocation::default(),
+            &notifier,
+        ))
+        .expect("notifier");
+    assert!(told.report.failed.is_empty(), "{:?}", told.report.failed);
+    assert_eq!(told.report.done.len(), 1, "{:#?}", told.report);
+    let said = serde_json::to_string(&told.report.done[0]).unwrap_or_default();
+    assert!(
+        said.contains("[ERROR] ECS web: tasks cannot be placed"),
+        "an ERROR naming the stack's service is published: {said}"
     );
 
     // A Sunday: off-hours for every schedule of the stack.

@@ -26,10 +26,15 @@ variable "engine_version" {
 }
 
 variable "instance_class" {
-  description = "DB instance class."
+  description = "DB instance class, like db.t4g.micro or db.m7g.large (validated: a class without `db.` fails here, not at apply)."
   nullable    = false
   type        = string
   default     = "db.t4g.micro"
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9-]+(\\.[a-z0-9]+)+$", var.instance_class))
+    error_message = "instance_class must be an RDS instance class such as db.t4g.micro or db.m7g.large (an EC2 type like t4g.micro needs the db. prefix)."
+  }
 }
 
 variable "allocated_storage" {
