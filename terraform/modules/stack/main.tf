@@ -10,7 +10,7 @@ locals {
     schedules = {
       "office-hours" = {
         timezone = var.timezone
-        periods  = [merge({ days = "mon-fri" }, var.office_hours)]
+        periods  = [var.office_hours]
       }
     }
     targets = []
