@@ -1361,7 +1361,8 @@ fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
     );
 
     // AWS Backup: the plan has the daily rule and, given its retention, the
-    // weekly one, each keeping recovery points as long as asked.
+    // weekly one, each keeping recovery points as long as asked and copying
+    // them, kept as long, to the stack's copy vault.
     let backup = aws_sdk_backup::Client::new(&sdk);
     let plans = rt
         .block_on(backup.list_backup_plans().send())
@@ -1376,22 +1377,47 @@ fn the_local_environment_applies_into_the_emulator_with_its_wiring() {
     let plan = rt
         .block_on(backup.get_backup_plan().backup_plan_id(&plan_id).send())
         .expect("GetBackupPlan");
-    let kept: BTreeMap<&str, Option<i64>> = plan
+    let copy_vault = rt
+        .block_on(
+            backup
+                .describe_backup_vault()
+                .backup_vault_name("ops-local-copy")
+                .send(),
+        )
+        .expect("the copy vault")
+        .backup_vault_arn()
+        .unwrap_or_default()
+        .to_owned();
+    type Kept<'a> = (Option<i64>, Vec<(&'a str, Option<i64>)>);
+    let kept: BTreeMap<&str, Kept> = plan
         .backup_plan()
         .map(|p| p.rules())
         .unwrap_or_default()
         .iter()
         .map(|r| {
+            let copies = r
+                .copy_actions()
+                .iter()
+                .map(|c| {
+                    (
+                        c.destination_backup_vault_arn(),
+                        c.lifecycle().and_then(|l| l.delete_after_days()),
+                    )
+                })
+                .collect();
             (
                 r.rule_name(),
-                r.lifecycle().and_then(|l| l.delete_after_days()),
+                (r.lifecycle().and_then(|l| l.delete_after_days()), copies),
             )
         })
         .collect();
     assert_eq!(
         kept,
-        BTreeMap::from([("daily", Some(1)), ("weekly", Some(7))]),
-        "rules and their retention"
+        BTreeMap::from([
+            ("daily", (Some(1), vec![(copy_vault.as_str(), Some(1))])),
+            ("weekly", (Some(7), vec![(copy_vault.as_str(), Some(7))])),
+        ]),
+        "rules, their retention and their copies"
     );
 
     // EventBridge: every rule targets its function and dead-letters.

@@ -71,9 +71,12 @@ module "stack" {
     scheduled             = true
   }
 
+  # Copies go to a second vault; the emulator is one endpoint, so the copy
+  # provider is the default one (production's is another region).
   backup = {
     retention_days = 1
     force_destroy  = true
+    copy           = true
     extra_rules    = { weekly = { schedule = "cron(0 4 ? * SUN *)", retention_days = 7 } }
   }
 
