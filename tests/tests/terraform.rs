@@ -852,6 +852,22 @@ fn an_example_with_an_input_its_module_refuses_is_caught() {
 }
 
 #[test]
+fn an_example_with_a_flow_log_retention_cloudwatch_refuses_is_caught() {
+    let ws = Workspace::new().expect("workspace");
+    ws.edit(
+        "modules/network/examples/basic/main.tf",
+        "flow_log_retention_days = 30",
+        "flow_log_retention_days = 45",
+    )
+    .expect("plant");
+    let findings = validate(&ws, "modules/network/examples/basic").join("\n");
+    assert!(
+        findings.contains("flow_log_retention_days must be one of"),
+        "{findings}"
+    );
+}
+
+#[test]
 fn a_readme_behind_its_code_is_caught() {
     let ws = Workspace::new().expect("workspace");
     ws.edit(

@@ -47,9 +47,15 @@ variable "interface_endpoints" {
 }
 
 variable "flow_log_retention_days" {
-  description = "Retention of the VPC flow log group."
+  description = "Retention of the VPC flow log group. One of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30 ... 3653 days)."
   type        = number
   default     = 90
+
+  validation {
+    # PutRetentionPolicy takes only these; anything else fails at apply.
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
+    error_message = "flow_log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (days CloudWatch Logs accepts)."
+  }
 }
 
 variable "tags" {

@@ -9,11 +9,12 @@ provider "aws" {
 module "network" {
   source = "../.."
 
-  name                = "example"
-  cidr_block          = "10.70.0.0/16"
-  azs                 = ["eu-central-1a", "eu-central-1b"]
-  single_nat_gateway  = true
-  interface_endpoints = ["secretsmanager", "sns", "kms"]
+  name                    = "example"
+  cidr_block              = "10.70.0.0/16"
+  azs                     = ["eu-central-1a", "eu-central-1b"]
+  single_nat_gateway      = true
+  interface_endpoints     = ["secretsmanager", "sns", "kms"]
+  flow_log_retention_days = 30
 }
 
 output "private_subnet_ids" {
