@@ -838,32 +838,27 @@ fn every_module_has_examples_that_validate() {
 #[test]
 fn an_example_with_an_input_its_module_refuses_is_caught() {
     let ws = Workspace::new().expect("workspace");
-    ws.edit(
+    let backup = findings_after(
+        &ws,
+        "modules/backup/examples/basic",
         "modules/backup/examples/basic/main.tf",
         "weekly  = { schedule = \"cron(0 4 ? * SUN *)\"",
         "weekly  = { schedule = \"cron(0 4 * * 0)\"",
-    )
-    .expect("plant");
-    let findings = validate(&ws, "modules/backup/examples/basic").join("\n");
-    assert!(
-        findings.contains("Each extra_rules schedule must be an AWS cron expression"),
-        "{findings}"
     );
-}
-
-#[test]
-fn an_example_with_a_flow_log_retention_cloudwatch_refuses_is_caught() {
-    let ws = Workspace::new().expect("workspace");
-    ws.edit(
+    assert!(
+        backup.contains("Each extra_rules schedule must be an AWS cron expression"),
+        "{backup}"
+    );
+    let network = findings_after(
+        &ws,
+        "modules/network/examples/basic",
         "modules/network/examples/basic/main.tf",
         "flow_log_retention_days = 30",
         "flow_log_retention_days = 45",
-    )
-    .expect("plant");
-    let findings = validate(&ws, "modules/network/examples/basic").join("\n");
+    );
     assert!(
-        findings.contains("flow_log_retention_days must be one of"),
-        "{findings}"
+        network.contains("flow_log_retention_days must be one of"),
+        "{network}"
     );
 }
 
@@ -1009,10 +1004,10 @@ fn every_environment_validates_with_the_real_provider_without_a_warning() {
 }
 
 /// Plants `to` in place of `from` in `file` of the workspace and returns
-/// what `terraform validate` of the staging environment then says.
-fn staging_findings_after(ws: &Workspace, file: &str, from: &str, to: &str) -> String {
+/// what `terraform validate` of `dir` then says.
+fn findings_after(ws: &Workspace, dir: &str, file: &str, from: &str, to: &str) -> String {
     ws.edit(file, from, to).expect("plant");
-    validate(ws, "environments/staging").join("\n")
+    validate(ws, dir).join("\n")
 }
 
 #[test]
@@ -1020,8 +1015,9 @@ fn validate_fails_on_a_selection_the_provider_refuses() {
     let ws = Workspace::new().expect("workspace");
     // Wildcard ARNs beside the conditions: the API documents the pair, the
     // provider takes exactly one of them.
-    let findings = staging_findings_after(
+    let findings = findings_after(
         &ws,
+        "environments/staging",
         "modules/backup/main.tf",
         "  validation_window_hours   = 2\n",
         "  validation_window_hours   = 2\n  protected_resource_arns   = [\"*\"]\n",
@@ -1032,18 +1028,17 @@ fn validate_fails_on_a_selection_the_provider_refuses() {
     );
 }
 
-/// Plants `to` in place of `from` in the staging environment and returns
-/// what planning it (`terraform test`, mock provider) then says, on one
-/// line: a module's input validations see values passed through the stack
-/// module only at plan, not at validate.
-fn staging_plan_errors_after(ws: &Workspace, edits: &[(&str, &str)]) -> String {
+/// Plants each `to` in place of its `from` in the `env` environment's
+/// main.tf and returns what planning it (`terraform test`, mock provider)
+/// then says, on one line (nothing when it passes): a module's input
+/// validations see values passed through the stack module only at plan,
+/// not at validate.
+fn plan_errors_after(ws: &Workspace, env: &str, edits: &[(&str, &str)]) -> String {
+    let dir = format!("environments/{env}");
     for (from, to) in edits {
-        ws.edit("environments/staging/main.tf", from, to)
-            .expect("plant");
+        ws.edit(&format!("{dir}/main.tf"), from, to).expect("plant");
     }
-    let err = terraform_test(ws, "environments/staging")
-        .err()
-        .unwrap_or_default();
+    let err = terraform_test(ws, &dir).err().unwrap_or_default();
     // Terraform wraps its messages at its terminal width.
     err.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -1058,8 +1053,9 @@ fn plan_refuses_a_log_retention_cloudwatch_does_not_take() {
         "staging's log retention is not 7 days"
     );
     // 10 days: PutRetentionPolicy would refuse it at apply.
-    let findings = staging_plan_errors_after(
+    let findings = plan_errors_after(
         &ws,
+        "staging",
         &[("  log_retention_days = 7\n", "  log_retention_days = 10\n")],
     );
     assert!(
@@ -1073,8 +1069,9 @@ fn plan_refuses_an_instance_type_the_modules_cannot_take() {
     let ws = Workspace::new().expect("workspace");
     // An EC2 type for the database, and for the web tier no type at all:
     // CreateDBInstance and CreateLaunchTemplate would refuse them at apply.
-    let findings = staging_plan_errors_after(
+    let findings = plan_errors_after(
         &ws,
+        "staging",
         &[
             (
                 "instance_class        = \"db.t4g.micro\"",
@@ -1099,8 +1096,9 @@ fn plan_refuses_a_backup_cron_or_retention_aws_backup_does_not_take() {
     let ws = Workspace::new().expect("workspace");
     // A five-field (Unix) cron, no retention, half a day: CreateBackupPlan
     // refuses each of them.
-    let findings = staging_plan_errors_after(
+    let findings = plan_errors_after(
         &ws,
+        "staging",
         &[
             (
                 "    schedule       = \"cron(0 12 ? * MON-FRI *)\"\n    retention_days = 7\n",
@@ -1261,18 +1259,17 @@ fn a_rule_kept_less_long_than_the_vault_lock_fails_at_plan() {
     let ws = Workspace::new().expect("workspace");
     // Production's vault is locked for at least 7 days: a 5-day weekly rule
     // would fail every weekly backup job.
-    ws.edit(
-        "environments/production/main.tf",
-        "weekly  = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 90 }",
-        "weekly  = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 5 }",
-    )
-    .expect("plant");
-    let err = terraform_test(&ws, "environments/production").expect_err("should fail");
-    // Terraform wraps the message at its terminal width.
-    let said = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    let said = plan_errors_after(
+        &ws,
+        "production",
+        &[(
+            "weekly  = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 90 }",
+            "weekly  = { schedule = \"cron(0 4 ? * SUN *)\", retention_days = 5 }",
+        )],
+    );
     assert!(
         said.contains("must be at least vault_lock_min_retention_days (7)"),
-        "{err}"
+        "{said}"
     );
 }
 

@@ -79,14 +79,11 @@ fn description(block: &Block) -> String {
     }
 }
 
-/// An expression as HCL on one line.
+/// An expression as HCL, arrays and objects on one line (`cell` joins
+/// whatever lines are left).
 fn compact(expr: &Expression) -> String {
     let mut formatter = Formatter::builder().compact(true).build_vec();
-    expr.format_string(&mut formatter)
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    expr.format_string(&mut formatter).unwrap_or_default()
 }
 
 /// Text for a Markdown table cell: one line, pipes escaped.
